@@ -1,0 +1,122 @@
+"""The double-entry journal: automatic postings, manual entries, balances."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from domain.context import Context, scoped
+from domain.errors import ValidationFailed
+from domain.models import Account, JournalEntry, JournalLine, Role
+from domain.models.base import utcnow
+from domain.money import ZERO, cents
+
+
+@dataclass(frozen=True)
+class Posting:
+    """One side of an entry: an amount debited or credited to an account."""
+
+    account: Account
+    debit: Decimal = ZERO
+    credit: Decimal = ZERO
+
+
+def debit(account: Account, amount: Decimal) -> Posting:
+    """A debit of `amount` (a negative amount becomes a credit)."""
+    return Posting(account, debit=amount) if amount >= 0 else Posting(account, credit=-amount)
+
+
+def credit(account: Account, amount: Decimal) -> Posting:
+    """A credit of `amount` (a negative amount becomes a debit)."""
+    return Posting(account, credit=amount) if amount >= 0 else Posting(account, debit=-amount)
+
+
+def post(
+    session: Session,
+    ctx: Context,
+    kind: str,
+    postings: list[Posting],
+    *,
+    memo: str = "",
+    reference: tuple[str, uuid.UUID] | None = None,
+    occurred_at: datetime | None = None,
+) -> JournalEntry | None:
+    """Insert a balanced entry (zero lines dropped); refuse an unbalanced one. None if all zero."""
+    lines = [p for p in postings if p.debit or p.credit]
+    if not lines:
+        return None
+    debits = sum((p.debit for p in lines), ZERO)
+    credits = sum((p.credit for p in lines), ZERO)
+    if debits != credits:
+        raise ValidationFailed(f"a journal entry must balance: debits {debits} ≠ credits {credits}")
+    when = occurred_at or utcnow()
+    entry = JournalEntry(
+        client_id=ctx.client_id,
+        occurred_at=when,
+        kind=kind,
+        memo=memo,
+        reference_type=reference[0] if reference else None,
+        reference_id=reference[1] if reference else None,
+        created_by_user_id=ctx.user_id,
+    )
+    entry.lines = [
+        JournalLine(client_id=ctx.client_id, account=p.account, debit=p.debit, credit=p.credit, occurred_at=when)
+        for p in lines
+    ]
+    scoped(session, ctx).add(entry)
+    session.flush()
+    return entry
+
+
+def post_manual_entry(
+    session: Session, ctx: Context, memo: str, postings: list[Posting], occurred_at: datetime | None = None
+) -> JournalEntry:
+    """An owner's hand-made entry: at least two lines, amounts in cents, positive, balanced."""
+    ctx.require(Role.OWNER, action="posting a manual journal entry")
+    if len(postings) < 2:
+        raise ValidationFailed("a journal entry needs at least two lines")
+    for p in postings:
+        if p.debit < 0 or p.credit < 0 or (p.debit and p.credit) or not (p.debit or p.credit):
+            raise ValidationFailed(f"line on {p.account.value}: give either a positive debit or a positive credit")
+        if cents(p.debit) != p.debit or cents(p.credit) != p.credit:
+            raise ValidationFailed(f"line on {p.account.value}: amounts are in whole cents")
+    entry = post(session, ctx, "manual", postings, memo=memo, occurred_at=occurred_at)
+    assert entry is not None
+    return entry
+
+
+def balances(session: Session, ctx: Context) -> dict[Account, Decimal]:
+    """Debit-minus-credit balance of every account with activity (aggregated in SQL)."""
+    rows = scoped(session, ctx).execute(
+        select(JournalLine.account, func.sum(JournalLine.debit - JournalLine.credit))
+        .where(JournalLine.client_id == ctx.client_id)
+        .group_by(JournalLine.account)
+    )
+    return {Account(account): amount for account, amount in rows}
+
+
+def totals(session: Session, ctx: Context) -> tuple[Decimal, Decimal]:
+    """(total debits, total credits) across the client's journal; equal by construction."""
+    debits, credits = scoped(session, ctx).execute(
+        select(func.coalesce(func.sum(JournalLine.debit), 0), func.coalesce(func.sum(JournalLine.credit), 0)).where(
+            JournalLine.client_id == ctx.client_id
+        )
+    ).one()
+    return Decimal(debits), Decimal(credits)
+
+
+def list_entries(
+    session: Session, ctx: Context, *, limit: int = 50, offset: int = 0, kind: str | None = None
+) -> list[JournalEntry]:
+    """Recent entries with their lines (two queries, no N+1)."""
+    ctx.require(Role.OWNER, action="reading the journal")
+    query = select(JournalEntry).where(JournalEntry.client_id == ctx.client_id)
+    if kind:
+        query = query.where(JournalEntry.kind == kind)
+    query = query.order_by(JournalEntry.occurred_at.desc(), JournalEntry.id).limit(limit).offset(offset)
+    return list(scoped(session, ctx).scalars(query.options(selectinload(JournalEntry.lines))))

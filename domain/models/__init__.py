@@ -1,0 +1,52 @@
+"""All ORM models, in one metadata (import this package to register every table)."""
+
+from domain.models.base import TENANT_TABLES, Base
+from domain.models.catalog import Product, Variant
+from domain.models.inventory import MovementKind, ReceiptLayer, StockMovement
+from domain.models.ledger import Account, AuditEvent, JournalEntry, JournalLine
+from domain.models.orders import (
+    ApprovalStatus,
+    Channel,
+    ItemCondition,
+    Order,
+    OrderLine,
+    OrderStatus,
+    PaymentMethod,
+    PaymentStatus,
+    Return,
+    ReturnKind,
+    ReturnLine,
+)
+from domain.models.tenancy import Client, Customer, PlatformAdmin, Role, User
+
+APPEND_ONLY_TABLES = ("stock_movements", "journal_entries", "journal_lines", "audit_events")
+
+__all__ = [
+    "APPEND_ONLY_TABLES",
+    "TENANT_TABLES",
+    "Account",
+    "ApprovalStatus",
+    "AuditEvent",
+    "Base",
+    "Channel",
+    "Client",
+    "Customer",
+    "ItemCondition",
+    "JournalEntry",
+    "JournalLine",
+    "MovementKind",
+    "Order",
+    "OrderLine",
+    "OrderStatus",
+    "PaymentMethod",
+    "PaymentStatus",
+    "PlatformAdmin",
+    "ReceiptLayer",
+    "Return",
+    "ReturnKind",
+    "ReturnLine",
+    "Role",
+    "StockMovement",
+    "User",
+    "Variant",
+]

@@ -1,0 +1,71 @@
+"""Declarative base, constraint naming convention and shared column types."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Annotated
+
+from sqlalchemy import DateTime, Enum, ForeignKey, MetaData, Numeric, String, func
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+UnitCost = Annotated[Decimal, mapped_column(Numeric(14, 4))]
+Percent = Annotated[Decimal, mapped_column(Numeric(5, 2))]
+
+
+def utcnow() -> datetime:
+    """Timezone-aware now in UTC."""
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    """All ORM models share one metadata so Alembic sees one schema."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: DateTime(timezone=True), Decimal: Numeric(14, 2)}
+
+
+def str_enum(enum_class: type[enum.StrEnum]) -> Enum:
+    """Store a StrEnum as its value in a VARCHAR (no PostgreSQL enum type to migrate)."""
+    return Enum(enum_class, native_enum=False, length=24, values_callable=lambda e: [m.value for m in e])
+
+
+class UUIDPrimaryKey:
+    """A random UUID primary key (never guessable across tenants)."""
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+
+
+class CreatedAt:
+    """A server-stamped creation time."""
+
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now(), default=utcnow, index=False)
+
+
+class TenantOwned:
+    """Every tenant-owned row names its client; row-level security filters on this column.
+
+    Each table leads one of its indexes with client_id (RLS adds `client_id = …` to every query).
+    """
+
+    client_id: Mapped[str] = mapped_column(String(40), ForeignKey("clients.id", ondelete="CASCADE"))
+
+
+TENANT_TABLES: list[str] = []
+"""Tables under row-level security; filled as tenant models are declared (see `tenant_table`)."""
+
+
+def tenant_table(cls: type) -> type:
+    """Class decorator registering a model's table for row-level security."""
+    TENANT_TABLES.append(cls.__tablename__)  # type: ignore[attr-defined]
+    return cls

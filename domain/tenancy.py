@@ -1,0 +1,207 @@
+"""Clients (businesses), their policies and profile, and customers."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, time
+from decimal import Decimal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from domain import audit
+from domain.context import Context, scoped
+from domain.errors import Conflict, NotFound, ValidationFailed
+from domain.models import Client, Customer, Role
+from domain.models.base import utcnow
+from domain.pricing import DiscountPolicy
+from infra import crypto
+
+POLICY_FIELDS = frozenset(
+    {
+        "max_discount_pct",
+        "auto_approve_discount_pct",
+        "return_refund_policy",
+        "return_window_days",
+        "sales_commission_pct",
+    }
+)
+PROFILE_FIELDS = frozenset(
+    {
+        "name",
+        "business_overview",
+        "timezone",
+        "opening_hours",
+        "closing_hours",
+        "currency",
+        "whatsapp_number",
+        "whatsapp_phone_number_id",
+        "messenger",
+        "required_api_keys",
+    }
+)
+
+
+def get_client(session: Session, client_id: str) -> Client:
+    """The client row (clients are not tenant-scoped: the id comes from authentication)."""
+    client = session.get(Client, client_id)
+    if client is None:
+        raise NotFound(f"client {client_id!r} does not exist")
+    return client
+
+
+def discount_policy(client: Client) -> DiscountPolicy:
+    """The discount rule as the pure pricing functions take it."""
+    return DiscountPolicy(client.max_discount_pct, client.auto_approve_discount_pct)
+
+
+def _validate(fields: dict[str, object]) -> None:
+    tz = fields.get("timezone")
+    if tz is not None:
+        try:
+            ZoneInfo(str(tz))
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValidationFailed(f"unknown timezone {tz!r}; use an IANA name like 'Africa/Lagos'") from None
+    for key in ("max_discount_pct", "auto_approve_discount_pct", "sales_commission_pct"):
+        if key in fields and not (Decimal(0) <= Decimal(str(fields[key])) <= Decimal(100)):
+            raise ValidationFailed(f"{key} must be between 0 and 100")
+    if "return_window_days" in fields and int(str(fields["return_window_days"])) < 0:
+        raise ValidationFailed("return_window_days cannot be negative")
+
+
+def create_client(session: Session, client_id: str, name: str, **fields: object) -> Client:
+    """Register a business (platform admin or seed). Policy and profile fields are optional."""
+    unknown = set(fields) - POLICY_FIELDS - PROFILE_FIELDS
+    if unknown:
+        raise ValidationFailed(f"unknown client fields: {', '.join(sorted(unknown))}")
+    _validate(fields)
+    if session.get(Client, client_id) is not None:
+        raise Conflict(f"client {client_id!r} already exists")
+    client = Client(id=client_id, name=name, **fields)
+    session.add(client)
+    session.flush()
+    return client
+
+
+def update_client(session: Session, ctx: Context, changes: dict[str, object]) -> Client:
+    """Change profile or policy fields; policy changes are owner-only and audited."""
+    unknown = set(changes) - POLICY_FIELDS - PROFILE_FIELDS
+    if unknown:
+        raise ValidationFailed(f"these fields cannot be changed: {', '.join(sorted(unknown))}")
+    ctx.require(Role.OWNER, action="changing the business profile or policies")
+    _validate(changes)
+    client = get_client(scoped(session, ctx), ctx.client_id)
+    before = {k: str(getattr(client, k)) for k in changes if k in POLICY_FIELDS}
+    for key, value in changes.items():
+        setattr(client, key, value)
+    if client.auto_approve_discount_pct > client.max_discount_pct:
+        raise ValidationFailed("the auto-approval threshold cannot exceed the discount cap")
+    session.flush()
+    if before:
+        after = {k: str(getattr(client, k)) for k in before}
+        audit.record(session, ctx, audit.Action.POLICY_CHANGED, target=("client", client.id), detail={
+            "before": before, "after": after})
+    return client
+
+
+def set_whatsapp_access_token(session: Session, ctx: Context, token: str, secret_key: str) -> None:
+    """Store the client's WhatsApp access token encrypted under SECRET_KEY."""
+    ctx.require(Role.OWNER, action="setting the WhatsApp access token")
+    client = get_client(scoped(session, ctx), ctx.client_id)
+    client.whatsapp_access_token_encrypted = crypto.encrypt(secret_key, token)
+    session.flush()
+
+
+def whatsapp_access_token(client: Client, secret_key: str) -> str | None:
+    """The client's WhatsApp access token, decrypted."""
+    if client.whatsapp_access_token_encrypted is None:
+        return None
+    return crypto.decrypt(secret_key, client.whatsapp_access_token_encrypted)
+
+
+@dataclass(frozen=True)
+class BusinessInfo:
+    """What a customer may ask about a business: hours, whether it is open, the return policy."""
+
+    name: str
+    overview: str
+    opening_hours: time
+    closing_hours: time
+    timezone: str
+    is_open_now: bool
+    return_policy: str
+    return_window_days: int
+    currency: str
+
+
+def business_info(session: Session, ctx: Context, now: datetime | None = None) -> BusinessInfo:
+    """The client's public profile, with 'open now' computed in its own timezone."""
+    client = get_client(scoped(session, ctx), ctx.client_id)
+    local = (now or utcnow()).astimezone(ZoneInfo(client.timezone)).time()
+    if client.opening_hours <= client.closing_hours:
+        is_open = client.opening_hours <= local < client.closing_hours
+    else:  # open past midnight
+        is_open = local >= client.opening_hours or local < client.closing_hours
+    return BusinessInfo(
+        client.name,
+        client.business_overview,
+        client.opening_hours,
+        client.closing_hours,
+        client.timezone,
+        is_open,
+        client.return_refund_policy,
+        client.return_window_days,
+        client.currency,
+    )
+
+
+def get_or_create_customer(
+    session: Session,
+    ctx: Context,
+    *,
+    wa_id: str | None = None,
+    wa_user_id: str | None = None,
+    name: str = "",
+    phone: str | None = None,
+) -> Customer:
+    """Find a customer by WhatsApp user id or wa_id, or create one (keeping names fresh)."""
+    if not (wa_id or wa_user_id):
+        raise ValidationFailed("a customer needs a wa_id or a business-scoped user id")
+    scoped(session, ctx)
+    query = select(Customer).where(Customer.client_id == ctx.client_id)
+    if wa_user_id:
+        found = session.scalars(query.where(Customer.wa_user_id == wa_user_id)).first()
+    else:
+        found = None
+    if found is None and wa_id:
+        found = session.scalars(query.where(Customer.wa_id == wa_id)).first()
+    if found is None:
+        found = Customer(client_id=ctx.client_id, wa_id=wa_id, wa_user_id=wa_user_id, name=name, phone=phone or wa_id)
+        session.add(found)
+    else:
+        found.wa_user_id = found.wa_user_id or wa_user_id
+        found.wa_id = found.wa_id or wa_id
+        found.name = name or found.name
+    session.flush()
+    return found
+
+
+def create_customer(session: Session, ctx: Context, name: str, **fields: str | None) -> Customer:
+    """A customer entered by staff (walk-in, phone order)."""
+    ctx.require(Role.OWNER, Role.STAFF, action="adding a customer")
+    customer = Customer(client_id=ctx.client_id, name=name, **fields)
+    scoped(session, ctx).add(customer)
+    session.flush()
+    return customer
+
+
+def get_customer(session: Session, ctx: Context, customer_id: uuid.UUID) -> Customer:
+    """A customer of this client; a customer may only see themself."""
+    if ctx.role is Role.CUSTOMER and customer_id != ctx.customer_id:
+        raise NotFound("customer not found")
+    customer = scoped(session, ctx).get(Customer, customer_id)
+    if customer is None or customer.client_id != ctx.client_id:
+        raise NotFound("customer not found")
+    return customer

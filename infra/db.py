@@ -1,0 +1,136 @@
+"""Database engines, sessions and the per-transaction tenant setting that row-level security reads."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
+
+from infra.settings import ConfigError
+
+TENANT_KEY = "client_id"
+PLATFORM_KEY = "platform_admin"
+
+
+def normalize_url(url: str) -> str:
+    """Use the psycopg 3 driver for every PostgreSQL URL (one driver for the app and the checkpointer)."""
+    parsed = make_url(url.replace("postgres://", "postgresql://", 1))
+    return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+
+
+def app_role_password(secret_key: str, role: str) -> str:
+    """The application role's password, derived from SECRET_KEY so no second secret is needed."""
+    return hmac.new(secret_key.encode(), f"db-role:{role}".encode(), hashlib.sha256).hexdigest()
+
+
+def app_url(owner_url: str, role: str, password: str) -> str:
+    """The owner URL with the application login role in place of the owner."""
+    parsed = make_url(normalize_url(owner_url))
+    return parsed.set(username=role, password=password).render_as_string(hide_password=False)
+
+
+def make_engine(url: str, **kwargs: object) -> Engine:
+    """An engine for `url` with pre-ping, so a restarted server does not break pooled connections."""
+    return create_engine(normalize_url(url), pool_pre_ping=True, **kwargs)
+
+
+def check_reachable(engine: Engine, what: str) -> None:
+    """Raise ConfigError with one readable line when the database cannot be reached."""
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise ConfigError(f"cannot reach PostgreSQL ({what}): {reason}; check DATABASE_URL") from None
+
+
+def ensure_app_role(owner_engine: Engine, role: str, password: str) -> None:
+    """Create or update the application login role: no superuser, no BYPASSRLS, owns nothing.
+
+    It gets DML on every present and future table of the owner in `public`; migrations revoke
+    UPDATE/DELETE on the append-only ledgers.
+    """
+    with owner_engine.begin() as connection:
+        owner = connection.execute(text("SELECT current_user")).scalar_one()
+        exists = connection.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).first()
+        quoted = connection.dialect.identifier_preparer.quote(role)
+        verb = "ALTER" if exists else "CREATE"
+        literal_password = "'" + password.replace("'", "''") + "'"
+        connection.execute(
+            text(f"{verb} ROLE {quoted} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE PASSWORD {literal_password}")
+        )
+        database = connection.execute(text("SELECT current_database()")).scalar_one()
+        quoted_db = connection.dialect.identifier_preparer.quote(database)
+        quoted_owner = connection.dialect.identifier_preparer.quote(owner)
+        for statement in (
+            f"GRANT CONNECT ON DATABASE {quoted_db} TO {quoted}",
+            f"GRANT USAGE ON SCHEMA public TO {quoted}",
+            f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {quoted}",
+            f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted}",
+            f"ALTER DEFAULT PRIVILEGES FOR ROLE {quoted_owner} IN SCHEMA public "
+            f"GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {quoted}",
+            f"ALTER DEFAULT PRIVILEGES FOR ROLE {quoted_owner} IN SCHEMA public "
+            f"GRANT USAGE, SELECT ON SEQUENCES TO {quoted}",
+        ):
+            connection.execute(text(statement))
+
+
+def assert_unprivileged(engine: Engine) -> None:
+    """Refuse to run the app as a role that row-level security would not bind."""
+    with engine.connect() as connection:
+        row = connection.execute(
+            text(
+                "SELECT r.rolsuper, r.rolbypassrls, "
+                "EXISTS (SELECT 1 FROM pg_tables t WHERE t.schemaname = 'public' AND t.tableowner = r.rolname) "
+                "FROM pg_roles r WHERE r.rolname = current_user"
+            )
+        ).one()
+    if any(row):
+        raise ConfigError(
+            "the application database role is a superuser, has BYPASSRLS or owns tables; "
+            "row-level security would not apply. Run `easy-ecom migrate` and use the app role"
+        )
+
+
+def _apply_scope(connection: Connection, info: dict[str, object]) -> None:
+    client_id = info.get(TENANT_KEY)
+    platform = "on" if info.get(PLATFORM_KEY) else ""
+    connection.execute(
+        text("SELECT set_config('app.client_id', :cid, true), set_config('app.platform_admin', :pa, true)"),
+        {"cid": str(client_id) if client_id else "", "pa": platform},
+    )
+
+
+@event.listens_for(Session, "after_begin")
+def _scope_new_transaction(session: Session, transaction: SessionTransaction, connection: Connection) -> None:
+    """Every transaction starts with the session's tenant, so RLS policies see it (SET LOCAL)."""
+    _apply_scope(connection, session.info)
+
+
+def set_tenant(session: Session, client_id: str | None, *, platform_admin: bool = False) -> None:
+    """Scope `session` to one tenant (or the platform admin); applies at once if a transaction is open."""
+    session.info[TENANT_KEY] = client_id
+    session.info[PLATFORM_KEY] = platform_admin
+    if session.in_transaction():
+        _apply_scope(session.connection(), session.info)
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions that keep attributes after commit (services return loaded objects)."""
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+@contextmanager
+def transaction(factory: sessionmaker[Session], client_id: str | None = None) -> Iterator[Session]:
+    """One unit of work: open a session scoped to `client_id`, commit on success, roll back on error."""
+    with factory() as session:
+        set_tenant(session, client_id)
+        with session.begin():
+            yield session

@@ -1,0 +1,59 @@
+"""Row-level security holds on its own, below every service-layer filter."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
+
+from domain.models import TENANT_TABLES
+from infra.db import set_tenant
+
+
+def test_every_tenant_table_forces_row_level_security(db: Session) -> None:
+    rows = db.execute(
+        text("SELECT relname FROM pg_class WHERE relrowsecurity AND relforcerowsecurity AND relkind = 'r'")
+    ).scalars()
+    assert set(TENANT_TABLES) <= set(rows)
+
+
+def test_a_tenant_sees_none_of_another_tenants_rows_without_any_filter(db: Session, tenant_a, tenant_b) -> None:
+    set_tenant(db, tenant_a.client_id)
+    visible = set(db.execute(text("SELECT DISTINCT client_id FROM users")).scalars())
+    assert visible == {"shop_a"}
+
+
+def test_writing_a_row_for_another_tenant_is_refused(db: Session, tenant_a, tenant_b) -> None:
+    set_tenant(db, tenant_a.client_id)
+    nested = db.begin_nested()
+    try:
+        db.execute(
+            text("INSERT INTO customers (id, client_id, name) VALUES (gen_random_uuid(), 'shop_b', 'intruder')")
+        )
+        raised = False
+    except Exception as exc:  # noqa: BLE001 - asserting the database refused
+        raised = "row-level security" in str(exc)
+    nested.rollback()
+    assert raised
+
+
+def test_a_pooled_connection_without_a_tenant_sees_nothing(app_engine: Engine, db: Session, tenant_a) -> None:
+    with app_engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM users")).scalar_one() == 0
+
+
+def test_the_application_role_cannot_rewrite_the_stock_ledger(db: Session, tenant_a) -> None:
+    set_tenant(db, tenant_a.client_id)
+    nested = db.begin_nested()
+    try:
+        db.execute(text("UPDATE stock_movements SET quantity = 1"))
+        refused = False
+    except Exception as exc:  # noqa: BLE001
+        refused = "permission denied" in str(exc)
+    nested.rollback()
+    assert refused
+
+
+def test_the_application_role_is_not_privileged(app_engine: Engine) -> None:
+    from infra.db import assert_unprivileged
+
+    assert_unprivileged(app_engine)
