@@ -1,0 +1,310 @@
+"""Inventory: the append-only stock ledger, weighted-average cost and FIFO receipt layers.
+
+Every change of a variant's stock inserts a StockMovement and updates `on_hand`/`avg_cost` in the
+same transaction; the journal receives exactly the change in book value (see `costing`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import Select, func, select, update
+from sqlalchemy.orm import Session
+
+from domain import audit, costing, journal
+from domain.context import Context, scoped
+from domain.errors import NotFound, OutOfStock, ValidationFailed
+from domain.journal import credit, debit
+from domain.models import Account, MovementKind, ReceiptLayer, Role, StockMovement, Variant
+from domain.models.base import utcnow
+from domain.money import cents, unit_cost
+
+MAX_QUANTITY = 1_000_000
+
+
+@dataclass(frozen=True)
+class Reference:
+    """What caused a movement (an order, a return, …)."""
+
+    type: str
+    id: uuid.UUID
+
+
+def validate_quantity(quantity: object, *, what: str = "quantity") -> int:
+    """A whole, positive, sane number of units."""
+    if isinstance(quantity, bool) or not isinstance(quantity, int):
+        raise ValidationFailed(f"{what} must be a whole number of units")
+    if quantity <= 0:
+        raise ValidationFailed(f"{what} must be at least 1")
+    if quantity > MAX_QUANTITY:
+        raise ValidationFailed(f"{what} must be at most {MAX_QUANTITY}")
+    return quantity
+
+
+def _validate_cost(cost: Decimal) -> Decimal:
+    if not isinstance(cost, Decimal) or not cost.is_finite() or cost < 0:
+        raise ValidationFailed("unit cost must be a non-negative decimal amount")
+    if unit_cost(cost) != cost:
+        raise ValidationFailed("unit cost has at most 4 decimal places")
+    return cost
+
+
+def _locked_variant(session: Session, ctx: Context, variant_id: uuid.UUID) -> Variant:
+    variant = scoped(session, ctx).scalars(
+        select(Variant)
+        .where(Variant.id == variant_id, Variant.client_id == ctx.client_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
+    if variant is None:
+        raise NotFound(f"variant {variant_id} not found")
+    return variant
+
+
+def _add_stock(
+    session: Session,
+    ctx: Context,
+    variant: Variant,
+    quantity: int,
+    cost: Decimal,
+    kind: MovementKind,
+    *,
+    reason: str = "",
+    reference: Reference | None = None,
+    at: datetime | None = None,
+) -> StockMovement:
+    """Put `quantity` units on a locked variant at `cost`: new average, movement, FIFO layer."""
+    before_qty, before_avg = variant.on_hand, variant.avg_cost
+    variant.on_hand = before_qty + quantity
+    variant.avg_cost = costing.average_after_receipt(before_qty, before_avg, quantity, cost)
+    when = at or utcnow()
+    movement = StockMovement(
+        client_id=ctx.client_id,
+        variant_id=variant.id,
+        kind=kind,
+        quantity=quantity,
+        unit_cost=cost,
+        value=costing.value_change(before_qty, before_avg, variant.on_hand, variant.avg_cost),
+        balance_after=variant.on_hand,
+        avg_cost_after=variant.avg_cost,
+        reason=reason,
+        reference_type=reference.type if reference else None,
+        reference_id=reference.id if reference else None,
+        actor_user_id=ctx.user_id,
+        created_at=when,
+    )
+    session.add(movement)
+    session.flush()
+    session.add(
+        ReceiptLayer(
+            client_id=ctx.client_id,
+            variant_id=variant.id,
+            movement_id=movement.id,
+            received_at=when,
+            quantity_received=quantity,
+            quantity_remaining=quantity,
+            unit_cost=cost,
+        )
+    )
+    session.flush()
+    return movement
+
+
+def receive_stock(
+    session: Session,
+    ctx: Context,
+    variant_id: uuid.UUID,
+    quantity: int,
+    cost: Decimal,
+    *,
+    reason: str = "",
+    received_at: datetime | None = None,
+) -> StockMovement:
+    """Receive purchased stock at `cost` per unit; posts inventory against cash."""
+    ctx.require(Role.OWNER, Role.STAFF, action="receiving stock")
+    validate_quantity(quantity)
+    _validate_cost(cost)
+    variant = _locked_variant(session, ctx, variant_id)
+    movement = _add_stock(session, ctx, variant, quantity, cost, MovementKind.RECEIPT, reason=reason, at=received_at)
+    paid = cents(quantity * cost)
+    journal.post(
+        session,
+        ctx,
+        "stock_receipt",
+        # the inventory account moves by the valuation change; a sub-cent rounding residual goes to COGS
+        [debit(Account.INVENTORY, movement.value), credit(Account.CASH, paid), debit(Account.COGS, paid - movement.value)],
+        memo=f"received {quantity} × {variant.sku} @ {cost}",
+        reference=("variant", variant.id),
+        occurred_at=movement.created_at,
+    )
+    return movement
+
+
+def restock(
+    session: Session,
+    ctx: Context,
+    variant_id: uuid.UUID,
+    quantity: int,
+    cost: Decimal,
+    kind: MovementKind,
+    reference: Reference,
+) -> StockMovement:
+    """Put sold units back (cancellation, return) at their original unit cost; the caller posts."""
+    variant = _locked_variant(session, ctx, variant_id)
+    return _add_stock(session, ctx, variant, quantity, cost, kind, reference=reference)
+
+
+def issue_stock(
+    session: Session,
+    ctx: Context,
+    variant_id: uuid.UUID,
+    quantity: int,
+    kind: MovementKind,
+    *,
+    reference: Reference | None = None,
+    reason: str = "",
+) -> StockMovement:
+    """Take `quantity` units out at the average cost, oldest layers first; never below zero.
+
+    The decrement is one guarded UPDATE … WHERE on_hand >= :qty RETURNING, so concurrent sales
+    cannot oversell. The movement's `value` is the (negative) change in book value: the COGS.
+    """
+    validate_quantity(quantity)
+    row = scoped(session, ctx).execute(
+        update(Variant)
+        .where(Variant.id == variant_id, Variant.client_id == ctx.client_id, Variant.on_hand >= quantity)
+        .values(on_hand=Variant.on_hand - quantity)
+        .returning(Variant.on_hand, Variant.avg_cost, Variant.sku)
+    ).first()
+    if row is None:
+        found = session.execute(
+            select(Variant.on_hand, Variant.sku).where(Variant.id == variant_id, Variant.client_id == ctx.client_id)
+        ).first()
+        if found is None:
+            raise NotFound(f"variant {variant_id} not found")
+        raise OutOfStock(
+            f"only {found.on_hand} × {found.sku} in stock; cannot take {quantity}",
+            sku=found.sku,
+            available=found.on_hand,
+            requested=quantity,
+        )
+    on_hand_after, avg, sku = row
+    _consume_layers(session, ctx, variant_id, quantity)
+    movement = StockMovement(
+        client_id=ctx.client_id,
+        variant_id=variant_id,
+        kind=kind,
+        quantity=-quantity,
+        unit_cost=avg,
+        value=costing.value_change(on_hand_after + quantity, avg, on_hand_after, avg),
+        balance_after=on_hand_after,
+        avg_cost_after=avg,
+        reason=reason,
+        reference_type=reference.type if reference else None,
+        reference_id=reference.id if reference else None,
+        actor_user_id=ctx.user_id,
+    )
+    session.add(movement)
+    session.flush()
+    return movement
+
+
+def _consume_layers(session: Session, ctx: Context, variant_id: uuid.UUID, quantity: int) -> None:
+    open_layers = session.execute(
+        select(ReceiptLayer.id, ReceiptLayer.quantity_remaining)
+        .where(
+            ReceiptLayer.client_id == ctx.client_id,
+            ReceiptLayer.variant_id == variant_id,
+            ReceiptLayer.quantity_remaining > 0,
+        )
+        .order_by(ReceiptLayer.received_at, ReceiptLayer.id)
+    ).all()
+    for layer_id, taken in costing.consume_fifo(((r.id, r.quantity_remaining) for r in open_layers), quantity):
+        session.execute(
+            update(ReceiptLayer)
+            .where(ReceiptLayer.id == layer_id)
+            .values(quantity_remaining=ReceiptLayer.quantity_remaining - taken)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def adjust_stock(session: Session, ctx: Context, variant_id: uuid.UUID, delta: int, reason: str) -> StockMovement:
+    """Correct a count (damage, loss, found stock) by a signed `delta`, with a reason.
+
+    Found stock comes in at the current average cost; the value change is posted against the
+    inventory write-off account. Every adjustment is audited.
+    """
+    ctx.require(Role.OWNER, Role.STAFF, action="adjusting stock")
+    if not reason.strip():
+        raise ValidationFailed("a stock adjustment needs a reason (damaged, lost, counted, …)")
+    if isinstance(delta, bool) or not isinstance(delta, int) or delta == 0:
+        raise ValidationFailed("the adjustment must be a non-zero whole number of units")
+    validate_quantity(abs(delta), what="adjustment")
+    if delta > 0:
+        variant = _locked_variant(session, ctx, variant_id)
+        movement = _add_stock(session, ctx, variant, delta, variant.avg_cost, MovementKind.ADJUSTMENT, reason=reason)
+    else:
+        movement = issue_stock(session, ctx, variant_id, -delta, MovementKind.ADJUSTMENT, reason=reason)
+    journal.post(
+        session,
+        ctx,
+        "stock_adjustment",
+        [debit(Account.INVENTORY, movement.value), credit(Account.INVENTORY_WRITE_OFF, movement.value)],
+        memo=reason,
+        reference=("variant", variant_id),
+        occurred_at=movement.created_at,
+    )
+    audit.record(
+        session,
+        ctx,
+        audit.Action.STOCK_ADJUSTED,
+        target=("variant", variant_id),
+        detail={"delta": delta, "reason": reason, "value": str(movement.value)},
+    )
+    return movement
+
+
+@dataclass(frozen=True)
+class MovementFilter:
+    """Optional filters for the movement ledger."""
+
+    variant_id: uuid.UUID | None = None
+    product_id: uuid.UUID | None = None
+    kind: MovementKind | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def _filtered(query: Select, ctx: Context, f: MovementFilter) -> Select:
+    query = query.where(StockMovement.client_id == ctx.client_id)
+    if f.variant_id:
+        query = query.where(StockMovement.variant_id == f.variant_id)
+    if f.product_id:
+        query = query.join(Variant, Variant.id == StockMovement.variant_id).where(Variant.product_id == f.product_id)
+    if f.kind:
+        query = query.where(StockMovement.kind == f.kind)
+    if f.since:
+        query = query.where(StockMovement.created_at >= f.since)
+    if f.until:
+        query = query.where(StockMovement.created_at < f.until)
+    return query
+
+
+def list_movements(
+    session: Session, ctx: Context, filters: MovementFilter | None = None, *, limit: int = 50, offset: int = 0
+) -> tuple[list[StockMovement], int]:
+    """The stock ledger, newest first, with the total count for pagination (owner/staff)."""
+    ctx.require(Role.OWNER, Role.STAFF, action="reading stock movements")
+    f = filters or MovementFilter()
+    scoped(session, ctx)
+    total = session.scalar(_filtered(select(func.count(StockMovement.id)), ctx, f)) or 0
+    items = session.scalars(
+        _filtered(select(StockMovement), ctx, f)
+        .order_by(StockMovement.created_at.desc(), StockMovement.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return list(items), total

@@ -1,0 +1,584 @@
+"""Orders: atomic stock taking, the discount policy, commission, state transitions and edits.
+
+Every money field is derived here from variant prices, stock costs and the client's policy;
+nothing a caller (or an LLM) sends can set a price, a cost or a total.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import Select, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from domain import audit, inventory, journal, pricing, tenancy
+from domain.context import Context, scoped
+from domain.errors import (
+    Conflict,
+    Forbidden,
+    IdempotencyKeyReused,
+    InvalidTransition,
+    NotFound,
+    ValidationFailed,
+)
+from domain.inventory import Reference
+from domain.journal import Posting, credit, debit
+from domain.models import (
+    Account,
+    ApprovalStatus,
+    Channel,
+    Client,
+    Customer,
+    MovementKind,
+    Order,
+    OrderLine,
+    OrderStatus,
+    PaymentMethod,
+    PaymentStatus,
+    Product,
+    Role,
+    StockMovement,
+    Variant,
+)
+from domain.models.base import utcnow
+from domain.money import ZERO, unit_cost
+
+MAX_LINES = 100
+STAFF_ROLES = (Role.OWNER, Role.STAFF)
+
+TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
+    OrderStatus.PENDING: frozenset({OrderStatus.CONFIRMED, OrderStatus.CANCELLED}),
+    OrderStatus.CONFIRMED: frozenset({OrderStatus.DELIVERED, OrderStatus.CANCELLED}),
+    OrderStatus.DELIVERED: frozenset({OrderStatus.PARTIALLY_RETURNED, OrderStatus.RETURNED}),
+    OrderStatus.PARTIALLY_RETURNED: frozenset({OrderStatus.PARTIALLY_RETURNED, OrderStatus.RETURNED}),
+    OrderStatus.CANCELLED: frozenset(),
+    OrderStatus.RETURNED: frozenset(),
+}
+
+
+@dataclass(frozen=True)
+class LineRequest:
+    """`quantity` units of one variant."""
+
+    variant_id: uuid.UUID
+    quantity: int
+
+
+@dataclass(frozen=True)
+class OrderDraft:
+    """What a caller may ask for; prices, costs and totals are not part of it."""
+
+    lines: list[LineRequest]
+    payment_method: PaymentMethod = PaymentMethod.CASH
+    payment_status: PaymentStatus = PaymentStatus.UNPAID
+    discount_pct: Decimal = ZERO
+    customer_id: uuid.UUID | None = None
+    delivery_address: str | None = None
+    note: str = ""
+    idempotency_key: str | None = None
+    created_at: datetime | None = field(default=None, compare=False)
+
+    def fingerprint(self) -> str:
+        """A hash of the request body, to tell a retry from a different request under one key."""
+        body = asdict(self)
+        body.pop("idempotency_key")
+        body.pop("created_at")
+        return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def check_transition(order: Order, target: OrderStatus) -> None:
+    """Raise InvalidTransition unless `order` may move to `target`."""
+    if target not in TRANSITIONS[order.status]:
+        allowed = ", ".join(sorted(s.value for s in TRANSITIONS[order.status])) or "nothing (final)"
+        raise InvalidTransition(
+            f"order #{order.number} is {order.status.value}; it cannot become {target.value} (allowed: {allowed})"
+        )
+
+
+def merge_lines(lines: Iterable[LineRequest]) -> dict[uuid.UUID, int]:
+    """Validate quantities and merge repeated variants into one quantity each."""
+    merged: dict[uuid.UUID, int] = {}
+    for line in lines:
+        if not isinstance(line.variant_id, uuid.UUID):
+            raise ValidationFailed("each line needs a variant id")
+        merged[line.variant_id] = merged.get(line.variant_id, 0) + inventory.validate_quantity(line.quantity)
+    if not merged:
+        raise ValidationFailed("an order needs at least one line")
+    if len(merged) > MAX_LINES:
+        raise ValidationFailed(f"an order has at most {MAX_LINES} lines")
+    for quantity in merged.values():
+        inventory.validate_quantity(quantity)
+    return merged
+
+
+def _revenue_postings(order: Order) -> list[Posting]:
+    settle = Account.CASH if order.payment_status is PaymentStatus.PAID else Account.RECEIVABLES
+    return [
+        debit(settle, order.total),
+        debit(Account.SALES_DISCOUNTS, order.discount_amount),
+        credit(Account.REVENUE, order.subtotal),
+        debit(Account.COMMISSION_EXPENSE, order.commission_amount),
+        credit(Account.COMMISSION_PAYABLE, order.commission_amount),
+    ]
+
+
+def stock_postings(movements: Iterable[StockMovement]) -> list[Posting]:
+    """Inventory moves by each movement's value change; the other side is COGS."""
+    postings: list[Posting] = []
+    for movement in movements:
+        postings += [debit(Account.INVENTORY, movement.value), credit(Account.COGS, movement.value)]
+    return postings
+
+
+def reversed_postings(postings: Iterable[Posting]) -> list[Posting]:
+    """The same postings with debits and credits swapped."""
+    return [Posting(p.account, debit=p.credit, credit=p.debit) for p in postings]
+
+
+def _sellable_variants(session: Session, ctx: Context, variant_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Variant]:
+    ids = list(variant_ids)
+    found = {
+        v.id: v
+        for v in session.scalars(
+            select(Variant)
+            .join(Product, Product.id == Variant.product_id)
+            .where(
+                Variant.client_id == ctx.client_id,
+                Variant.id.in_(ids),
+                Variant.is_active.is_(True),
+                Product.is_active.is_(True),
+            )
+            .options(joinedload(Variant.product))
+        )
+    }
+    missing = [str(i) for i in ids if i not in found]
+    if missing:
+        raise NotFound(f"these products are not for sale here: {', '.join(missing)}", variant_ids=missing)
+    return found
+
+
+def _next_order_number(session: Session, client_id: str) -> int:
+    return session.execute(
+        update(Client)
+        .where(Client.id == client_id)
+        .values(next_order_number=Client.next_order_number + 1)
+        .returning(Client.next_order_number - 1)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+
+
+def _customer_for(session: Session, ctx: Context, requested: uuid.UUID | None) -> uuid.UUID | None:
+    if ctx.role is Role.CUSTOMER:
+        if requested is not None and requested != ctx.customer_id:
+            raise Forbidden("a customer can only order for themself")
+        return ctx.customer_id
+    if requested is not None:
+        customer = session.get(Customer, requested)
+        if customer is None or customer.client_id != ctx.client_id:
+            raise NotFound(f"customer {requested} not found")
+    return requested
+
+
+def _apply_totals(order: Order) -> None:
+    totals = pricing.price_order(
+        [(line.quantity, line.unit_price) for line in order.lines], order.discount_pct, order.commission_pct
+    )
+    for line, priced in zip(order.lines, totals.lines, strict=True):
+        line.line_subtotal, line.discount_amount, line.line_total = (
+            priced.line_subtotal,
+            priced.discount_amount,
+            priced.line_total,
+        )
+    order.subtotal, order.discount_amount, order.total = totals.subtotal, totals.discount_amount, totals.total
+    order.commission_amount = totals.commission_amount
+    order.cogs_total = sum((line.cogs_amount for line in order.lines), ZERO)
+
+
+def _existing_for_key(session: Session, ctx: Context, draft: OrderDraft) -> Order | None:
+    if draft.idempotency_key is None:
+        return None
+    order = session.scalars(
+        select(Order)
+        .where(Order.client_id == ctx.client_id, Order.idempotency_key == draft.idempotency_key)
+        .options(selectinload(Order.lines))
+    ).first()
+    if order is not None and order.request_fingerprint != draft.fingerprint():
+        raise IdempotencyKeyReused("this Idempotency-Key was already used for a different order request")
+    return order
+
+
+def create_order(session: Session, ctx: Context, draft: OrderDraft) -> Order:
+    """Create a pending order, taking stock for every line or for none.
+
+    The discount is checked against the client's cap (refused above it, owner approval above the
+    auto-approval threshold); prices and average costs are snapshotted; commission is computed;
+    the sale is posted to the journal. A repeated idempotency key returns the first order.
+    """
+    scoped(session, ctx)
+    if draft.idempotency_key is not None and not (0 < len(draft.idempotency_key) <= 200):
+        raise ValidationFailed("an idempotency key has 1 to 200 characters")
+    existing = _existing_for_key(session, ctx, draft)
+    if existing is not None:
+        return existing
+    if draft.payment_status not in (PaymentStatus.PAID, PaymentStatus.UNPAID):
+        raise ValidationFailed("a new order is either paid or unpaid")
+    wanted = merge_lines(draft.lines)
+    client = tenancy.get_client(session, ctx.client_id)
+    approval = pricing.check_discount(tenancy.discount_policy(client), Decimal(draft.discount_pct))
+    customer_id = _customer_for(session, ctx, draft.customer_id)
+    order_id = uuid.uuid4()
+    try:
+        with session.begin_nested():
+            variants = _sellable_variants(session, ctx, wanted)
+            movements = {
+                variant_id: inventory.issue_stock(
+                    session, ctx, variant_id, wanted[variant_id], MovementKind.SALE, reference=Reference("order", order_id)
+                )
+                for variant_id in sorted(wanted)  # one lock order for every transaction: no deadlocks
+            }
+            order = Order(
+                id=order_id,
+                client_id=ctx.client_id,
+                number=_next_order_number(session, ctx.client_id),
+                status=OrderStatus.PENDING,
+                channel=ctx.channel,
+                customer_id=customer_id,
+                created_by_user_id=ctx.user_id,
+                payment_method=draft.payment_method,
+                payment_status=draft.payment_status,
+                delivery_address=draft.delivery_address,
+                note=draft.note,
+                discount_pct=Decimal(draft.discount_pct),
+                commission_pct=client.sales_commission_pct,
+                discount_approval=approval,
+                idempotency_key=draft.idempotency_key,
+                request_fingerprint=draft.fingerprint() if draft.idempotency_key else None,
+                **({"created_at": draft.created_at} if draft.created_at else {}),
+            )
+            order.lines = [
+                OrderLine(
+                    client_id=ctx.client_id,
+                    variant_id=variant_id,
+                    position=position,
+                    sku=variants[variant_id].sku,
+                    product_name=variants[variant_id].product.name,
+                    quantity=wanted[variant_id],
+                    unit_price=variants[variant_id].price,
+                    unit_cost=movements[variant_id].unit_cost,
+                    cogs_amount=-movements[variant_id].value,
+                )
+                for position, variant_id in enumerate(wanted)
+            ]
+            _apply_totals(order)
+            session.add(order)
+            session.flush()
+            journal.post(
+                session,
+                ctx,
+                "sale",
+                _revenue_postings(order) + stock_postings(movements.values()),
+                memo=f"order #{order.number}",
+                reference=("order", order.id),
+                occurred_at=order.created_at,
+            )
+    except IntegrityError as exc:
+        if "idempotency_key" in str(exc.orig):
+            raise Conflict("an order with this Idempotency-Key is being created right now; retry shortly") from None
+        raise
+    if approval is ApprovalStatus.PENDING:
+        audit.record(
+            session,
+            ctx,
+            audit.Action.DISCOUNT_APPROVAL_REQUESTED,
+            target=("order", order.id),
+            detail={"discount_pct": str(order.discount_pct), "order_number": order.number},
+        )
+    return order
+
+
+def _order_query(ctx: Context) -> Select[tuple[Order]]:
+    query = select(Order).where(Order.client_id == ctx.client_id)
+    if ctx.role is Role.CUSTOMER:
+        query = query.where(Order.customer_id == ctx.customer_id)
+    return query
+
+
+def get_order(session: Session, ctx: Context, order_id: uuid.UUID, *, for_update: bool = False) -> Order:
+    """One order with its lines; a customer only sees their own."""
+    query = _order_query(ctx).where(Order.id == order_id).options(selectinload(Order.lines))
+    if for_update:
+        query = query.with_for_update(of=Order).execution_options(populate_existing=True)
+    order = scoped(session, ctx).scalars(query).first()
+    if order is None:
+        raise NotFound(f"order {order_id} not found")
+    return order
+
+
+def get_order_by_number(session: Session, ctx: Context, number: int) -> Order:
+    """One order by its human number (#1042)."""
+    order = scoped(session, ctx).scalars(
+        _order_query(ctx).where(Order.number == number).options(selectinload(Order.lines))
+    ).first()
+    if order is None:
+        raise NotFound(f"order #{number} not found")
+    return order
+
+
+@dataclass(frozen=True)
+class OrderFilter:
+    """Optional filters for listing orders."""
+
+    status: OrderStatus | None = None
+    customer_id: uuid.UUID | None = None
+    channel: Channel | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def list_orders(
+    session: Session, ctx: Context, filters: OrderFilter | None = None, *, limit: int = 50, offset: int = 0
+) -> tuple[list[Order], int]:
+    """Orders newest first with lines (two queries) and the total count."""
+    f = filters or OrderFilter()
+    query = _order_query(ctx)
+    for column, value in (
+        (Order.status, f.status),
+        (Order.customer_id, f.customer_id),
+        (Order.channel, f.channel),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    if f.since:
+        query = query.where(Order.created_at >= f.since)
+    if f.until:
+        query = query.where(Order.created_at < f.until)
+    scoped(session, ctx)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    items = session.scalars(
+        query.order_by(Order.created_at.desc(), Order.number.desc())
+        .limit(limit)
+        .offset(offset)
+        .options(selectinload(Order.lines))
+    )
+    return list(items), total
+
+
+def _require_sensitive_clearance(ctx: Context, order: Order, action: str) -> None:
+    """Changing a confirmed order is sensitive: staff/owner with a verified second factor."""
+    if order.status is OrderStatus.PENDING:
+        return
+    ctx.require(Role.OWNER, Role.STAFF, action=f"{action} a {order.status.value} order")
+    if not ctx.second_factor_verified:
+        raise Forbidden(f"{action} a {order.status.value} order needs a second factor (X-2FA-Code)")
+
+
+def confirm_order(session: Session, ctx: Context, order_id: uuid.UUID) -> Order:
+    """pending → confirmed, once any discount above the threshold has been decided."""
+    ctx.require(Role.OWNER, Role.STAFF, action="confirming an order")
+    order = get_order(session, ctx, order_id, for_update=True)
+    check_transition(order, OrderStatus.CONFIRMED)
+    if order.discount_approval is ApprovalStatus.PENDING:
+        raise InvalidTransition(
+            f"order #{order.number} waits for the owner to approve its {order.discount_pct}% discount"
+        )
+    order.status, order.confirmed_at = OrderStatus.CONFIRMED, utcnow()
+    session.flush()
+    return order
+
+
+def deliver_order(session: Session, ctx: Context, order_id: uuid.UUID, *, at: datetime | None = None) -> Order:
+    """confirmed → delivered; the return window starts now."""
+    ctx.require(Role.OWNER, Role.STAFF, action="marking an order delivered")
+    order = get_order(session, ctx, order_id, for_update=True)
+    check_transition(order, OrderStatus.DELIVERED)
+    order.status, order.delivered_at = OrderStatus.DELIVERED, at or utcnow()
+    session.flush()
+    return order
+
+
+def mark_paid(session: Session, ctx: Context, order_id: uuid.UUID) -> Order:
+    """Record the payment of an unpaid order: receivables become cash."""
+    ctx.require(Role.OWNER, Role.STAFF, action="recording a payment")
+    order = get_order(session, ctx, order_id, for_update=True)
+    if order.payment_status is not PaymentStatus.UNPAID or order.status is OrderStatus.CANCELLED:
+        raise InvalidTransition(f"order #{order.number} is {order.payment_status.value}; nothing to collect")
+    order.payment_status = PaymentStatus.PAID
+    journal.post(
+        session,
+        ctx,
+        "payment",
+        [debit(Account.CASH, order.total), credit(Account.RECEIVABLES, order.total)],
+        memo=f"payment for order #{order.number}",
+        reference=("order", order.id),
+    )
+    return order
+
+
+def cancel_order(session: Session, ctx: Context, order_id: uuid.UUID, reason: str = "") -> Order:
+    """Cancel a pending (or, with a second factor, a confirmed) order: restock and reverse the sale."""
+    order = get_order(session, ctx, order_id, for_update=True)
+    check_transition(order, OrderStatus.CANCELLED)
+    _require_sensitive_clearance(ctx, order, "cancelling")
+    movements = [
+        inventory.restock(
+            session, ctx, line.variant_id, line.quantity, line.unit_cost, MovementKind.CANCELLATION, Reference("order", order.id)
+        )
+        for line in sorted(order.lines, key=lambda line: line.variant_id)
+    ]
+    journal.post(
+        session,
+        ctx,
+        "cancellation",
+        reversed_postings(_revenue_postings(order)) + stock_postings(movements),
+        memo=f"order #{order.number} cancelled",
+        reference=("order", order.id),
+    )
+    order.status, order.cancelled_at = OrderStatus.CANCELLED, utcnow()
+    if order.payment_status is PaymentStatus.PAID:
+        order.payment_status, order.refunded_amount = PaymentStatus.REFUNDED, order.total
+    audit.record(
+        session,
+        ctx,
+        audit.Action.ORDER_CANCELLED,
+        target=("order", order.id),
+        detail={"order_number": order.number, "reason": reason, "was": "pending" if not order.confirmed_at else "confirmed"},
+    )
+    session.flush()
+    return order
+
+
+@dataclass(frozen=True)
+class OrderChanges:
+    """Edits to an order that is not yet delivered; None means unchanged."""
+
+    lines: list[LineRequest] | None = None
+    delivery_address: str | None = None
+    payment_method: PaymentMethod | None = None
+    note: str | None = None
+
+
+def update_order(session: Session, ctx: Context, order_id: uuid.UUID, changes: OrderChanges) -> Order:
+    """Change address, payment method, note or items of a pending order (confirmed: sensitive).
+
+    Item changes re-balance stock per variant (take more or put back at the line's cost), keep
+    the discount percentage, recompute totals and re-post the sale.
+    """
+    order = get_order(session, ctx, order_id, for_update=True)
+    if order.status not in (OrderStatus.PENDING, OrderStatus.CONFIRMED):
+        raise InvalidTransition(f"order #{order.number} is {order.status.value}; it can no longer be edited")
+    _require_sensitive_clearance(ctx, order, "editing")
+    if changes.delivery_address is not None:
+        order.delivery_address = changes.delivery_address
+    if changes.payment_method is not None:
+        order.payment_method = changes.payment_method
+    if changes.note is not None:
+        order.note = changes.note
+    if changes.lines is not None:
+        with session.begin_nested():
+            _rebalance_lines(session, ctx, order, merge_lines(changes.lines))
+    if order.status is not OrderStatus.PENDING:
+        audit.record(
+            session,
+            ctx,
+            audit.Action.ORDER_EDITED,
+            target=("order", order.id),
+            detail={"order_number": order.number, "fields": [k for k, v in asdict(changes).items() if v is not None]},
+        )
+    session.flush()
+    return order
+
+
+def _rebalance_lines(session: Session, ctx: Context, order: Order, wanted: dict[uuid.UUID, int]) -> None:
+    before = _revenue_postings(order)
+    current = {line.variant_id: line for line in order.lines}
+    variants = _sellable_variants(session, ctx, [v for v in wanted if v not in current])
+    movements: list[StockMovement] = []
+    reference = Reference("order", order.id)
+    with session.no_autoflush:  # new lines get their totals below, before the flush
+        for variant_id in sorted(set(current) | set(wanted)):
+            line, quantity = current.get(variant_id), wanted.get(variant_id, 0)
+            delta = quantity - (line.quantity if line else 0)
+            if delta > 0:
+                movement = inventory.issue_stock(session, ctx, variant_id, delta, MovementKind.SALE, reference=reference)
+                if line is None:
+                    variant = variants[variant_id]
+                    line = OrderLine(
+                        client_id=ctx.client_id,
+                        variant_id=variant_id,
+                        position=len(order.lines),
+                        sku=variant.sku,
+                        product_name=variant.product.name,
+                        quantity=0,
+                        unit_price=variant.price,
+                        unit_cost=movement.unit_cost,
+                        cogs_amount=ZERO,
+                    )
+                    order.lines.append(line)
+                line.quantity += delta
+                line.cogs_amount -= movement.value
+                line.unit_cost = unit_cost(line.cogs_amount / line.quantity)
+            elif delta < 0 and line is not None:
+                movement = inventory.restock(
+                    session, ctx, variant_id, -delta, line.unit_cost, MovementKind.CANCELLATION, reference
+                )
+                line.cogs_amount -= movement.value
+                line.quantity += delta
+                if line.quantity == 0:
+                    order.lines.remove(line)
+                else:
+                    line.unit_cost = unit_cost(line.cogs_amount / line.quantity)
+            else:
+                continue
+            movements.append(movement)
+    _apply_totals(order)
+    session.flush()
+    journal.post(
+        session,
+        ctx,
+        "sale_revision",
+        reversed_postings(before) + _revenue_postings(order) + stock_postings(movements),
+        memo=f"order #{order.number} items changed",
+        reference=("order", order.id),
+    )
+
+
+def decide_discount(session: Session, ctx: Context, order_id: uuid.UUID, *, approve: bool) -> Order:
+    """The owner approves or rejects a discount above the auto-approval threshold.
+
+    Rejecting removes the discount (totals and journal re-posted); the order stays pending so the
+    customer can accept the full price or cancel.
+    """
+    ctx.require(Role.OWNER, action="deciding a discount")
+    order = get_order(session, ctx, order_id, for_update=True)
+    if order.discount_approval is not ApprovalStatus.PENDING or order.status is not OrderStatus.PENDING:
+        raise InvalidTransition(f"order #{order.number} has no discount waiting for a decision")
+    if approve:
+        order.discount_approval = ApprovalStatus.APPROVED
+    else:
+        before = _revenue_postings(order)
+        order.discount_approval, order.discount_pct = ApprovalStatus.REJECTED, ZERO
+        _apply_totals(order)
+        journal.post(
+            session,
+            ctx,
+            "sale_revision",
+            reversed_postings(before) + _revenue_postings(order),
+            memo=f"order #{order.number} discount rejected",
+            reference=("order", order.id),
+        )
+    audit.record(
+        session,
+        ctx,
+        audit.Action.DISCOUNT_APPROVED if approve else audit.Action.DISCOUNT_REJECTED,
+        target=("order", order.id),
+        detail={"order_number": order.number},
+    )
+    session.flush()
+    return order

@@ -1,0 +1,214 @@
+"""Returns and exchanges of delivered lines, within the client's return window."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from domain import inventory, journal, orders, pricing, tenancy
+from domain.context import Context, scoped
+from domain.errors import InvalidTransition, NotFound, PolicyViolation, ValidationFailed
+from domain.inventory import Reference
+from domain.journal import Posting, credit, debit
+from domain.models import (
+    Account,
+    ItemCondition,
+    MovementKind,
+    Order,
+    OrderLine,
+    OrderStatus,
+    PaymentStatus,
+    Return,
+    ReturnKind,
+    ReturnLine,
+    Variant,
+)
+from domain.models.base import utcnow
+from domain.money import ZERO, cents
+
+RETURNABLE = (OrderStatus.DELIVERED, OrderStatus.PARTIALLY_RETURNED)
+
+
+@dataclass(frozen=True)
+class ReturnItem:
+    """Units of one order line coming back; `replacement_variant_id` makes it an exchange."""
+
+    order_line_id: uuid.UUID
+    quantity: int
+    condition: ItemCondition = ItemCondition.RESELLABLE
+    replacement_variant_id: uuid.UUID | None = None
+
+
+def _check_window(order: Order, window_days: int, now: datetime) -> None:
+    if order.status not in RETURNABLE:
+        raise InvalidTransition(f"order #{order.number} is {order.status.value}; only delivered orders take returns")
+    assert order.delivered_at is not None
+    deadline = order.delivered_at + timedelta(days=window_days)
+    if now > deadline:
+        raise PolicyViolation(
+            f"the {window_days}-day return window for order #{order.number} ended on {deadline.date().isoformat()}",
+            return_window_days=window_days,
+        )
+
+
+def _lines_by_id(order: Order, items: list[ReturnItem]) -> dict[uuid.UUID, OrderLine]:
+    if not items:
+        raise ValidationFailed("name at least one line to return")
+    lines = {line.id: line for line in order.lines}
+    asked: dict[uuid.UUID, int] = {}
+    for item in items:
+        line = lines.get(item.order_line_id)
+        if line is None:
+            raise NotFound(f"line {item.order_line_id} is not on order #{order.number}")
+        asked[line.id] = asked.get(line.id, 0) + inventory.validate_quantity(item.quantity)
+        left = line.quantity - line.returned_quantity
+        if asked[line.id] > left:
+            raise ValidationFailed(f"only {left} × {line.sku} from order #{order.number} can still come back")
+    return lines
+
+
+def _stock_back(session: Session, ctx: Context, line: OrderLine, item: ReturnItem, ref: Reference) -> list[Posting]:
+    """Restock at the line's cost, or write the units' cost off when damaged."""
+    if item.condition is ItemCondition.RESELLABLE:
+        movement = inventory.restock(session, ctx, line.variant_id, item.quantity, line.unit_cost, MovementKind.RETURN, ref)
+        return orders.stock_postings([movement])
+    cost = pricing.refund_for(item.quantity, line.quantity, line.cogs_amount, line.returned_quantity)
+    return [debit(Account.INVENTORY_WRITE_OFF, cost), credit(Account.COGS, cost)]
+
+
+def _replacement(session: Session, ctx: Context, line: OrderLine, variant_id: uuid.UUID) -> Variant:
+    variant = session.scalars(
+        select(Variant)
+        .where(Variant.id == variant_id, Variant.client_id == ctx.client_id, Variant.is_active.is_(True))
+        .options(joinedload(Variant.product))
+    ).first()
+    original_product = session.scalar(select(Variant.product_id).where(Variant.id == line.variant_id))
+    if variant is None:
+        raise NotFound(f"variant {variant_id} not found")
+    if variant.product_id != original_product or variant.id == line.variant_id:
+        raise ValidationFailed(f"{line.sku} can only be exchanged for another variant of the same product")
+    return variant
+
+
+def create_return(
+    session: Session,
+    ctx: Context,
+    order_id: uuid.UUID,
+    items: list[ReturnItem],
+    *,
+    reason: str = "",
+    now: datetime | None = None,
+) -> Return:
+    """Take back delivered units within the return window: refund or exchange them.
+
+    A refund is each line's net (after-discount) share, paid back the way the order was paid.
+    An exchange swaps for another variant of the same product (stock checked) and charges or
+    refunds the price difference. Returning more than was sold is refused.
+    """
+    order = orders.get_order(session, ctx, order_id, for_update=True)
+    client = tenancy.get_client(scoped(session, ctx), ctx.client_id)
+    _check_window(order, client.return_window_days, now or utcnow())
+    lines = _lines_by_id(order, items)
+    exchanges = [item.replacement_variant_id is not None for item in items]
+    if any(exchanges) and not all(exchanges):
+        raise ValidationFailed("send returns and exchanges as separate requests")
+    kind = ReturnKind.EXCHANGE if all(exchanges) else ReturnKind.RETURN
+    record = Return(
+        id=uuid.uuid4(),
+        client_id=ctx.client_id,
+        order_id=order.id,
+        kind=kind,
+        reason=reason,
+        refund_amount=ZERO,
+        refund_method=order.payment_method,
+        created_by_user_id=ctx.user_id,
+        channel=ctx.channel,
+    )
+    ref = Reference("return", record.id)
+    postings: list[Posting] = []
+    settle = Account.CASH if order.payment_status is not PaymentStatus.UNPAID else Account.RECEIVABLES
+    with session.begin_nested():
+        for item in items:
+            line = lines[item.order_line_id]
+            net_share = pricing.refund_for(item.quantity, line.quantity, line.line_total, line.returned_quantity)
+            postings += _stock_back(session, ctx, line, item, ref)
+            return_line = ReturnLine(
+                client_id=ctx.client_id,
+                order_line_id=line.id,
+                quantity=item.quantity,
+                condition=item.condition,
+                refund_amount=net_share,
+                price_difference=ZERO,
+            )
+            if item.replacement_variant_id is None:
+                postings += [debit(Account.REFUNDS, net_share), credit(settle, net_share)]
+            else:
+                variant = _replacement(session, ctx, line, item.replacement_variant_id)
+                issued = inventory.issue_stock(session, ctx, variant.id, item.quantity, MovementKind.SALE, reference=ref)
+                new_amount = cents(variant.price * item.quantity)
+                difference = new_amount - net_share
+                return_line.replacement_variant_id = variant.id
+                return_line.price_difference = difference
+                return_line.refund_amount = max(-difference, ZERO)
+                postings += [debit(Account.REFUNDS, net_share), credit(Account.REVENUE, new_amount), debit(settle, difference)]
+                postings += orders.stock_postings([issued])
+            line.returned_quantity += item.quantity
+            record.lines.append(return_line)
+        record.refund_amount = sum((rl.refund_amount for rl in record.lines), ZERO)
+        record.charge_amount = sum((max(rl.price_difference, ZERO) for rl in record.lines), ZERO)
+        if kind is ReturnKind.RETURN:
+            postings += _reverse_commission(order, record.refund_amount)
+            _settle_order(order, record.refund_amount)
+        session.add(record)
+        session.flush()
+        journal.post(
+            session,
+            ctx,
+            kind.value,
+            postings,
+            memo=f"{kind.value} against order #{order.number}",
+            reference=("return", record.id),
+        )
+    return record
+
+
+def _reverse_commission(order: Order, refund: Decimal) -> list[Posting]:
+    share = cents(order.commission_amount * refund / order.total) if order.total else ZERO
+    return [debit(Account.COMMISSION_PAYABLE, share), credit(Account.COMMISSION_EXPENSE, share)]
+
+
+def _settle_order(order: Order, refund: Decimal) -> None:
+    order.refunded_amount += refund
+    fully_back = all(line.returned_quantity == line.quantity for line in order.lines)
+    target = OrderStatus.RETURNED if fully_back else OrderStatus.PARTIALLY_RETURNED
+    orders.check_transition(order, target)
+    order.status = target
+    if order.payment_status is not PaymentStatus.UNPAID:
+        order.payment_status = PaymentStatus.REFUNDED if fully_back else PaymentStatus.PARTIALLY_REFUNDED
+
+
+def get_return(session: Session, ctx: Context, return_id: uuid.UUID) -> Return:
+    """One return with its lines (a customer only sees returns of their own orders)."""
+    query = select(Return).where(Return.id == return_id, Return.client_id == ctx.client_id)
+    found = scoped(session, ctx).scalars(query.options(selectinload(Return.lines))).first()
+    if found is None:
+        raise NotFound(f"return {return_id} not found")
+    orders.get_order(session, ctx, found.order_id)  # enforces a customer's own-order scope
+    return found
+
+
+def list_returns(
+    session: Session, ctx: Context, *, order_id: uuid.UUID | None = None, limit: int = 50, offset: int = 0
+) -> list[Return]:
+    """Returns, newest first, with their lines."""
+    ctx.require(*orders.STAFF_ROLES, action="listing returns")
+    query = select(Return).where(Return.client_id == ctx.client_id)
+    if order_id:
+        query = query.where(Return.order_id == order_id)
+    query = query.order_by(Return.created_at.desc()).limit(limit).offset(offset).options(selectinload(Return.lines))
+    return list(scoped(session, ctx).scalars(query))

@@ -1,0 +1,204 @@
+"""Orders on real PostgreSQL: all-or-nothing stock, the discount policy, transitions, edits."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from sqlalchemy.orm import Session
+
+from domain import audit, journal, orders
+from domain.context import Context
+from domain.errors import (
+    Forbidden,
+    IdempotencyKeyReused,
+    InvalidTransition,
+    NotFound,
+    OutOfStock,
+    PolicyViolation,
+    ValidationFailed,
+)
+from domain.models import Account, ApprovalStatus, Channel, OrderStatus, PaymentStatus, Role
+from domain.orders import LineRequest, OrderChanges, OrderDraft
+
+D = Decimal
+
+
+def draft(*lines: tuple[object, int], **kwargs: object) -> OrderDraft:
+    return OrderDraft(lines=[LineRequest(v.id, q) for v, q in lines], **kwargs)  # type: ignore[attr-defined]
+
+
+def assert_books_balance(db: Session, ctx: Context) -> None:
+    debits, credits = journal.totals(db, ctx)
+    assert debits == credits
+
+
+def test_an_order_snapshots_price_and_average_cost(db: Session, tenant_a: Context, make_variant) -> None:
+    mug = make_variant(tenant_a, "MUG-WHT-350", "12.50", stock=8, cost="10")
+    order = orders.create_order(db, tenant_a, draft((mug, 3)))
+    line = order.lines[0]
+    assert (line.unit_price, line.unit_cost, line.cogs_amount) == (D("12.50"), D(10), D("30.00"))
+    assert (order.subtotal, order.total, order.status) == (D("37.50"), D("37.50"), OrderStatus.PENDING)
+    assert order.commission_amount == D("1.88")  # 5% of 37.50
+    assert order.number == 1001
+    assert_books_balance(db, tenant_a)
+
+
+def test_an_order_takes_stock_for_all_lines_or_none(db: Session, tenant_a: Context, make_variant) -> None:
+    mug = make_variant(tenant_a, "MUG-RED", stock=5)
+    cap = make_variant(tenant_a, "CAP-RED", stock=1)
+    with pytest.raises(OutOfStock, match="CAP-RED"):
+        orders.create_order(db, tenant_a, draft((mug, 2), (cap, 2)))
+    db.refresh(mug)
+    db.refresh(cap)
+    assert (mug.on_hand, cap.on_hand) == (5, 1)
+    assert orders.list_orders(db, tenant_a)[1] == 0
+
+
+def test_a_discount_above_the_cap_is_refused_not_clamped(db: Session, tenant_a: Context, make_variant) -> None:
+    mug = make_variant(tenant_a, "MUG-GRN", stock=5)
+    with pytest.raises(PolicyViolation, match="cap of 20"):
+        orders.create_order(db, tenant_a, draft((mug, 1), discount_pct=D(25)))
+    db.refresh(mug)
+    assert mug.on_hand == 5
+
+
+def test_a_discount_above_the_threshold_waits_for_the_owner(db: Session, tenant_a: Context, make_variant) -> None:
+    mug = make_variant(tenant_a, "MUG-YLW", "10.00", stock=5)
+    order = orders.create_order(db, tenant_a, draft((mug, 2), discount_pct=D(15)))
+    assert order.discount_approval is ApprovalStatus.PENDING
+    with pytest.raises(InvalidTransition, match="approve"):
+        orders.confirm_order(db, tenant_a, order.id)
+    staff = Context(tenant_a.client_id, Role.STAFF, Channel.REST)
+    with pytest.raises(Forbidden):
+        orders.decide_discount(db, staff, order.id, approve=True)
+    orders.decide_discount(db, tenant_a, order.id, approve=False)
+    assert (order.discount_pct, order.total, order.discount_approval) == (D(0), D("20.00"), ApprovalStatus.REJECTED)
+    assert orders.confirm_order(db, tenant_a, order.id).status is OrderStatus.CONFIRMED
+    actions = [e.action for e in audit.list_events(db, tenant_a)]
+    assert audit.Action.DISCOUNT_APPROVAL_REQUESTED in actions
+    assert audit.Action.DISCOUNT_REJECTED in actions
+    assert_books_balance(db, tenant_a)
+
+
+def test_illegal_transitions_are_refused(db: Session, tenant_a: Context, make_variant) -> None:
+    mug = make_variant(tenant_a, "MUG-ORG", stock=5)
+    order = orders.create_order(db, tenant_a, draft((mug, 1)))
+    with pytest.raises(InvalidTransition, match="pending"):
+        orders.deliver_order(db, tenant_a, order.id)
+    orders.cancel_order(db, tenant_a, order.id)
+    with pytest.raises(InvalidTransition):
+        orders.confirm_order(db, tenant_a, order.id)
+
+
+def test_cancelling_restocks_and_reverses_the_books(db: Session, tenant_a: Context, make_variant) -> None:
+    mug = make_variant(tenant_a, "MUG-PNK", "15.00", stock=4, cost="6")
+    order = orders.create_order(db, tenant_a, draft((mug, 3), payment_status=PaymentStatus.PAID))
+    orders.cancel_order(db, tenant_a, order.id, "customer changed mind")
+    db.refresh(mug)
+    balances = journal.balances(db, tenant_a)
+    assert mug.on_hand == 4
+    assert balances[Account.INVENTORY] == D("24.00")
+    assert balances[Account.REVENUE] == D(0)
+    assert balances[Account.COGS] == D(0)
+    assert order.payment_status is PaymentStatus.REFUNDED
+
+
+def test_cancelling_a_confirmed_order_needs_a_second_factor(db: Session, tenant_a: Context, make_variant) -> None:
+    mug = make_variant(tenant_a, "MUG-TEA", stock=4)
+    order = orders.create_order(db, tenant_a, draft((mug, 1)))
+    orders.confirm_order(db, tenant_a, order.id)
+    with pytest.raises(Forbidden, match="second factor"):
+        orders.cancel_order(db, tenant_a, order.id)
+    orders.cancel_order(db, tenant_a.with_second_factor(), order.id)
+    assert order.status is OrderStatus.CANCELLED
+
+
+def test_editing_a_pending_order_rebalances_stock_and_totals(db: Session, tenant_a: Context, make_variant) -> None:
+    small = make_variant(tenant_a, "TSHIRT-BLU-S", "20.00", stock=5)
+    large = make_variant(tenant_a, "TSHIRT-BLU-L", "22.00", stock=5)
+    order = orders.create_order(db, tenant_a, draft((small, 2), discount_pct=D(10)))
+    orders.update_order(
+        db,
+        tenant_a,
+        order.id,
+        OrderChanges(lines=[LineRequest(large.id, 3)], delivery_address="12 Palm Street"),
+    )
+    db.refresh(small)
+    db.refresh(large)
+    assert (small.on_hand, large.on_hand) == (5, 2)
+    assert [(line.sku, line.quantity) for line in order.lines] == [("TSHIRT-BLU-L", 3)]
+    assert (order.subtotal, order.discount_amount, order.total) == (D("66.00"), D("6.60"), D("59.40"))
+    assert order.delivery_address == "12 Palm Street"
+    balances = journal.balances(db, tenant_a)
+    assert balances[Account.REVENUE] == D("-66.00")
+    assert balances[Account.INVENTORY] == D("70.00")
+    assert_books_balance(db, tenant_a)
+
+
+def test_an_edit_that_needs_missing_stock_changes_nothing(db: Session, tenant_a: Context, make_variant) -> None:
+    mug = make_variant(tenant_a, "MUG-GRY", stock=3)
+    order = orders.create_order(db, tenant_a, draft((mug, 1)))
+    with pytest.raises(OutOfStock):
+        orders.update_order(db, tenant_a, order.id, OrderChanges(lines=[LineRequest(mug.id, 9)]))
+    db.refresh(mug)
+    assert (mug.on_hand, order.lines[0].quantity) == (2, 1)
+
+
+def test_a_repeated_idempotency_key_returns_the_first_order(db: Session, tenant_a: Context, make_variant) -> None:
+    mug = make_variant(tenant_a, "MUG-IDM", stock=5)
+    first = orders.create_order(db, tenant_a, draft((mug, 1), idempotency_key="k-1"))
+    again = orders.create_order(db, tenant_a, draft((mug, 1), idempotency_key="k-1"))
+    assert again.id == first.id
+    db.refresh(mug)
+    assert mug.on_hand == 4
+    with pytest.raises(IdempotencyKeyReused):
+        orders.create_order(db, tenant_a, draft((mug, 2), idempotency_key="k-1"))
+
+
+def test_a_customer_orders_only_for_themself_and_sees_only_their_orders(
+    db: Session, tenant_a: Context, make_variant
+) -> None:
+    from domain import tenancy
+
+    mug = make_variant(tenant_a, "MUG-CUS", stock=5)
+    alice = tenancy.get_or_create_customer(db, tenant_a, wa_id="2348000000001", name="Alice")
+    bob = tenancy.get_or_create_customer(db, tenant_a, wa_id="2348000000002", name="Bob")
+    as_alice = Context(tenant_a.client_id, Role.CUSTOMER, Channel.WHATSAPP, customer_id=alice.id)
+    with pytest.raises(Forbidden):
+        orders.create_order(db, as_alice, draft((mug, 1), customer_id=bob.id))
+    mine = orders.create_order(db, as_alice, draft((mug, 1)))
+    assert mine.customer_id == alice.id
+    bobs = orders.create_order(db, tenant_a, draft((mug, 1), customer_id=bob.id))
+    with pytest.raises(NotFound):
+        orders.get_order(db, as_alice, bobs.id)
+    assert [o.id for o in orders.list_orders(db, as_alice)[0]] == [mine.id]
+
+
+def test_another_tenants_orders_and_variants_are_invisible(
+    db: Session, tenant_a: Context, tenant_b: Context, make_variant
+) -> None:
+    mug = make_variant(tenant_a, "MUG-TNT", stock=5)
+    order = orders.create_order(db, tenant_a, draft((mug, 1)))
+    with pytest.raises(NotFound):
+        orders.get_order(db, tenant_b, order.id)
+    with pytest.raises(NotFound):
+        orders.create_order(db, tenant_b, draft((mug, 1)))
+    with pytest.raises(NotFound):
+        orders.cancel_order(db, tenant_b, order.id)
+
+
+@pytest.mark.parametrize("quantity", [0, -1, 10**7])
+def test_nonsense_quantities_are_refused(db: Session, tenant_a: Context, make_variant, quantity: int) -> None:
+    mug = make_variant(tenant_a, "MUG-BAD", stock=5)
+    with pytest.raises(ValidationFailed):
+        orders.create_order(db, tenant_a, draft((mug, quantity)))
+
+
+def test_paying_later_moves_receivables_to_cash(db: Session, tenant_a: Context, make_variant) -> None:
+    mug = make_variant(tenant_a, "MUG-PAY", "10.00", stock=5)
+    order = orders.create_order(db, tenant_a, draft((mug, 2)))
+    orders.mark_paid(db, tenant_a, order.id)
+    balances = journal.balances(db, tenant_a)
+    assert balances[Account.RECEIVABLES] == D(0)
+    assert order.payment_status is PaymentStatus.PAID
