@@ -501,42 +501,44 @@ def _rebalance_lines(session: Session, ctx: Context, order: Order, wanted: dict[
     variants = _sellable_variants(session, ctx, [v for v in wanted if v not in current])
     movements: list[StockMovement] = []
     reference = Reference("order", order.id)
-    with session.no_autoflush:  # new lines get their totals below, before the flush
-        for variant_id in sorted(set(current) | set(wanted)):
-            line, quantity = current.get(variant_id), wanted.get(variant_id, 0)
-            delta = quantity - (line.quantity if line else 0)
-            if delta > 0:
-                movement = inventory.issue_stock(session, ctx, variant_id, delta, MovementKind.SALE, reference=reference)
-                if line is None:
-                    variant = variants[variant_id]
-                    line = OrderLine(
-                        client_id=ctx.client_id,
-                        variant_id=variant_id,
-                        position=len(order.lines),
-                        sku=variant.sku,
-                        product_name=variant.product.name,
-                        quantity=0,
-                        unit_price=variant.price,
-                        unit_cost=movement.unit_cost,
-                        cogs_amount=ZERO,
-                    )
-                    order.lines.append(line)
-                line.quantity += delta
-                line.cogs_amount -= movement.value
-                line.unit_cost = unit_cost(line.cogs_amount / line.quantity)
-            elif delta < 0 and line is not None:
-                movement = inventory.restock(
-                    session, ctx, variant_id, -delta, line.unit_cost, MovementKind.CANCELLATION, reference
+    for variant_id in sorted(set(current) | set(wanted)):
+        line, quantity = current.get(variant_id), wanted.get(variant_id, 0)
+        delta = quantity - (line.quantity if line else 0)
+        if delta > 0:
+            movement = inventory.issue_stock(session, ctx, variant_id, delta, MovementKind.SALE, reference=reference)
+            if line is None:
+                variant = variants[variant_id]
+                line = OrderLine(
+                    client_id=ctx.client_id,
+                    variant_id=variant_id,
+                    position=len(order.lines),
+                    sku=variant.sku,
+                    product_name=variant.product.name,
+                    quantity=0,
+                    unit_price=variant.price,
+                    unit_cost=movement.unit_cost,
+                    cogs_amount=ZERO,
+                    line_subtotal=ZERO,  # priced by _apply_totals below
+                    discount_amount=ZERO,
+                    line_total=ZERO,
                 )
-                line.cogs_amount -= movement.value
-                line.quantity += delta
-                if line.quantity == 0:
-                    order.lines.remove(line)
-                else:
-                    line.unit_cost = unit_cost(line.cogs_amount / line.quantity)
+                order.lines.append(line)
+            line.quantity += delta
+            line.cogs_amount -= movement.value
+            line.unit_cost = unit_cost(line.cogs_amount / line.quantity)
+        elif delta < 0 and line is not None:
+            movement = inventory.restock(
+                session, ctx, variant_id, -delta, line.unit_cost, MovementKind.CANCELLATION, reference
+            )
+            line.cogs_amount -= movement.value
+            line.quantity += delta
+            if line.quantity == 0:
+                order.lines.remove(line)
             else:
-                continue
-            movements.append(movement)
+                line.unit_cost = unit_cost(line.cogs_amount / line.quantity)
+        else:
+            continue
+        movements.append(movement)
     _apply_totals(order)
     session.flush()
     journal.post(

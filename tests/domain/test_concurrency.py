@@ -1,0 +1,85 @@
+"""Concurrent orders against real PostgreSQL, each in its own committed transaction."""
+
+from __future__ import annotations
+
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from domain import costing, inventory, journal, orders
+from domain.context import Context
+from domain.errors import Conflict, OutOfStock
+from domain.models import Account, Channel, Product, Role, StockMovement, Variant
+from domain.orders import LineRequest, OrderDraft
+from infra.db import make_session_factory, transaction
+from tests.conftest import make_tenant
+
+
+@pytest.fixture
+def committed_shop(app_engine: Engine) -> tuple[Context, uuid.UUID]:
+    """A tenant with one SKU holding 50 units, committed so other connections see it."""
+    factory = make_session_factory(app_engine)
+    client_id = f"race_{uuid.uuid4().hex[:8]}"
+    with transaction(factory) as session:
+        ctx = make_tenant(session, client_id)
+        product = Product(client_id=client_id, name="Limited Sneaker")
+        product.variants = [Variant(client_id=client_id, sku="SNEAKER-LTD-42", price=Decimal("120.00"))]
+        session.add(product)
+        session.flush()
+        inventory.receive_stock(session, ctx, product.variants[0].id, 50, Decimal("55.00"))
+        return ctx, product.variants[0].id
+
+
+def test_200_concurrent_orders_for_50_units_sell_exactly_50(app_engine: Engine, committed_shop) -> None:
+    ctx, variant_id = committed_shop
+    factory = make_session_factory(app_engine)
+    buyer = Context(ctx.client_id, Role.STAFF, Channel.REST)
+
+    def buy(_: int) -> str:
+        try:
+            with transaction(factory, ctx.client_id) as session:
+                orders.create_order(session, buyer, OrderDraft(lines=[LineRequest(variant_id, 1)]))
+            return "sold"
+        except OutOfStock:
+            return "out"
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        outcomes = list(pool.map(buy, range(200)))
+
+    assert outcomes.count("sold") == 50
+    assert outcomes.count("out") == 150
+    with transaction(factory, ctx.client_id) as session:
+        variant = session.get(Variant, variant_id)
+        moved = session.scalar(select(func.sum(StockMovement.quantity)).where(StockMovement.variant_id == variant_id))
+        debits, credits = journal.totals(session, ctx)
+        balances = journal.balances(session, ctx)
+        assert variant is not None
+        assert variant.on_hand == moved == 0
+        assert debits == credits
+        assert balances[Account.INVENTORY] == costing.valuation(variant.on_hand, variant.avg_cost) == 0
+        assert orders.list_orders(session, ctx)[1] == 50
+
+
+def test_a_concurrent_duplicate_idempotent_create_makes_one_order(app_engine: Engine, committed_shop) -> None:
+    ctx, variant_id = committed_shop
+    factory = make_session_factory(app_engine)
+    draft = OrderDraft(lines=[LineRequest(variant_id, 1)], idempotency_key="checkout-7f3a")
+
+    def submit(_: int) -> object:
+        try:
+            with transaction(factory, ctx.client_id) as session:
+                return orders.create_order(session, ctx, draft).id
+        except Conflict:
+            return "conflict"
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(submit, range(6)))
+
+    order_ids = {r for r in results if r != "conflict"}
+    assert len(order_ids) == 1
+    with transaction(factory, ctx.client_id) as session:
+        assert orders.list_orders(session, ctx)[1] == 1
+        assert session.get(Variant, variant_id).on_hand == 49
