@@ -53,12 +53,16 @@ def _validate_cost(cost: Decimal) -> Decimal:
 
 
 def _locked_variant(session: Session, ctx: Context, variant_id: uuid.UUID) -> Variant:
-    variant = scoped(session, ctx).scalars(
-        select(Variant)
-        .where(Variant.id == variant_id, Variant.client_id == ctx.client_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).first()
+    variant = (
+        scoped(session, ctx)
+        .scalars(
+            select(Variant)
+            .where(Variant.id == variant_id, Variant.client_id == ctx.client_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        .first()
+    )
     if variant is None:
         raise NotFound(f"variant {variant_id} not found")
     return variant
@@ -135,7 +139,11 @@ def receive_stock(
         ctx,
         "stock_receipt",
         # the inventory account moves by the valuation change; a sub-cent rounding residual goes to COGS
-        [debit(Account.INVENTORY, movement.value), credit(Account.CASH, paid), debit(Account.COGS, paid - movement.value)],
+        [
+            debit(Account.INVENTORY, movement.value),
+            credit(Account.CASH, paid),
+            debit(Account.COGS, paid - movement.value),
+        ],
         memo=f"received {quantity} × {variant.sku} @ {cost}",
         reference=("variant", variant.id),
         occurred_at=movement.created_at,
@@ -173,12 +181,16 @@ def issue_stock(
     cannot oversell. The movement's `value` is the (negative) change in book value: the COGS.
     """
     validate_quantity(quantity)
-    row = scoped(session, ctx).execute(
-        update(Variant)
-        .where(Variant.id == variant_id, Variant.client_id == ctx.client_id, Variant.on_hand >= quantity)
-        .values(on_hand=Variant.on_hand - quantity)
-        .returning(Variant.on_hand, Variant.avg_cost, Variant.sku)
-    ).first()
+    row = (
+        scoped(session, ctx)
+        .execute(
+            update(Variant)
+            .where(Variant.id == variant_id, Variant.client_id == ctx.client_id, Variant.on_hand >= quantity)
+            .values(on_hand=Variant.on_hand - quantity)
+            .returning(Variant.on_hand, Variant.avg_cost)
+        )
+        .first()
+    )
     if row is None:
         found = session.execute(
             select(Variant.on_hand, Variant.sku).where(Variant.id == variant_id, Variant.client_id == ctx.client_id)
@@ -191,7 +203,7 @@ def issue_stock(
             available=found.on_hand,
             requested=quantity,
         )
-    on_hand_after, avg, sku = row
+    on_hand_after, avg = row
     _consume_layers(session, ctx, variant_id, quantity)
     movement = StockMovement(
         client_id=ctx.client_id,

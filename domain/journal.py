@@ -102,11 +102,15 @@ def balances(session: Session, ctx: Context) -> dict[Account, Decimal]:
 
 def totals(session: Session, ctx: Context) -> tuple[Decimal, Decimal]:
     """(total debits, total credits) across the client's journal; equal by construction."""
-    debits, credits = scoped(session, ctx).execute(
-        select(func.coalesce(func.sum(JournalLine.debit), 0), func.coalesce(func.sum(JournalLine.credit), 0)).where(
-            JournalLine.client_id == ctx.client_id
+    debits, credits = (
+        scoped(session, ctx)
+        .execute(
+            select(func.coalesce(func.sum(JournalLine.debit), 0), func.coalesce(func.sum(JournalLine.credit), 0)).where(
+                JournalLine.client_id == ctx.client_id
+            )
         )
-    ).one()
+        .one()
+    )
     return Decimal(debits), Decimal(credits)
 
 

@@ -239,7 +239,12 @@ def create_order(session: Session, ctx: Context, draft: OrderDraft) -> Order:
             variants = _sellable_variants(session, ctx, wanted)
             movements = {
                 variant_id: inventory.issue_stock(
-                    session, ctx, variant_id, wanted[variant_id], MovementKind.SALE, reference=Reference("order", order_id)
+                    session,
+                    ctx,
+                    variant_id,
+                    wanted[variant_id],
+                    MovementKind.SALE,
+                    reference=Reference("order", order_id),
                 )
                 for variant_id in sorted(wanted)  # one lock order for every transaction: no deadlocks
             }
@@ -323,9 +328,11 @@ def get_order(session: Session, ctx: Context, order_id: uuid.UUID, *, for_update
 
 def get_order_by_number(session: Session, ctx: Context, number: int) -> Order:
     """One order by its human number (#1042)."""
-    order = scoped(session, ctx).scalars(
-        _order_query(ctx).where(Order.number == number).options(selectinload(Order.lines))
-    ).first()
+    order = (
+        scoped(session, ctx)
+        .scalars(_order_query(ctx).where(Order.number == number).options(selectinload(Order.lines)))
+        .first()
+    )
     if order is None:
         raise NotFound(f"order #{number} not found")
     return order
@@ -428,7 +435,13 @@ def cancel_order(session: Session, ctx: Context, order_id: uuid.UUID, reason: st
     _require_sensitive_clearance(ctx, order, "cancelling")
     movements = [
         inventory.restock(
-            session, ctx, line.variant_id, line.quantity, line.unit_cost, MovementKind.CANCELLATION, Reference("order", order.id)
+            session,
+            ctx,
+            line.variant_id,
+            line.quantity,
+            line.unit_cost,
+            MovementKind.CANCELLATION,
+            Reference("order", order.id),
         )
         for line in sorted(order.lines, key=lambda line: line.variant_id)
     ]
@@ -448,7 +461,11 @@ def cancel_order(session: Session, ctx: Context, order_id: uuid.UUID, reason: st
         ctx,
         audit.Action.ORDER_CANCELLED,
         target=("order", order.id),
-        detail={"order_number": order.number, "reason": reason, "was": "pending" if not order.confirmed_at else "confirmed"},
+        detail={
+            "order_number": order.number,
+            "reason": reason,
+            "was": "pending" if not order.confirmed_at else "confirmed",
+        },
     )
     session.flush()
     return order

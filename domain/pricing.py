@@ -60,9 +60,7 @@ class OrderTotals:
     commission_amount: Decimal
 
 
-def price_order(
-    lines: list[tuple[int, Decimal]], discount_pct: Decimal, commission_pct: Decimal
-) -> OrderTotals:
+def price_order(lines: list[tuple[int, Decimal]], discount_pct: Decimal, commission_pct: Decimal) -> OrderTotals:
     """Price `(quantity, unit_price)` lines with an order-level discount and sales commission.
 
     The discount is allocated to lines in proportion to their subtotals (the last line takes the

@@ -75,7 +75,9 @@ def _lines_by_id(order: Order, items: list[ReturnItem]) -> dict[uuid.UUID, Order
 def _stock_back(session: Session, ctx: Context, line: OrderLine, item: ReturnItem, ref: Reference) -> list[Posting]:
     """Restock at the line's cost, or write the units' cost off when damaged."""
     if item.condition is ItemCondition.RESELLABLE:
-        movement = inventory.restock(session, ctx, line.variant_id, item.quantity, line.unit_cost, MovementKind.RETURN, ref)
+        movement = inventory.restock(
+            session, ctx, line.variant_id, item.quantity, line.unit_cost, MovementKind.RETURN, ref
+        )
         return orders.stock_postings([movement])
     cost = pricing.refund_for(item.quantity, line.quantity, line.cogs_amount, line.returned_quantity)
     return [debit(Account.INVENTORY_WRITE_OFF, cost), credit(Account.COGS, cost)]
@@ -149,13 +151,19 @@ def create_return(
                 postings += [debit(Account.REFUNDS, net_share), credit(settle, net_share)]
             else:
                 variant = _replacement(session, ctx, line, item.replacement_variant_id)
-                issued = inventory.issue_stock(session, ctx, variant.id, item.quantity, MovementKind.SALE, reference=ref)
+                issued = inventory.issue_stock(
+                    session, ctx, variant.id, item.quantity, MovementKind.SALE, reference=ref
+                )
                 new_amount = cents(variant.price * item.quantity)
                 difference = new_amount - net_share
                 return_line.replacement_variant_id = variant.id
                 return_line.price_difference = difference
                 return_line.refund_amount = max(-difference, ZERO)
-                postings += [debit(Account.REFUNDS, net_share), credit(Account.REVENUE, new_amount), debit(settle, difference)]
+                postings += [
+                    debit(Account.REFUNDS, net_share),
+                    credit(Account.REVENUE, new_amount),
+                    debit(settle, difference),
+                ]
                 postings += orders.stock_postings([issued])
             line.returned_quantity += item.quantity
             record.lines.append(return_line)

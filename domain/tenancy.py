@@ -101,8 +101,13 @@ def update_client(session: Session, ctx: Context, changes: dict[str, object]) ->
     session.flush()
     if before:
         after = {k: str(getattr(client, k)) for k in before}
-        audit.record(session, ctx, audit.Action.POLICY_CHANGED, target=("client", client.id), detail={
-            "before": before, "after": after})
+        audit.record(
+            session,
+            ctx,
+            audit.Action.POLICY_CHANGED,
+            target=("client", client.id),
+            detail={"before": before, "after": after},
+        )
     return client
 
 
@@ -171,10 +176,7 @@ def get_or_create_customer(
         raise ValidationFailed("a customer needs a wa_id or a business-scoped user id")
     scoped(session, ctx)
     query = select(Customer).where(Customer.client_id == ctx.client_id)
-    if wa_user_id:
-        found = session.scalars(query.where(Customer.wa_user_id == wa_user_id)).first()
-    else:
-        found = None
+    found = session.scalars(query.where(Customer.wa_user_id == wa_user_id)).first() if wa_user_id else None
     if found is None and wa_id:
         found = session.scalars(query.where(Customer.wa_id == wa_id)).first()
     if found is None:

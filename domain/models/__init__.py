@@ -41,6 +41,7 @@ __all__ = [
     "PaymentMethod",
     "PaymentStatus",
     "PlatformAdmin",
+    "Product",
     "ReceiptLayer",
     "Return",
     "ReturnKind",

@@ -10,7 +10,7 @@ from sqlalchemy import CheckConstraint, Index, String, Text, Time, UniqueConstra
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from domain.models.base import Base, str_enum, CreatedAt, Percent, TenantOwned, UUIDPrimaryKey, tenant_table
+from domain.models.base import Base, CreatedAt, Percent, TenantOwned, UUIDPrimaryKey, str_enum, tenant_table
 
 
 class Role(enum.StrEnum):

@@ -177,7 +177,9 @@ def create_tables() -> None:
             "search_vector",
             postgresql.TSVECTOR(),
             sa.Computed(
-                "setweight(to_tsvector('simple', coalesce(name, '')), 'A') || setweight(to_tsvector('simple', coalesce(category, '')), 'B') || setweight(to_tsvector('simple', coalesce(description, '')), 'C')",
+                "setweight(to_tsvector('simple', coalesce(name, '')), 'A') || "
+                "setweight(to_tsvector('simple', coalesce(category, '')), 'B') || "
+                "setweight(to_tsvector('simple', coalesce(description, '')), 'C')",
                 persisted=True,
             ),
             nullable=False,

@@ -18,7 +18,10 @@ MakeVariant = Callable[..., Variant]
 
 @pytest.fixture
 def make_variant(db: Session) -> MakeVariant:
-    """Create a one-variant product and optionally receive stock: make_variant(ctx, "MUG-WHT", "12.50", stock=8, cost="5")."""
+    """Create a one-variant product, optionally with stock.
+
+    make_variant(ctx, "MUG-WHT", "12.50", stock=8, cost="5")
+    """
 
     def build(
         ctx: Context,

@@ -17,7 +17,17 @@ from sqlalchemy.orm import Session
 
 from domain import costing, inventory, journal, orders, returns
 from domain.errors import DomainError
-from domain.models import Account, ItemCondition, MovementKind, Order, OrderStatus, Product, ReceiptLayer, StockMovement, Variant
+from domain.models import (
+    Account,
+    ItemCondition,
+    MovementKind,
+    Order,
+    OrderStatus,
+    Product,
+    ReceiptLayer,
+    StockMovement,
+    Variant,
+)
 from domain.orders import LineRequest, OrderChanges, OrderDraft
 from domain.returns import ReturnItem
 from tests.conftest import make_tenant
@@ -36,7 +46,9 @@ class LedgerMachine(RuleBasedStateMachine):
         self.connection = self.engine.connect()
         self.outer = self.connection.begin()
         self.db = Session(bind=self.connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
-        self.ctx = make_tenant(self.db, "shop_fuzz", max_discount_pct=Decimal(30), auto_approve_discount_pct=Decimal(15))
+        self.ctx = make_tenant(
+            self.db, "shop_fuzz", max_discount_pct=Decimal(30), auto_approve_discount_pct=Decimal(15)
+        )
         self.owner = self.ctx.with_second_factor()
         self.variants: list[Variant] = []
         for sku in SKUS:
@@ -52,7 +64,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.outer.rollback()
         self.connection.close()
 
-    def attempt(self, action) -> object:  # noqa: ANN001 - any service call
+    def attempt(self, action) -> object:
         """Run one service call in a savepoint, as a request handler would; refusals are fine."""
         try:
             with self.db.begin_nested():
@@ -104,7 +116,9 @@ class LedgerMachine(RuleBasedStateMachine):
             return
         line = data.draw(st.sampled_from(orders.get_order(self.db, self.ctx, order.id).lines))
         condition = ItemCondition.DAMAGED if damaged else ItemCondition.RESELLABLE
-        self.attempt(lambda: returns.create_return(self.db, self.ctx, order.id, [ReturnItem(line.id, quantity, condition)]))
+        self.attempt(
+            lambda: returns.create_return(self.db, self.ctx, order.id, [ReturnItem(line.id, quantity, condition)])
+        )
 
     @rule(index=st.integers(0, 2), delta=st.integers(-4, 4).filter(bool))
     def adjust(self, index: int, delta: int) -> None:

@@ -86,9 +86,7 @@ def test_an_undelivered_order_takes_no_return(db: Session, tenant_a: Context, ma
 def test_damaged_goods_are_written_off_not_restocked(db: Session, tenant_a: Context, make_variant) -> None:
     mug = make_variant(tenant_a, "MUG-CRACK", "12.00", stock=2, cost="5")
     order = delivered_order(db, tenant_a, [(mug, 1)])
-    returns.create_return(
-        db, tenant_a, order.id, [ReturnItem(order.lines[0].id, 1, condition=ItemCondition.DAMAGED)]
-    )
+    returns.create_return(db, tenant_a, order.id, [ReturnItem(order.lines[0].id, 1, condition=ItemCondition.DAMAGED)])
     db.refresh(mug)
     balances = journal.balances(db, tenant_a)
     assert mug.on_hand == 1

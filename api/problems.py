@@ -1,0 +1,91 @@
+"""RFC 9457 problem+json responses, and the one mapping from domain errors to HTTP statuses."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from api.limits import RateLimited
+from domain.errors import (
+    AuthenticationFailed,
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidTransition,
+    NotFound,
+    OutOfStock,
+    PolicyViolation,
+    ValidationFailed,
+)
+
+PROBLEM_JSON = "application/problem+json"
+
+STATUS_BY_ERROR: list[tuple[type[DomainError], int]] = [
+    (RateLimited, 429),
+    (NotFound, 404),
+    (AuthenticationFailed, 401),
+    (Forbidden, 403),
+    (OutOfStock, 409),
+    (InvalidTransition, 409),
+    (Conflict, 409),
+    (PolicyViolation, 422),
+    (ValidationFailed, 422),
+]
+
+
+def status_for(error: DomainError) -> int:
+    """The HTTP status of a domain error (most specific class first)."""
+    for error_class, status in STATUS_BY_ERROR:
+        if isinstance(error, error_class):
+            return status
+    return 400
+
+
+def problem(
+    status: int,
+    title: str,
+    detail: str,
+    *,
+    type_: str = "about:blank",
+    headers: dict[str, str] | None = None,
+    **extra: object,
+) -> JSONResponse:
+    """A problem+json response."""
+    body = {"type": type_, "title": title, "status": status, "detail": detail, **extra}
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    status = status_for(exc)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if isinstance(exc, RateLimited):
+        headers = {"Retry-After": str(exc.retry_after)}
+    details = {k: v for k, v in exc.details.items() if isinstance(v, str | int | float | bool | list)}
+    return problem(
+        status, exc.code.replace("_", " "), exc.message, type_=f"/problems/{exc.code}", headers=headers, **details
+    )
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {"loc": [str(part) for part in error.get("loc", ())], "msg": str(error.get("msg", ""))}
+        for error in exc.errors()
+    ]
+    summary = "; ".join(f"{'.'.join(e['loc'])}: {e['msg']}" for e in errors[:5])
+    return problem(422, "validation failed", summary, type_="/problems/validation_failed", errors=errors)
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    return problem(exc.status_code, str(exc.detail), str(exc.detail), headers=getattr(exc, "headers", None))
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Render every error as problem+json."""
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)

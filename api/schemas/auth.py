@@ -1,0 +1,62 @@
+"""Login, user and second-factor schemas."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from domain.models import Role
+
+Username = Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9._@+-]+$")
+
+
+class LoginRequest(BaseModel):
+    """Credentials; `client_id` is omitted only by the platform superadmin."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    client_id: str | None = Field(default=None, min_length=1, max_length=40)
+    username: str = Username
+    password: str = Field(min_length=1, max_length=200)
+
+
+class TokenRead(BaseModel):
+    """A bearer access token."""
+
+    access_token: str
+    token_type: str = "bearer"  # noqa: S105 - the OAuth token type, not a secret
+    expires_in: int
+    role: str
+    client_id: str | None
+
+
+class UserCreate(BaseModel):
+    """An owner adds an owner or staff member to their client."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Username
+    password: str = Field(min_length=8, max_length=200)
+    role: Role = Role.STAFF
+
+
+class UserRead(BaseModel):
+    """A user, without secrets."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    client_id: str
+    username: str
+    role: Role
+    is_active: bool
+    created_at: datetime
+
+
+class TotpEnrollment(BaseModel):
+    """Scan `otpauth_uri` into an authenticator; its codes then unlock sensitive changes."""
+
+    otpauth_uri: str
+    secret: str

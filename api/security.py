@@ -1,0 +1,81 @@
+"""Access tokens (JWT, HS256 pinned), the principal they carry, and TOTP second factors."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import jwt
+import pyotp
+
+from domain.context import Context
+from domain.errors import AuthenticationFailed
+from domain.models import Channel, Role
+
+ALGORITHM = "HS256"
+ISSUER = "easy-ecom"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who a valid token says the caller is."""
+
+    subject: uuid.UUID
+    username: str
+    role: Role | None  # None for the platform superadmin
+    client_id: str | None
+
+    @property
+    def is_superadmin(self) -> bool:
+        return self.client_id is None
+
+    def context(self, channel: Channel = Channel.REST) -> Context:
+        """The domain context for a tenant user (superadmins have none)."""
+        if self.client_id is None or self.role is None:
+            raise AuthenticationFailed("this token belongs to the platform admin; use the admin routes")
+        return Context(self.client_id, self.role, channel, self.subject, actor_name=self.username)
+
+
+def issue_token(secret: str, principal: Principal, ttl: timedelta, now: datetime | None = None) -> str:
+    """A signed access token for `principal`, valid for `ttl`."""
+    issued = now or datetime.now(UTC)
+    claims = {
+        "iss": ISSUER,
+        "sub": str(principal.subject),
+        "name": principal.username,
+        "role": principal.role.value if principal.role else "superadmin",
+        "cid": principal.client_id,
+        "iat": issued,
+        "exp": issued + ttl,
+    }
+    return jwt.encode(claims, secret, algorithm=ALGORITHM)
+
+
+def read_token(secret: str, token: str) -> Principal:
+    """Verify signature (HS256 only), issuer and expiry; raise AuthenticationFailed otherwise."""
+    try:
+        claims = jwt.decode(
+            token, secret, algorithms=[ALGORITHM], issuer=ISSUER, options={"require": ["exp", "iat", "sub", "iss"]}
+        )
+        role = None if claims["role"] == "superadmin" else Role(claims["role"])
+        if role is Role.CUSTOMER or (role is None) != (claims.get("cid") is None):
+            raise ValueError("inconsistent role and client")
+        return Principal(uuid.UUID(claims["sub"]), str(claims.get("name", "")), role, claims.get("cid"))
+    except (jwt.PyJWTError, ValueError, KeyError) as exc:
+        raise AuthenticationFailed(f"invalid or expired token ({type(exc).__name__})") from None
+
+
+def new_totp_secret() -> str:
+    """A fresh base32 TOTP seed."""
+    return pyotp.random_base32()
+
+
+def totp_uri(secret: str, username: str, issuer: str) -> str:
+    """The otpauth:// URI an authenticator app scans."""
+    return pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name=issuer)
+
+
+def totp_matches(secret: str, code: str) -> bool:
+    """Whether `code` is the current TOTP (±1 step for clock drift)."""
+    return pyotp.TOTP(secret).verify(code.strip(), valid_window=1)

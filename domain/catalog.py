@@ -1,0 +1,509 @@
+"""The catalog: products and their variants (the SKUs), full-text search, and who may change what.
+
+Who may do what:
+- owners and staff both edit the catalog: names, descriptions, categories, prices, options,
+  reorder points and SKUs, and they add products and variants;
+- retiring or restoring a product or a variant (`is_active`, `delete_product`) is the owner's call;
+- customers only read active products and variants.
+
+Stock and cost are never set here: a new variant starts with 0 on hand at 0 average cost, and
+only the inventory service (receipts, adjustments) changes them. Products are never deleted,
+only retired, because order lines and stock movements refer to their variants.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from functools import partial
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, cast, func, literal, or_, select
+from sqlalchemy.dialects.postgresql import JSONB, REGCONFIG, TSVECTOR
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, contains_eager, selectinload
+
+from domain.context import Context, scoped
+from domain.errors import Conflict, NotFound, ValidationFailed
+from domain.models import Product, Role, Variant
+from domain.money import CENT
+
+SKU_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+SKU_CONSTRAINT = "uq_variants_client_id_sku"
+MAX_NAME = 200
+MAX_CATEGORY = 100
+MAX_DESCRIPTION = 5000
+MAX_OPTIONS = 10
+MAX_OPTION_NAME = 40
+MAX_OPTION_VALUE = 100
+MAX_REORDER_POINT = 1_000_000
+MAX_PRICE = Decimal("999999999999.99")
+MAX_PAGE = 200
+MAX_MATCHES = 50
+MAX_SEARCH_CHARS = 200
+MAX_SEARCH_WORDS = 10
+
+_STOCK_FIELDS = frozenset({"on_hand", "avg_cost"})
+_WORD = re.compile(r"[^\W_]+")
+
+
+@dataclass(frozen=True)
+class VariantSpec:
+    """A new stock-keeping unit: its SKU, price (Decimal, at most 2 places), options and reorder point."""
+
+    sku: str
+    price: Decimal
+    options: dict[str, str] = field(default_factory=dict)
+    reorder_point: int = 0
+
+
+@dataclass(frozen=True)
+class ProductSpec:
+    """A new product. A product without options has exactly one variant."""
+
+    name: str
+    description: str = ""
+    category: str = "general"
+    variants: list[VariantSpec] = field(default_factory=list)
+
+
+# --- validation -------------------------------------------------------------------------------
+
+
+def _text(value: object, what: str, max_length: int, *, required: bool = True) -> str:
+    if not isinstance(value, str):
+        raise ValidationFailed(f"{what} must be text", field=what)
+    cleaned = value.strip()
+    if required and not cleaned:
+        raise ValidationFailed(f"{what} cannot be empty", field=what)
+    if len(cleaned) > max_length:
+        raise ValidationFailed(f"{what} is too long: at most {max_length} characters", field=what)
+    return cleaned
+
+
+def _price(value: object) -> Decimal:
+    if isinstance(value, bool | float) or not isinstance(value, Decimal | int | str):
+        raise ValidationFailed("give the price as a Decimal or a string like '12.50', not a float", field="price")
+    try:
+        price = Decimal(value.strip() if isinstance(value, str) else value)
+    except InvalidOperation:
+        raise ValidationFailed(f"price {value!r} is not a number", field="price") from None
+    if not price.is_finite() or price < 0 or price > MAX_PRICE:
+        raise ValidationFailed(f"price must be between 0 and {MAX_PRICE}", field="price")
+    if price != price.quantize(CENT):
+        raise ValidationFailed(f"price {price} has more than 2 decimal places", field="price")
+    return price.quantize(CENT)
+
+
+def _sku(value: object) -> str:
+    sku = value.strip() if isinstance(value, str) else ""
+    if not SKU_PATTERN.fullmatch(sku):
+        raise ValidationFailed(
+            f"SKU {value!r} is not valid: use 1–64 letters, digits, '.', '_' or '-', starting with a letter "
+            "or digit (e.g. TSHIRT-BLU-M)",
+            field="sku",
+        )
+    return sku
+
+
+def _reorder_point(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_REORDER_POINT:
+        raise ValidationFailed(
+            f"reorder_point must be a whole number from 0 to {MAX_REORDER_POINT}", field="reorder_point"
+        )
+    return value
+
+
+def _is_active(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise ValidationFailed("is_active must be true or false", field="is_active")
+    return value
+
+
+def _options(value: object) -> dict[str, str]:
+    example = "e.g. {'size': 'M', 'colour': 'blue'}"
+    if not isinstance(value, dict) or len(value) > MAX_OPTIONS:
+        raise ValidationFailed(f"options must be a mapping of at most {MAX_OPTIONS} names to values, {example}")
+    cleaned: dict[str, str] = {}
+    for name, choice in value.items():
+        if not (isinstance(name, str) and isinstance(choice, str)):
+            raise ValidationFailed(f"option names and values must be text, {example}", field="options")
+        key, text = name.strip(), choice.strip()
+        if not (0 < len(key) <= MAX_OPTION_NAME and 0 < len(text) <= MAX_OPTION_VALUE) or key in cleaned:
+            raise ValidationFailed(
+                f"option {name!r}: names need 1–{MAX_OPTION_NAME} characters, values 1–{MAX_OPTION_VALUE}, "
+                "and each name appears once",
+                field="options",
+            )
+        cleaned[key] = text
+    return cleaned
+
+
+def _valid_variant(spec: VariantSpec) -> VariantSpec:
+    return VariantSpec(_sku(spec.sku), _price(spec.price), _options(spec.options), _reorder_point(spec.reorder_point))
+
+
+def _check_variant_set(active: Iterable[tuple[str, dict[str, str]]]) -> None:
+    """A product's active variants: one without options, or several each with distinct options."""
+    variants = list(active)
+    if len(variants) < 2:
+        return
+    bare = [sku for sku, options in variants if not options]
+    if bare:
+        raise ValidationFailed(
+            f"a product with several variants needs options (such as size or colour) on each; "
+            f"{', '.join(bare)} has none"
+        )
+    seen: dict[frozenset[tuple[str, str]], str] = {}
+    for sku, options in variants:
+        key = frozenset((name.lower(), value.lower()) for name, value in options.items())
+        if key in seen:
+            raise ValidationFailed(f"{seen[key]} and {sku} have the same options {options}; make them differ")
+        seen[key] = sku
+
+
+_PRODUCT_VALIDATORS: dict[str, Callable[[object], Any]] = {
+    "name": partial(_text, what="name", max_length=MAX_NAME),
+    "description": partial(_text, what="description", max_length=MAX_DESCRIPTION, required=False),
+    "category": partial(_text, what="category", max_length=MAX_CATEGORY),
+    "is_active": _is_active,
+}
+_VARIANT_VALIDATORS: dict[str, Callable[[object], Any]] = {
+    "sku": _sku,
+    "price": _price,
+    "options": _options,
+    "reorder_point": _reorder_point,
+    "is_active": _is_active,
+}
+
+
+def _refuse_unknown_fields(changes: Mapping[str, object], allowed: frozenset[str], thing: str) -> None:
+    unknown = sorted(set(map(str, changes)) - allowed)
+    if unknown:
+        hint = (
+            "; stock and cost change only through the inventory service (receipts and adjustments)"
+            if _STOCK_FIELDS.intersection(unknown)
+            else ""
+        )
+        raise ValidationFailed(
+            f"cannot set {', '.join(unknown)} on a {thing}; the editable fields are {', '.join(sorted(allowed))}{hint}",
+            fields=unknown,
+        )
+
+
+# --- SKU uniqueness ---------------------------------------------------------------------------
+
+
+def _taken_skus(session: Session, ctx: Context, skus: Iterable[str], *, exclude: uuid.UUID | None = None) -> list[str]:
+    query = select(Variant.sku).where(Variant.client_id == ctx.client_id, Variant.sku.in_(list(skus)))
+    if exclude is not None:
+        query = query.where(Variant.id != exclude)
+    return list(session.scalars(query.order_by(Variant.sku)))
+
+
+def _sku_conflict(taken: list[str]) -> Conflict:
+    return Conflict(
+        f"SKU {', '.join(taken)} is already used in this shop; choose another SKU or edit the existing variant",
+        skus=taken,
+    )
+
+
+def _refuse_taken_skus(session: Session, ctx: Context, skus: list[str], *, exclude: uuid.UUID | None = None) -> None:
+    taken = _taken_skus(session, ctx, skus, exclude=exclude)
+    if taken:
+        raise _sku_conflict(taken)
+
+
+@contextmanager
+def _sku_guard(session: Session, ctx: Context, skus: list[str]) -> Iterator[None]:
+    """Apply and flush a change in a savepoint; a SKU inserted concurrently becomes a Conflict."""
+    try:
+        with session.begin_nested():
+            yield
+            session.flush()
+    except IntegrityError as exc:
+        if getattr(getattr(exc.orig, "diag", None), "constraint_name", None) != SKU_CONSTRAINT:
+            raise
+        raise _sku_conflict(_taken_skus(session, ctx, skus) or skus) from None
+
+
+# --- queries ----------------------------------------------------------------------------------
+
+
+def _products(ctx: Context) -> Select[tuple[Product]]:
+    query = select(Product).where(Product.client_id == ctx.client_id)
+    if not ctx.is_staff_or_owner:
+        query = query.where(Product.is_active.is_(True))
+    return query
+
+
+def _variants(ctx: Context) -> Select[tuple[Variant]]:
+    query = (
+        select(Variant)
+        .join(Variant.product)
+        .options(contains_eager(Variant.product))
+        .where(Variant.client_id == ctx.client_id)
+    )
+    if not ctx.is_staff_or_owner:
+        query = query.where(Variant.is_active.is_(True), Product.is_active.is_(True))
+    return query
+
+
+def _search_text(text: str) -> str:
+    """User search text made safe for the driver and bounded in size."""
+    return text.replace("\x00", " ").strip()[:MAX_SEARCH_CHARS]
+
+
+def _text_query(text: str) -> ColumnElement[Any]:
+    """`websearch_to_tsquery` ("phrases", or, -word) OR every word as a prefix (`blu:* & shi:*`).
+
+    Prefix words are alphanumeric runs quoted as lexemes, so no user input reaches tsquery syntax;
+    a word after '-' is excluded in both halves.
+    """
+    terms: list[str] = []
+    for token in text.split():
+        negate = "!" if token.startswith("-") else ""
+        terms += [f"{negate}'{word}':*" for word in _WORD.findall(token.lower())]
+    query = func.websearch_to_tsquery("simple", text)
+    if terms:
+        query = query.op("||")(func.to_tsquery("simple", " & ".join(terms[:MAX_SEARCH_WORDS])))
+    return query
+
+
+# --- reads ------------------------------------------------------------------------------------
+
+
+def get_product(session: Session, ctx: Context, product_id: uuid.UUID) -> Product:
+    """One product with its variants; customers only see active products."""
+    product = (
+        scoped(session, ctx)
+        .scalars(_products(ctx).where(Product.id == product_id).options(selectinload(Product.variants)))
+        .first()
+    )
+    if product is None:
+        raise NotFound(f"product {product_id} not found")
+    return product
+
+
+def get_variant(session: Session, ctx: Context, variant_id: uuid.UUID) -> Variant:
+    """One variant with its product; customers only see active ones."""
+    variant = scoped(session, ctx).scalars(_variants(ctx).where(Variant.id == variant_id)).first()
+    if variant is None:
+        raise NotFound(f"variant {variant_id} not found")
+    return variant
+
+
+def get_variant_by_sku(session: Session, ctx: Context, sku: str) -> Variant:
+    """The variant with exactly this SKU (case-sensitive), with its product."""
+    variant = scoped(session, ctx).scalars(_variants(ctx).where(Variant.sku == sku)).first()
+    if variant is None:
+        raise NotFound(f"no product with SKU {sku!r}; search by name to find its SKU")
+    return variant
+
+
+def list_products(
+    session: Session,
+    ctx: Context,
+    *,
+    search: str | None = None,
+    category: str | None = None,
+    low_stock: bool = False,
+    include_inactive: bool = False,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[Product], int]:
+    """A page of products with their variants, and the total that match.
+
+    `search` is full-text over name, category and description (words as prefixes, best rank
+    first); `category` matches case-insensitively; `low_stock` keeps products with an active
+    variant at or below its reorder point. Retired products are listed only on request, and
+    only to owners and staff. Three statements whatever the page size.
+    """
+    if not (1 <= limit <= MAX_PAGE and offset >= 0):
+        raise ValidationFailed(f"limit must be 1–{MAX_PAGE} and offset 0 or more")
+    if include_inactive:
+        ctx.require(Role.OWNER, Role.STAFF, action="listing retired products")
+    query = select(Product).where(Product.client_id == ctx.client_id)
+    if not include_inactive:
+        query = query.where(Product.is_active.is_(True))
+    if category and category.strip():
+        query = query.where(func.lower(Product.category) == category.strip().lower())
+    if low_stock:
+        query = query.where(
+            select(Variant.id)
+            .where(
+                Variant.client_id == ctx.client_id,
+                Variant.product_id == Product.id,
+                Variant.is_active.is_(True),
+                Variant.on_hand <= Variant.reorder_point,
+            )
+            .exists()
+        )
+    order: list[ColumnElement[Any]] = [Product.name, Product.id]
+    text = _search_text(search or "")
+    if text:
+        tsquery = _text_query(text)
+        query = query.where(Product.search_vector.bool_op("@@")(tsquery))
+        order.insert(0, func.ts_rank(Product.search_vector, tsquery).desc())
+    scoped(session, ctx)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    items = session.scalars(query.order_by(*order).limit(limit).offset(offset).options(selectinload(Product.variants)))
+    return list(items), total
+
+
+def search_variants(session: Session, ctx: Context, text: str, limit: int = 5) -> list[Variant]:
+    """The active variants that best match `text`, each with its product: an exact SKU
+    (case-insensitive) first, then by full-text rank over the SKU, the product's name, category
+    and description, and the variant's options (every word must match, as a prefix)."""
+    if not 1 <= limit <= MAX_MATCHES:
+        raise ValidationFailed(f"limit must be 1–{MAX_MATCHES}")
+    cleaned = _search_text(text)
+    if not cleaned:
+        raise ValidationFailed("say what to look for: a product name, a category or a SKU")
+    tsquery = _text_query(cleaned)
+    simple = cast("simple", REGCONFIG)
+    document = (
+        func.setweight(func.to_tsvector(simple, Variant.sku), "A", type_=TSVECTOR)
+        .op("||")(Product.search_vector)
+        .op("||")(
+            func.setweight(
+                func.jsonb_to_tsvector(simple, Variant.options, literal(["string", "key"], JSONB), type_=TSVECTOR),
+                "B",
+                type_=TSVECTOR,
+            )
+        )
+    )
+    exact = func.lower(Variant.sku) == cleaned.lower()
+    query = (
+        _variants(ctx)
+        .where(
+            Variant.is_active.is_(True),
+            Product.is_active.is_(True),
+            or_(exact, document.bool_op("@@")(tsquery)),
+        )
+        .order_by(exact.desc(), func.ts_rank(document, tsquery).desc(), Product.name, Variant.sku)
+        .limit(limit)
+    )
+    return list(scoped(session, ctx).scalars(query))
+
+
+# --- changes ----------------------------------------------------------------------------------
+
+
+def create_product(session: Session, ctx: Context, spec: ProductSpec) -> Product:
+    """Add a product and its variants (owner or staff). Each variant starts with no stock at zero cost."""
+    ctx.require(Role.OWNER, Role.STAFF, action="adding a product")
+    name = _text(spec.name, "name", MAX_NAME)
+    description = _text(spec.description, "description", MAX_DESCRIPTION, required=False)
+    category = _text(spec.category, "category", MAX_CATEGORY)
+    if not spec.variants:
+        raise ValidationFailed("a product needs at least one variant: give a SKU and a price, e.g. MUG-WHT at 12.50")
+    variants = [_valid_variant(v) for v in spec.variants]
+    skus = [v.sku for v in variants]
+    repeated = sorted({sku for sku in skus if skus.count(sku) > 1})
+    if repeated:
+        raise ValidationFailed(f"SKU {', '.join(repeated)} appears more than once in this product", skus=repeated)
+    _check_variant_set((v.sku, v.options) for v in variants)
+    _refuse_taken_skus(scoped(session, ctx), ctx, skus)
+    product = Product(
+        client_id=ctx.client_id,
+        name=name,
+        description=description,
+        category=category,
+        variants=[
+            Variant(
+                client_id=ctx.client_id,
+                sku=v.sku,
+                price=v.price,
+                options=v.options,
+                reorder_point=v.reorder_point,
+                on_hand=0,
+                avg_cost=Decimal(0),
+            )
+            for v in variants
+        ],
+    )
+    with _sku_guard(session, ctx, skus):
+        session.add(product)
+    return product
+
+
+def add_variant(session: Session, ctx: Context, product_id: uuid.UUID, spec: VariantSpec) -> Variant:
+    """Add a variant to a product (owner or staff); with several variants, each needs distinct options."""
+    ctx.require(Role.OWNER, Role.STAFF, action="adding a variant")
+    clean = _valid_variant(spec)
+    product = get_product(session, ctx, product_id)
+    _check_variant_set([(v.sku, v.options) for v in product.variants if v.is_active] + [(clean.sku, clean.options)])
+    _refuse_taken_skus(session, ctx, [clean.sku])
+    variant = Variant(
+        client_id=ctx.client_id,
+        sku=clean.sku,
+        price=clean.price,
+        options=clean.options,
+        reorder_point=clean.reorder_point,
+        on_hand=0,
+        avg_cost=Decimal(0),
+    )
+    with _sku_guard(session, ctx, [clean.sku]):
+        product.variants.append(variant)
+    return variant
+
+
+def update_product(session: Session, ctx: Context, product_id: uuid.UUID, changes: Mapping[str, object]) -> Product:
+    """Change a product's name, description, category or is_active.
+
+    Owners and staff may edit; only the owner may retire or restore (is_active). Restoring a
+    product leaves its variants as they are (restore them with `update_variant`).
+    """
+    _refuse_unknown_fields(changes, frozenset(_PRODUCT_VALIDATORS), "product")
+    ctx.require(Role.OWNER, Role.STAFF, action="editing a product")
+    if "is_active" in changes:
+        ctx.require(Role.OWNER, action="retiring or restoring a product")
+    values = {key: _PRODUCT_VALIDATORS[key](value) for key, value in changes.items()}
+    product = get_product(session, ctx, product_id)
+    for key, value in values.items():
+        setattr(product, key, value)
+    session.flush()
+    return product
+
+
+def update_variant(session: Session, ctx: Context, variant_id: uuid.UUID, changes: Mapping[str, object]) -> Variant:
+    """Change a variant's SKU, price, options, reorder point or is_active.
+
+    Owners and staff may edit (prices included); only the owner may retire or restore a variant.
+    On-hand stock and average cost are never set here.
+    """
+    _refuse_unknown_fields(changes, frozenset(_VARIANT_VALIDATORS), "variant")
+    ctx.require(Role.OWNER, Role.STAFF, action="editing a variant")
+    if "is_active" in changes:
+        ctx.require(Role.OWNER, action="retiring or restoring a variant")
+    values = {key: _VARIANT_VALIDATORS[key](value) for key, value in changes.items()}
+    variant = get_variant(session, ctx, variant_id)
+    siblings = get_product(session, ctx, variant.product_id).variants
+    sku = values.get("sku", variant.sku)
+    if sku != variant.sku:
+        _refuse_taken_skus(session, ctx, [sku], exclude=variant.id)
+    active = [(v.sku, v.options) for v in siblings if v.is_active and v is not variant]
+    if values.get("is_active", variant.is_active):
+        active.append((sku, values.get("options", variant.options)))
+    _check_variant_set(active)
+    with _sku_guard(session, ctx, [sku]):
+        for key, value in values.items():
+            setattr(variant, key, value)
+    return variant
+
+
+def delete_product(session: Session, ctx: Context, product_id: uuid.UUID) -> Product:
+    """Retire a product and all its variants (owner only). The rows stay, because order lines
+    and stock movements refer to the variants; retired products leave listings and search."""
+    ctx.require(Role.OWNER, action="deleting a product")
+    product = get_product(session, ctx, product_id)
+    product.is_active = False
+    for variant in product.variants:
+        variant.is_active = False
+    session.flush()
+    return product
