@@ -22,10 +22,10 @@ from decimal import Decimal, InvalidOperation
 from functools import partial
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, cast, func, literal, or_, select
+from sqlalchemy import ColumnElement, Select, cast, func, literal, literal_column, or_, select
 from sqlalchemy.dialects.postgresql import JSONB, REGCONFIG, TSVECTOR
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, contains_eager, selectinload
+from sqlalchemy.orm import Load, Session, contains_eager, selectinload
 
 from domain.context import Context, scoped
 from domain.errors import Conflict, NotFound, ValidationFailed
@@ -49,6 +49,7 @@ MAX_SEARCH_WORDS = 10
 
 _STOCK_FIELDS = frozenset({"on_hand", "avg_cost"})
 _WORD = re.compile(r"[^\W_]+")
+_WEIGHT_A, _WEIGHT_B = literal_column("'A'"), literal_column("'B'")  # setweight takes a "char", not a varchar
 
 
 @dataclass(frozen=True)
@@ -241,6 +242,13 @@ def _products(ctx: Context) -> Select[tuple[Product]]:
     return query
 
 
+def _with_variants(ctx: Context) -> Load:
+    """Eager-load a product's variants; customers get only the active ones."""
+    if ctx.is_staff_or_owner:
+        return selectinload(Product.variants)
+    return selectinload(Product.variants.and_(Variant.is_active.is_(True)))
+
+
 def _variants(ctx: Context) -> Select[tuple[Variant]]:
     query = (
         select(Variant)
@@ -261,13 +269,14 @@ def _search_text(text: str) -> str:
 def _text_query(text: str) -> ColumnElement[Any]:
     """`websearch_to_tsquery` ("phrases", or, -word) OR every word as a prefix (`blu:* & shi:*`).
 
-    Prefix words are alphanumeric runs quoted as lexemes, so no user input reaches tsquery syntax;
-    a word after '-' is excluded in both halves.
+    Words are alphanumeric runs quoted as lexemes, so no user input reaches tsquery syntax; a word
+    after '-' is excluded in both halves. One-character words (sizes like S, M, L) match whole
+    words only, since as prefixes they would match almost anything.
     """
     terms: list[str] = []
     for token in text.split():
         negate = "!" if token.startswith("-") else ""
-        terms += [f"{negate}'{word}':*" for word in _WORD.findall(token.lower())]
+        terms += [f"{negate}'{word}'{':*' if len(word) > 1 else ''}" for word in _WORD.findall(token.lower())]
     query = func.websearch_to_tsquery("simple", text)
     if terms:
         query = query.op("||")(func.to_tsquery("simple", " & ".join(terms[:MAX_SEARCH_WORDS])))
@@ -278,10 +287,10 @@ def _text_query(text: str) -> ColumnElement[Any]:
 
 
 def get_product(session: Session, ctx: Context, product_id: uuid.UUID) -> Product:
-    """One product with its variants; customers only see active products."""
+    """One product with its variants; customers only see active products and variants."""
     product = (
         scoped(session, ctx)
-        .scalars(_products(ctx).where(Product.id == product_id).options(selectinload(Product.variants)))
+        .scalars(_products(ctx).where(Product.id == product_id).options(_with_variants(ctx)))
         .first()
     )
     if product is None:
@@ -351,7 +360,7 @@ def list_products(
         order.insert(0, func.ts_rank(Product.search_vector, tsquery).desc())
     scoped(session, ctx)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    items = session.scalars(query.order_by(*order).limit(limit).offset(offset).options(selectinload(Product.variants)))
+    items = session.scalars(query.order_by(*order).limit(limit).offset(offset).options(_with_variants(ctx)))
     return list(items), total
 
 
@@ -365,14 +374,15 @@ def search_variants(session: Session, ctx: Context, text: str, limit: int = 5) -
     if not cleaned:
         raise ValidationFailed("say what to look for: a product name, a category or a SKU")
     tsquery = _text_query(cleaned)
-    simple = cast("simple", REGCONFIG)
     document = (
-        func.setweight(func.to_tsvector(simple, Variant.sku), "A", type_=TSVECTOR)
+        func.setweight(func.to_tsvector("simple", Variant.sku), _WEIGHT_A, type_=TSVECTOR)
         .op("||")(Product.search_vector)
         .op("||")(
             func.setweight(
-                func.jsonb_to_tsvector(simple, Variant.options, literal(["string", "key"], JSONB), type_=TSVECTOR),
-                "B",
+                func.jsonb_to_tsvector(
+                    cast("simple", REGCONFIG), Variant.options, literal(["string", "key"], JSONB), type_=TSVECTOR
+                ),
+                _WEIGHT_B,
                 type_=TSVECTOR,
             )
         )

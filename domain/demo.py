@@ -24,6 +24,7 @@ DEMO_OWNER = ("admin", "admin123")
 DEMO_STAFF = ("staff", "staff1234")
 SUPERADMIN = ("superadmin", "superadmin123")
 ORDER_DAYS = 75
+REORDER_POINT = 4
 
 # (category, product, description, price, unit cost, option name, option values)
 CATALOG: list[tuple[str, str, str, str, str, str | None, tuple[str, ...]]] = [
@@ -176,14 +177,18 @@ def _create_catalog(session: Session, owner: Context) -> list[tuple[Variant, Dec
     for index, (category, name, description, price, cost, option, values) in enumerate(CATALOG):
         code = "".join(word[0] for word in name.upper().split())[:4] + f"{index:02d}"
         specs = [
-            VariantSpec(sku=f"{code}-{value.upper().replace(' ', '')}", price=Decimal(price), options={option: value})
+            VariantSpec(
+                sku=f"{code}-{value.upper().replace(' ', '')}",
+                price=Decimal(price),
+                options={option: value},
+                reorder_point=REORDER_POINT,
+            )
             for value in values
-        ] or [VariantSpec(sku=code, price=Decimal(price))]
+        ] or [VariantSpec(sku=code, price=Decimal(price), reorder_point=REORDER_POINT)]
         product = catalog.create_product(
             session, owner, ProductSpec(name=name, description=description, category=category, variants=specs)
         )
         for variant in product.variants:
-            variant.reorder_point = 4
             for batch in range(rng.choice((2, 3))):
                 received = start + timedelta(days=batch * 40 + rng.randint(0, 10))
                 batch_cost = (Decimal(cost) * Decimal(rng.choice(("0.95", "1.00", "1.05", "1.10")))).quantize(
