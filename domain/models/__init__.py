@@ -17,6 +17,7 @@ from domain.models.orders import (
     ReturnKind,
     ReturnLine,
 )
+from domain.models.reporting import JournalHour
 from domain.models.tenancy import Client, Customer, PlatformAdmin, Role, User
 
 APPEND_ONLY_TABLES = ("stock_movements", "journal_entries", "journal_lines", "audit_events")
@@ -33,6 +34,7 @@ __all__ = [
     "Customer",
     "ItemCondition",
     "JournalEntry",
+    "JournalHour",
     "JournalLine",
     "MovementKind",
     "Order",

@@ -30,7 +30,7 @@ def test_writing_a_row_for_another_tenant_is_refused(db: Session, tenant_a, tena
             text("INSERT INTO customers (id, client_id, name) VALUES (gen_random_uuid(), 'shop_b', 'intruder')")
         )
         raised = False
-    except Exception as exc:  # noqa: BLE001 - asserting the database refused
+    except Exception as exc:  # asserting the database refused
         raised = "row-level security" in str(exc)
     nested.rollback()
     assert raised
@@ -47,7 +47,7 @@ def test_the_application_role_cannot_rewrite_the_stock_ledger(db: Session, tenan
     try:
         db.execute(text("UPDATE stock_movements SET quantity = 1"))
         refused = False
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         refused = "permission denied" in str(exc)
     nested.rollback()
     assert refused

@@ -1,0 +1,186 @@
+"""`easy-ecom`: run the whole service (`up`) or one part of it (`api`, `migrate`, `seed`).
+
+It lives in api/ because it wires every layer (infra servers, domain seed, the app); infra
+imports nothing of ours. Bad configuration ends with one line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+from collections.abc import Callable, Sequence
+
+import uvicorn
+
+from api.launcher import (
+    ChildExited,
+    ChildSpec,
+    Supervisor,
+    child_env,
+    ensure_port_free,
+    local_base_url,
+    stop_on_signals,
+)
+from api.main import create_app
+from api.resources import check_redis, connect_app_database, connect_redis
+from infra.db import app_role_password, check_reachable, make_engine, make_session_factory, transaction
+from infra.embedded import ServiceURLs, running_services
+from infra.logging import configure_logging
+from infra.migrate import upgrade
+from infra.settings import ConfigError, Settings, load_settings
+
+CONFIG_ERROR_EXIT = 2
+
+
+def migrate(settings: Settings) -> None:
+    """Create or refresh the application role, then apply every pending migration (as the owner role)."""
+    assert settings.DATABASE_URL is not None
+    engine = make_engine(settings.DATABASE_URL)
+    try:
+        check_reachable(engine, "owner role")
+        role = settings.DATABASE_APP_ROLE
+        upgrade(engine, role, app_role_password(settings.secret_key(), role))
+    finally:
+        engine.dispose()
+
+
+def seed(settings: Settings) -> None:
+    """Load the demo shop (idempotent) through the application role, so RLS applies to the seed too."""
+    from domain import demo
+    from domain.errors import DomainError
+
+    engine = connect_app_database(settings)
+    try:
+        with transaction(make_session_factory(engine)) as session:
+            summary = demo.seed(session, settings)
+    except DomainError as exc:
+        raise ConfigError(f"demo seed refused: {exc.message}") from None
+    finally:
+        engine.dispose()
+    if summary.created:
+        print(f"demo shop {summary.client_id}: {summary.products} products, {summary.orders} orders loaded", flush=True)
+    else:
+        print(f"demo shop {summary.client_id} is already there; left as it is", flush=True)
+
+
+def serve_api(settings: Settings) -> None:
+    """Run the API in this process with uvicorn (one worker; scale with processes)."""
+    ensure_port_free(settings.API_HOST, settings.API_PORT)
+    connect_app_database(settings).dispose()
+    client = connect_redis(settings)
+    try:
+        check_redis(client)
+    finally:
+        client.close()
+    app = create_app(settings)
+    with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the stop signal after its graceful shutdown
+        uvicorn.run(app, host=settings.API_HOST, port=settings.API_PORT, log_config=None, access_log=False)
+
+
+def with_urls(settings: Settings, urls: ServiceURLs) -> Settings:
+    """`settings` pointing at the servers in use (embedded or external)."""
+    return settings.model_copy(update={"DATABASE_URL": urls.database_url, "REDIS_URL": urls.redis_url})
+
+
+def with_services(command: Callable[[Settings], None]) -> Callable[[Settings], int]:
+    """Run `command` with DATABASE_URL/REDIS_URL resolved, starting embedded servers for unset ones."""
+
+    def run(settings: Settings) -> int:
+        with running_services(settings) as urls:
+            command(with_urls(settings, urls))
+        return 0
+
+    return run
+
+
+def up(settings: Settings) -> int:
+    """Embedded servers if needed, migrate, seed, then every process of the service until Ctrl-C."""
+    with running_services(settings) as urls:
+        resolved = with_urls(settings, urls)
+        ensure_port_free(resolved.API_HOST, resolved.API_PORT)
+        migrate(resolved)
+        if resolved.is_production:
+            print("production: skipping the demo seed (its passwords are public)", flush=True)
+        else:
+            seed(resolved)
+        supervisor = Supervisor(child_env(urls.database_url, urls.redis_url, str(settings.DATA_DIR.resolve())))
+        try:
+            supervisor.start(ChildSpec("api", [sys.executable, "-m", "api.cli", "api"]))
+            base = local_base_url(resolved.API_HOST, resolved.API_PORT)
+            supervisor.wait_until_ready(f"{base}/ready")
+            print(banner(base, demo_logins=not resolved.is_production), flush=True)
+            supervisor.watch()
+        except ChildExited as exc:
+            print(f"easy-ecom: {exc}; stopping everything", file=sys.stderr, flush=True)
+            return exc.returncode if exc.returncode > 0 else 1
+        except KeyboardInterrupt:
+            print("easy-ecom: stopping", flush=True)
+        finally:
+            supervisor.stop()
+    return 0
+
+
+def demo_login_lines() -> tuple[str, ...]:
+    """The demo shop's logins, as the seed created them."""
+    from domain import demo
+
+    return (
+        "Demo logins",
+        f"  shop owner:   client {demo.DEMO_CLIENT_ID}, user {' / '.join(demo.DEMO_OWNER)}",
+        f"  shop staff:   client {demo.DEMO_CLIENT_ID}, user {' / '.join(demo.DEMO_STAFF)}",
+        f"  superadmin:   {' / '.join(demo.SUPERADMIN)}",
+    )
+
+
+def banner(base: str, *, demo_logins: bool) -> str:
+    """What a person needs once the service is up: where it is and how to log in."""
+    return "\n".join(
+        (
+            "",
+            "Easy Ecom is running",
+            f"  API:          {base}/api/v1",
+            f"  API docs:     {base}/docs   (ReDoc: {base}/redoc)",
+            f"  health:       {base}/health   readiness: {base}/ready   metrics: {base}/metrics",
+            *(demo_login_lines() if demo_logins else ()),
+            "Press Ctrl-C to stop.",
+            "",
+        )
+    )
+
+
+COMMANDS: dict[str, tuple[str, Callable[[Settings], int]]] = {
+    "up": ("run everything: embedded servers if needed, migrate, demo seed, API", up),
+    "api": ("run the REST API (starts embedded servers when the URLs are unset)", with_services(serve_api)),
+    "migrate": ("create the application role and apply database migrations", with_services(migrate)),
+    "seed": ("load the demo shop (idempotent)", with_services(seed)),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser: one sub-command per process or task; settings come from the environment."""
+    parser = argparse.ArgumentParser(
+        prog="easy-ecom", description="Easy Ecom: configure with environment variables or .env (see README)."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (help_text, _) in COMMANDS.items():
+        commands.add_parser(name, help=help_text, description=help_text)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `easy-ecom` console script; returns the process exit code."""
+    args = build_parser().parse_args(argv)
+    configure_logging()
+    stop_on_signals()
+    try:
+        return COMMANDS[args.command][1](load_settings())
+    except ConfigError as exc:
+        print(f"easy-ecom: {exc}", file=sys.stderr, flush=True)
+        return CONFIG_ERROR_EXIT
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,131 @@
+"""Run the service's processes as children of `easy-ecom up` and stop them together."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import httpx
+
+from infra.settings import ConfigError
+
+STOP_TIMEOUT_S = 15.0
+READY_TIMEOUT_S = 60.0
+
+
+@dataclass(frozen=True)
+class ChildSpec:
+    """One process of the service: a name for messages and its command line."""
+
+    name: str
+    argv: Sequence[str]
+
+
+class ChildExited(Exception):
+    """A child process ended on its own; the whole service stops."""
+
+    def __init__(self, name: str, returncode: int) -> None:
+        super().__init__(f"{name} exited with code {returncode}")
+        self.returncode = returncode
+
+
+def ensure_port_free(host: str, port: int, setting: str = "API_PORT") -> None:
+    """Raise ConfigError naming `setting` when host:port cannot be bound (same rules as uvicorn)."""
+    try:
+        family, _, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except socket.gaierror as exc:
+        raise ConfigError(f"cannot resolve API_HOST={host!r} ({exc.strerror}); use an address like 127.0.0.1") from None
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot listen on {host}:{port} ({exc.strerror}); stop what uses it or set {setting} to a free port"
+            ) from None
+
+
+def local_base_url(host: str, port: int) -> str:
+    """The URL a browser on this machine uses to reach a server bound to host:port."""
+    reachable = {"0.0.0.0": "127.0.0.1", "::": "[::1]", "": "127.0.0.1"}.get(host, host)  # noqa: S104
+    if ":" in reachable and not reachable.startswith("["):
+        reachable = f"[{reachable}]"
+    return f"http://{reachable}:{port}"
+
+
+def _raise_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def stop_on_signals() -> None:
+    """Turn SIGINT and SIGTERM into KeyboardInterrupt, so `finally` blocks stop what we started.
+
+    SIGINT too, because a shell starts background jobs with it ignored.
+    """
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+
+
+class Supervisor:
+    """Starts children in their own sessions (a terminal's Ctrl-C reaches only us) and stops them in turn."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self.env = dict(env)
+        self.children: list[tuple[ChildSpec, subprocess.Popen[bytes]]] = []
+
+    def start(self, spec: ChildSpec) -> None:
+        """Spawn one child with the shared environment."""
+        process = subprocess.Popen(list(spec.argv), env=self.env, start_new_session=True)
+        self.children.append((spec, process))
+
+    def check_alive(self) -> None:
+        """Raise ChildExited when any child has ended."""
+        for spec, process in self.children:
+            if process.poll() is not None:
+                raise ChildExited(spec.name, process.returncode)
+
+    def wait_until_ready(self, url: str, timeout_s: float = READY_TIMEOUT_S) -> None:
+        """Poll `url` until it answers 200, failing fast when a child dies."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            self.check_alive()
+            try:
+                if httpx.get(url, timeout=2.0).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+        raise ConfigError(f"the service did not become ready at {url} within {timeout_s:.0f}s; see the log above")
+
+    def watch(self) -> None:
+        """Block until a child exits (raises ChildExited) or we are interrupted (KeyboardInterrupt)."""
+        while True:
+            self.check_alive()
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        """SIGTERM every child in reverse start order, then SIGKILL those still running after a grace period."""
+        previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            for _, process in reversed(self.children):
+                if process.poll() is None:
+                    process.send_signal(signal.SIGTERM)
+            for _, process in reversed(self.children):
+                try:
+                    process.wait(timeout=STOP_TIMEOUT_S)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+
+def child_env(database_url: str, redis_url: str, data_dir: str) -> dict[str, str]:
+    """Our environment plus the resolved URLs, so children use the servers we started."""
+    return os.environ | {"DATABASE_URL": database_url, "REDIS_URL": redis_url, "DATA_DIR": data_dir}

@@ -1,0 +1,45 @@
+"""The FastAPI app factory: `uvicorn api.main:create_app --factory`, or `easy-ecom api`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api.metrics import HttpMetrics
+from api.middleware import RequestContextMiddleware
+from api.problems import install_problem_handlers
+from api.resources import connect_app_database, connect_redis
+from api.routes import api_router
+from api.routes.ops import router as ops_router
+from infra.db import make_session_factory
+from infra.settings import Settings, get_settings
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Open the app-role engine (refusing a privileged role) and the Redis client; close them on exit."""
+    settings: Settings = app.state.settings
+    engine = connect_app_database(settings)
+    client = connect_redis(settings)
+    app.state.engine = engine
+    app.state.session_factory = make_session_factory(engine)
+    app.state.redis = client
+    try:
+        yield
+    finally:
+        client.close()
+        engine.dispose()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app for `settings` (the environment's when omitted); connections open at startup."""
+    app = FastAPI(title="Easy Ecom", version="0.1.0", lifespan=lifespan, docs_url="/docs", redoc_url="/redoc")
+    app.state.settings = settings or get_settings()
+    app.state.metrics = HttpMetrics()
+    app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
+    install_problem_handlers(app)
+    app.include_router(ops_router)
+    app.include_router(api_router)
+    return app
