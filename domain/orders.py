@@ -214,6 +214,31 @@ def _existing_for_key(session: Session, ctx: Context, draft: OrderDraft) -> Orde
     return order
 
 
+@dataclass(frozen=True)
+class Quote:
+    """What an order would cost now, and whether its discount needs the owner; nothing is taken."""
+
+    variants: list[Variant]
+    totals: pricing.OrderTotals
+    approval: ApprovalStatus
+    max_discount_pct: Decimal
+
+
+def quote_order(session: Session, ctx: Context, lines: list[LineRequest], discount_pct: Decimal) -> Quote:
+    """Price lines at current prices with a discount checked against the policy (refused above
+    the cap). Stock is not checked or taken: `create_order` does that atomically."""
+    scoped(session, ctx)
+    wanted = merge_lines(lines)
+    client = tenancy.get_client(session, ctx.client_id)
+    approval = pricing.check_discount(tenancy.discount_policy(client), Decimal(discount_pct))
+    variants = _sellable_variants(session, ctx, wanted)
+    ordered = [variants[variant_id] for variant_id in wanted]
+    totals = pricing.price_order(
+        [(wanted[v.id], v.price) for v in ordered], Decimal(discount_pct), client.sales_commission_pct
+    )
+    return Quote(ordered, totals, approval, client.max_discount_pct)
+
+
 def create_order(session: Session, ctx: Context, draft: OrderDraft) -> Order:
     """Create a pending order, taking stock for every line or for none.
 
