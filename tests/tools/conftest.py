@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from domain.context import Context
-from tools.runtime import ToolEnv
 from tests.domain.conftest import make_variant  # noqa: F401 - fixture reused by tool tests
+from tools.runtime import ToolEnv
 
 MakeEnv = Callable[[Context], ToolEnv]
 

@@ -62,7 +62,8 @@ def test_another_tenants_sku_does_not_exist(tenant_a, tenant_b, make_variant, ma
 )
 def test_invalid_arguments_come_back_as_a_message(tenant_a, make_env, arguments) -> None:
     answer = tool(build_sales_tools(make_env(tenant_a)), "get_order_status").invoke(arguments)
-    assert isinstance(answer, str) and answer
+    assert isinstance(answer, str)
+    assert answer
 
 
 def test_a_customer_only_sees_their_own_order(db: Session, tenant_a, make_variant, make_env) -> None:
@@ -106,4 +107,5 @@ def test_a_discount_above_the_cap_is_refused_with_the_cap(tenant_a, make_variant
     answer = tool(build_discount_tools(make_env(tenant_a)), "quote_discount").invoke(
         {"discount_pct": "50", "items": [{"sku": "BAG-DUFF", "quantity": 1}]}
     )
-    assert answer.startswith("refused (policy_violation)") and "cap of 20" in answer
+    assert answer.startswith("refused (policy_violation)")
+    assert "cap of 20" in answer
