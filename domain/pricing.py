@@ -18,6 +18,11 @@ class DiscountPolicy:
     auto_approve_pct: Decimal
 
 
+def percent_text(pct: Decimal) -> str:
+    """A percentage without trailing zeros: 20.00 -> "20", 12.50 -> "12.5"."""
+    return f"{pct.normalize():f}"
+
+
 def check_discount(policy: DiscountPolicy, pct: Decimal) -> ApprovalStatus:
     """Decide a requested discount: allowed, needs owner approval, or refused above the cap.
 
@@ -26,8 +31,9 @@ def check_discount(policy: DiscountPolicy, pct: Decimal) -> ApprovalStatus:
     if pct < 0:
         raise ValidationFailed("a discount cannot be negative")
     if pct > policy.max_pct:
+        cap = percent_text(policy.max_pct)
         raise PolicyViolation(
-            f"a {pct}% discount is above this business's cap of {policy.max_pct}%; offer at most {policy.max_pct}%",
+            f"a {percent_text(pct)}% discount is above this business's cap of {cap}%; offer at most {cap}%",
             max_discount_pct=str(policy.max_pct),
             requested_pct=str(pct),
         )

@@ -6,7 +6,8 @@ from __future__ import annotations
 import os
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -16,9 +17,9 @@ from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from domain import auth, tenancy
-from domain.context import Context
-from domain.models import Channel, Role
+from domain import auth, inventory, tenancy
+from domain.context import Context, scoped
+from domain.models import Channel, Product, Role, Variant
 from infra.db import app_role_password, app_url, make_engine, normalize_url
 from infra.embedded import start_postgres, start_redis, stop_redis
 from infra.migrate import upgrade
@@ -123,3 +124,36 @@ def tenant_a(db: Session) -> Context:
 def tenant_b(db: Session) -> Context:
     """The owner of shop B (for isolation checks)."""
     return make_tenant(db, "shop_b")
+
+
+MakeVariant = Callable[..., Variant]
+
+
+@pytest.fixture
+def make_variant(db: Session) -> MakeVariant:
+    """Create a one-variant product, optionally with stock.
+
+    make_variant(ctx, "MUG-WHT", "12.50", stock=8, cost="5")
+    """
+
+    def build(
+        ctx: Context,
+        sku: str,
+        price: str = "20.00",
+        *,
+        stock: int = 0,
+        cost: str = "10.00",
+        name: str | None = None,
+        category: str = "general",
+        received_at: datetime | None = None,
+    ) -> Variant:
+        product = Product(client_id=ctx.client_id, name=name or sku.replace("-", " ").title(), category=category)
+        variant = Variant(client_id=ctx.client_id, sku=sku, price=Decimal(price))
+        product.variants = [variant]
+        scoped(db, ctx).add(product)
+        db.flush()
+        if stock:
+            inventory.receive_stock(db, ctx, variant.id, stock, Decimal(cost), received_at=received_at)
+        return variant
+
+    return build

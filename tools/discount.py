@@ -16,7 +16,7 @@ from domain.orders import LineRequest
 from tools.runtime import ToolEnv, make_tool, money
 
 VERDICTS = {
-    ApprovalStatus.NOT_NEEDED: "allowed",
+    ApprovalStatus.NOT_NEEDED: "is allowed",
     ApprovalStatus.PENDING: "needs the owner's approval",
 }
 

@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from domain.context import Context
-from tests.domain.conftest import make_variant  # noqa: F401 - fixture reused by tool tests
 from tools.runtime import ToolEnv
 
 MakeEnv = Callable[[Context], ToolEnv]

@@ -1,0 +1,317 @@
+"""The offline model: a deterministic BaseChatModel so the graph works with no LLM configured.
+
+It is table-driven, not an NLU project. What it does depends on the tools it is bound to and on
+the last message it sees:
+- bound to the supervisor's `ask_*` tools, given a user message: classify the intent by keywords
+  and delegate the request to the matching specialist;
+- bound to a specialist's tools, given a request: pick the tool for the intent and fill its
+  arguments from the text (quantities, percentages, order numbers, a product phrase); products
+  are resolved by calling `search_products` first and using its top hit;
+- given a tool result: render the answer from that tool's template, so every number comes from
+  the domain; a refusal is passed on as it was worded by the domain;
+- anything else: say what it understands, with examples.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+from langchain_core.runnables import Runnable
+from langchain_core.tools import BaseTool
+
+HELP = (
+    "I can help with: finding products and prices ('do you have linen shirts?'), stock "
+    "('how many CCTS00-M in stock?', 'what is low on stock?'), discounts ('can I get 10% off 2 "
+    "canvas tote bags?'), order status ('where is order 1042?') and our hours and return policy."
+)
+GREETING = "Hello! " + HELP
+
+
+@dataclass(frozen=True)
+class Intent:
+    """A kind of request: which specialist handles it and the words that signal it."""
+
+    name: str
+    agent: str
+    pattern: re.Pattern[str]
+
+
+def _words(*alternatives: str) -> re.Pattern[str]:
+    return re.compile(r"\b(?:" + "|".join(alternatives) + r")\b", re.IGNORECASE)
+
+
+# Checked in order: the first match wins.
+INTENTS = (
+    Intent("greeting", "", _words("hi", "hello", "hey", "good (?:morning|afternoon|evening)", "thanks", "thank you")),
+    Intent("discount", "discount", _words("discount", r"\d+(?:\.\d+)?\s*%", "percent", "cheaper", "deal", "off")),
+    Intent("order_status", "sales", re.compile(r"\border\s*(?:number|no\.?|#)?\s*#?\s*\d{3,}", re.IGNORECASE)),
+    Intent("low_stock", "stock", _words("low on stock", "low stock", "running out", "out of stock", "reorder")),
+    Intent("stock", "stock", _words("stock", "how many", "inventory", "units left", "on hand")),
+    Intent(
+        "business_info", "sales", _words("open", "close", "closing", "hours", "return policy", "refund", "returns?")
+    ),
+    Intent(
+        "product", "sales", _words("price", "cost", "how much", "have", "sell", "looking for", "want", "show", "buy")
+    ),
+)
+
+FILLER = _words(
+    "do",
+    "you",
+    "have",
+    "any",
+    "the",
+    "a",
+    "an",
+    "some",
+    "please",
+    "price",
+    "of",
+    "for",
+    "how",
+    "much",
+    "is",
+    "are",
+    "what",
+    "can",
+    "i",
+    "get",
+    "me",
+    "show",
+    "looking",
+    "want",
+    "to",
+    "buy",
+    "sell",
+    "in",
+    "stock",
+    "many",
+    "units",
+    "left",
+    "on",
+    "hand",
+    "discount",
+    "percent",
+    "off",
+    "cheaper",
+    "deal",
+    "with",
+    "there",
+    "does",
+    "it",
+    "cost",
+    "your",
+    "we",
+    "my",
+    "would",
+    "like",
+    "need",
+)
+REFUSAL = re.compile(r"^refused \(\w+\):\s*")
+SKU = re.compile(r"\b[A-Z0-9]{2,}(?:-[A-Z0-9]+)+\b|\b[A-Z]{2,}\d{2,}\b")
+
+
+def classify(text: str) -> Intent | None:
+    """The first intent whose words appear in `text`."""
+    return next((intent for intent in INTENTS if intent.pattern.search(text)), None)
+
+
+def product_phrase(text: str) -> str:
+    """The product words of a request: the SKU if there is one, else the text minus filler."""
+    sku = SKU.search(text)
+    if sku:
+        return sku.group(0)
+    stripped = re.sub(r"\d+(?:\.\d+)?\s*%|\d+", " ", text)
+    stripped = FILLER.sub(" ", re.sub(r"[^\w\s-]", " ", stripped))
+    return " ".join(stripped.split())
+
+
+def quantity_in(text: str) -> int:
+    """The first small whole number not followed by % (default 1)."""
+    match = re.search(r"\b(\d{1,4})\b(?!\s*%|\.\d)", text)
+    return int(match.group(1)) if match else 1
+
+
+def percent_in(text: str) -> str | None:
+    """The first percentage in the text, as a string."""
+    match = re.search(r"(\d+(?:\.\d+)?)\s*(?:%|percent)", text, re.IGNORECASE)
+    return match.group(1) if match else None
+
+
+def order_number_in(text: str) -> int | None:
+    """The first number of 3+ digits."""
+    match = re.search(r"\b(\d{3,9})\b", text)
+    return int(match.group(1)) if match else None
+
+
+def _call(name: str, args: dict[str, Any]) -> AIMessage:
+    return AIMessage(content="", tool_calls=[{"name": name, "args": args, "id": f"call_{uuid.uuid4().hex[:12]}"}])
+
+
+def _result(message: ToolMessage) -> Any:
+    try:
+        return json.loads(str(message.content))
+    except json.JSONDecodeError:
+        return str(message.content)
+
+
+def _first_request(messages: Sequence[BaseMessage]) -> str:
+    return next((str(m.content) for m in reversed(messages) if isinstance(m, HumanMessage)), "")
+
+
+# --- how a specialist answers a request ----------------------------------------------------
+
+
+def _start(intent: Intent, text: str, tools: frozenset[str]) -> AIMessage:
+    """The specialist's first move for a request."""
+    if intent.name == "order_status" and "get_order_status" in tools:
+        number = order_number_in(text)
+        if number:
+            return _call("get_order_status", {"order_number": number})
+    if intent.name == "business_info" and "get_business_info" in tools:
+        return _call("get_business_info", {})
+    if intent.name == "low_stock" and "list_low_stock" in tools:
+        return _call("list_low_stock", {})
+    phrase = product_phrase(text)
+    if phrase and "search_products" in tools:
+        return _call("search_products", {"query": phrase})
+    return AIMessage(content="Which product do you mean? Tell me its name or SKU. " + HELP)
+
+
+def _follow_up(intent: Intent | None, request: str, tool: str, result: Any, tools: frozenset[str]) -> AIMessage:
+    """After a tool answered: use the top search hit for the next call, or render the answer."""
+    if isinstance(result, str):  # a refusal or an argument error, worded for people
+        return AIMessage(content="Sorry: " + REFUSAL.sub("", result))
+    if tool == "search_products" and result.get("matches") and intent is not None:
+        top = result["matches"][0]["sku"]
+        if intent.name == "discount" and "quote_discount" in tools:
+            pct = percent_in(request) or "0"
+            return _call(
+                "quote_discount", {"discount_pct": pct, "items": [{"sku": top, "quantity": quantity_in(request)}]}
+            )
+        if intent.name == "stock" and "check_stock" in tools:
+            return _call("check_stock", {"sku": top})
+    return AIMessage(content=RENDERERS.get(tool, _render_generic)(result))
+
+
+def _render_matches(result: dict[str, Any]) -> str:
+    if not result["matches"]:
+        return "I found nothing matching that. Try other words, a category or a SKU."
+    lines = [
+        f"- {m['product']} ({m['sku']}{', ' + ', '.join(m['options'].values()) if m['options'] else ''}): "
+        f"{m['price']}, {m['in_stock']} in stock"
+        for m in result["matches"]
+    ]
+    return "Here is what we have:\n" + "\n".join(lines)
+
+
+def _render_order(result: dict[str, Any]) -> str:
+    items = ", ".join(f"{i['quantity']} × {i['product']}" for i in result["items"])
+    status = f"{result['status']} ({result['payment']})"
+    return f"Order #{result['order_number']} is {status}: {items}. Total {result['total']}."
+
+
+def _render_info(result: dict[str, Any]) -> str:
+    state = "open now" if result["open_now"] else "closed right now"
+    return (
+        f"{result['name']} is {state}; hours {result['hours']}. Returns: {result['return_policy']} "
+        f"(within {result['return_window_days']} days)."
+    )
+
+
+def _render_quote(result: dict[str, Any]) -> str:
+    return (
+        f"A {result['discount_pct']}% discount {result['verdict']}: subtotal {result['subtotal']}, "
+        f"discount {result['discount']}, total {result['total']}."
+    )
+
+
+def _render_stock(result: dict[str, Any]) -> str:
+    return (
+        f"{result['sku']} ({result['product']}): {result['on_hand']} on hand, reorder point {result['reorder_point']}."
+    )
+
+
+def _render_low_stock(result: dict[str, Any]) -> str:
+    if not result["items"]:
+        return "Nothing is at or below its reorder point."
+    lines = [
+        f"- {i['sku']} ({i['product']}): {i['on_hand']} left (reorder at {i['reorder_point']})" for i in result["items"]
+    ]
+    return "Low on stock:\n" + "\n".join(lines)
+
+
+def _render_generic(result: Any) -> str:
+    return json.dumps(result, ensure_ascii=False)
+
+
+RENDERERS: dict[str, Callable[[Any], str]] = {
+    "search_products": _render_matches,
+    "get_product_details": lambda r: _render_matches({"matches": [r]}),
+    "get_order_status": _render_order,
+    "get_business_info": _render_info,
+    "quote_discount": _render_quote,
+    "check_stock": _render_stock,
+    "list_low_stock": _render_low_stock,
+}
+
+
+class OfflineChatModel(BaseChatModel):
+    """A deterministic chat model with real tool calls; see the module docstring."""
+
+    bound_tools: tuple[str, ...] = ()
+
+    @property
+    def _llm_type(self) -> str:
+        return "easy-ecom-offline"
+
+    def bind_tools(
+        self, tools: Sequence[dict[str, Any] | type | Callable[..., Any] | BaseTool], **kwargs: Any
+    ) -> Runnable[Any, AIMessage]:
+        """Remember which tools are available; the behaviour follows from their names."""
+        names = tuple(t.name if isinstance(t, BaseTool) else getattr(t, "__name__", str(t)) for t in tools)
+        return self.model_copy(update={"bound_tools": names})
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        message = self.respond(messages)
+        words = sum(len(str(m.content).split()) for m in messages)
+        message.usage_metadata = {
+            "input_tokens": words,
+            "output_tokens": len(str(message.content).split()),
+            "total_tokens": words + len(str(message.content).split()),
+        }
+        return ChatResult(generations=[ChatGeneration(message=message)])
+
+    def respond(self, messages: Sequence[BaseMessage]) -> AIMessage:
+        """The next message for this conversation."""
+        tools = frozenset(self.bound_tools)
+        request = _first_request(messages)
+        intent = classify(request)
+        last = messages[-1] if messages else HumanMessage("")
+        if isinstance(last, ToolMessage):
+            return _follow_up(intent, request, str(last.name), _result(last), tools)
+        if intent is None:
+            return AIMessage(content="Sorry, I did not catch that. " + HELP)
+        if intent.name == "greeting":
+            return AIMessage(content=GREETING)
+        delegate = f"ask_{intent.agent}"
+        if delegate in tools:
+            return _call(delegate, {"request": request})
+        if any(name.startswith("ask_") for name in tools):
+            return AIMessage(content=f"I cannot help with that here. {HELP}")
+        return _start(intent, request, tools)
