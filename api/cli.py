@@ -24,6 +24,7 @@ from api.launcher import (
 )
 from api.main import create_app
 from api.resources import check_redis, connect_app_database, connect_redis
+from graph.memory import setup_checkpoint_tables
 from infra.db import app_role_password, check_reachable, make_engine, make_session_factory, transaction
 from infra.embedded import ServiceURLs, running_services
 from infra.logging import configure_logging
@@ -41,6 +42,7 @@ def migrate(settings: Settings) -> None:
         check_reachable(engine, "owner role")
         role = settings.DATABASE_APP_ROLE
         upgrade(engine, role, app_role_password(settings.secret_key(), role))
+        setup_checkpoint_tables(settings.DATABASE_URL)
     finally:
         engine.dispose()
 

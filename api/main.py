@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from api.agent_runtime import agent_runtime
 from api.metrics import HttpMetrics
 from api.middleware import RequestContextMiddleware
 from api.problems import install_problem_handlers
@@ -27,7 +28,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.session_factory = make_session_factory(engine)
     app.state.redis = client
     try:
-        yield
+        with agent_runtime(app, settings):
+            yield
     finally:
         client.close()
         engine.dispose()

@@ -132,7 +132,8 @@ def product_phrase(text: str) -> str:
         return sku.group(0)
     stripped = re.sub(r"\d+(?:\.\d+)?\s*%|\d+", " ", text)
     stripped = FILLER.sub(" ", re.sub(r"[^\w\s-]", " ", stripped))
-    return " ".join(stripped.split())
+    # search matches word prefixes, so "shirt" finds shirt and shirts; "shirts" would miss "shirt"
+    return " ".join(word[:-1] if len(word) > 3 and word.endswith("s") else word for word in stripped.split())
 
 
 def quantity_in(text: str) -> int:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from domain import auth, inventory, tenancy
 from domain.context import Context, scoped
 from domain.models import Channel, Product, Role, Variant
+from graph.memory import setup_checkpoint_tables
 from infra.db import app_role_password, app_url, make_engine, normalize_url
 from infra.embedded import start_postgres, start_redis, stop_redis
 from infra.migrate import upgrade
@@ -59,6 +60,7 @@ def owner_url(server_urls: tuple[str, str]) -> Iterator[str]:
     url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
     engine = make_engine(url)
     upgrade(engine, APP_ROLE, app_role_password(TEST_SECRET, APP_ROLE))
+    setup_checkpoint_tables(url)
     engine.dispose()
     yield url
     with admin.connect() as connection:

@@ -1,0 +1,88 @@
+"""POST /api/v1/chat over the real graph, database and Postgres checkpointer."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import respx
+from fastapi.testclient import TestClient
+
+from api.main import create_app
+from infra.settings import Settings
+from tests.api.conftest import Shop
+from tests.api.test_orders_api import add_product
+
+
+def test_a_conversation_on_the_offline_model_answers_from_the_shop(client: TestClient, shop: Shop) -> None:
+    add_product(client, shop, "LINEN-SHIRT-M", "38.00", stock=6)
+    first = client.post("/api/v1/chat", json={"message": "do you have linen shirts?"}, headers=shop.staff)
+    assert first.status_code == 200, first.text
+    body = first.json()
+    assert "LINEN-SHIRT-M" in body["reply"]
+    assert "38.00, 6 in stock" in body["reply"]
+    assert body["tool_calls"] == ["ask_sales", "search_products"]
+    second = client.post(
+        "/api/v1/chat",
+        json={"message": "how many LINEN-SHIRT-M in stock?", "thread_id": body["thread_id"]},
+        headers=shop.staff,
+    )
+    assert "6 on hand" in second.json()["reply"]
+    assert second.json()["thread_id"] == body["thread_id"]
+
+
+def test_threads_are_kept_in_postgres_across_app_restarts(settings: Settings, shop: Shop) -> None:
+    with TestClient(create_app(settings)) as client:
+        thread = client.post("/api/v1/chat", json={"message": "hello"}, headers=shop.owner).json()["thread_id"]
+    with TestClient(create_app(settings)) as client:
+        graph_state = client.app.state.checkpointer.get_tuple(
+            {"configurable": {"thread_id": f"rest:{shop.client_id}:{shop.owner_id}:{thread}"}}
+        )
+    assert graph_state is not None
+    assert [m.type for m in graph_state.checkpoint["channel_values"]["messages"]] == ["human", "ai"]
+
+
+def test_chat_needs_a_token_and_validates_input(client: TestClient, shop: Shop) -> None:
+    assert client.post("/api/v1/chat", json={"message": "hi"}).status_code == 401
+    assert client.post("/api/v1/chat", json={"message": ""}, headers=shop.owner).status_code == 422
+    bad_thread = client.post("/api/v1/chat", json={"message": "hi", "thread_id": "../other"}, headers=shop.owner)
+    assert bad_thread.status_code == 422
+
+
+def completion(content: str | None = None, tool: tuple[str, dict] | None = None) -> dict:
+    """An OpenAI chat completion with text or one tool call."""
+    message: dict = {"role": "assistant", "content": content}
+    if tool:
+        message["tool_calls"] = [
+            {"id": "call_1", "type": "function", "function": {"name": tool[0], "arguments": json.dumps(tool[1])}}
+        ]
+    return {
+        "id": "chatcmpl-1",
+        "object": "chat.completion",
+        "created": 0,
+        "model": "gpt-test",
+        "choices": [{"index": 0, "message": message, "finish_reason": "tool_calls" if tool else "stop"}],
+        "usage": {"prompt_tokens": 50, "completion_tokens": 7, "total_tokens": 57},
+    }
+
+
+def test_an_openai_compatible_model_drives_the_same_graph(settings: Settings, shop: Shop) -> None:
+    configured = settings.model_copy(
+        update={"OPENAI_API_KEY": "sk-test", "OPENAI_BASE_URL": "https://llm.test/v1", "LLM_MODEL": "gpt-test"}
+    )
+    replies = [
+        completion(tool=("ask_sales", {"request": "what are your hours?"})),
+        completion(tool=("get_business_info", {})),
+        completion(content="We are open 09:00-18:00."),
+    ]
+    with respx.mock(assert_all_called=True) as mock, TestClient(create_app(configured)) as client:
+        route = mock.post("https://llm.test/v1/chat/completions").mock(
+            side_effect=[httpx.Response(200, json=r) for r in replies]
+        )
+        answer = client.post("/api/v1/chat", json={"message": "when are you open?"}, headers=shop.owner).json()
+    assert answer["reply"] == "We are open 09:00-18:00."
+    assert answer["tool_calls"] == ["ask_sales", "get_business_info"]
+    assert route.call_count == 3
+    sent = json.loads(route.calls[0].request.content)
+    assert sent["model"] == "gpt-test"
+    assert {t["function"]["name"] for t in sent["tools"]} == {"ask_sales", "ask_stock", "ask_discount"}
