@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import os
-import uuid
-from dataclasses import dataclass
-from datetime import timedelta
 import subprocess
 import sys
+import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 
 from api.main import create_app
 from api.security import Principal, issue_token
