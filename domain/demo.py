@@ -125,26 +125,26 @@ class SeedSummary:
     orders: int
 
 
-def seed(session: Session, settings: Settings) -> SeedSummary:
-    """Create the demo shop unless it exists; always make sure the superadmin exists.
+def seed(session: Session, settings: Settings, client_id: str = DEMO_CLIENT_ID) -> SeedSummary:
+    """Create the demo shop (as `client_id`) unless it exists; always make sure the superadmin exists.
 
     Refused in production: the demo logins have well-known passwords.
     """
     if settings.is_production:
         raise ValidationFailed("the demo seed uses well-known passwords and is refused in production")
     auth.ensure_platform_admin(session, *SUPERADMIN)
-    if session.get(Client, DEMO_CLIENT_ID) is not None:
-        return SeedSummary(False, DEMO_CLIENT_ID, 0, 0)
-    owner = _create_shop(session)
+    if session.get(Client, client_id) is not None:
+        return SeedSummary(False, client_id, 0, 0)
+    owner = _create_shop(session, client_id)
     variants = _create_catalog(session, owner)
     order_count = _create_history(session, owner, variants, random.Random(20261124))
-    return SeedSummary(True, DEMO_CLIENT_ID, len(CATALOG), order_count)
+    return SeedSummary(True, client_id, len(CATALOG), order_count)
 
 
-def _create_shop(session: Session) -> Context:
+def _create_shop(session: Session, client_id: str) -> Context:
     tenancy.create_client(
         session,
-        DEMO_CLIENT_ID,
+        client_id,
         "Sunrise Lifestyle Store",
         business_overview=(
             "A neighbourhood lifestyle shop in Lagos selling apparel, footwear, accessories, home goods, "
@@ -164,9 +164,9 @@ def _create_shop(session: Session) -> Context:
         currency="USD",
         whatsapp_number="+2348000000000",
     )
-    owner = auth.add_user(session, DEMO_CLIENT_ID, *DEMO_OWNER, Role.OWNER)
-    auth.add_user(session, DEMO_CLIENT_ID, *DEMO_STAFF, Role.STAFF)
-    return Context(DEMO_CLIENT_ID, Role.OWNER, Channel.SYSTEM, owner.id, actor_name=DEMO_OWNER[0])
+    owner = auth.add_user(session, client_id, *DEMO_OWNER, Role.OWNER)
+    auth.add_user(session, client_id, *DEMO_STAFF, Role.STAFF)
+    return Context(client_id, Role.OWNER, Channel.SYSTEM, owner.id, actor_name=DEMO_OWNER[0])
 
 
 def _create_catalog(session: Session, owner: Context) -> list[tuple[Variant, Decimal]]:
@@ -217,7 +217,7 @@ def _create_history(
         for _ in range(rng.randint(2, 7)):
             placed = now - timedelta(days=days_ago, hours=rng.randint(0, 9), minutes=rng.randint(0, 59))
             picks = rng.sample(variants, rng.choice((1, 1, 1, 2, 2, 3)))
-            ctx = Context(DEMO_CLIENT_ID, Role.STAFF, rng.choice(channels), owner.user_id, actor_name="staff")
+            ctx = Context(owner.client_id, Role.STAFF, rng.choice(channels), owner.user_id, actor_name="staff")
             draft = OrderDraft(
                 lines=[LineRequest(variant.id, rng.choice((1, 1, 1, 2, 3))) for variant, _ in picks],
                 discount_pct=Decimal(rng.choice(("0", "0", "0", "0", "5", "10"))),

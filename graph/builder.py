@@ -24,6 +24,7 @@ from langgraph.types import Checkpointer
 
 from domain import tenancy
 from graph import prompts
+from tools.checkout import build_checkout_tools
 from tools.discount import build_discount_tools
 from tools.runtime import ToolEnv, make_tool
 from tools.sales import build_sales_tools
@@ -80,7 +81,7 @@ def build_graph(
     sales_tools = build_sales_tools(env)
     search = next(t for t in sales_tools if t.name == "search_products")
     specialists: dict[str, tuple[str, list[BaseTool]]] = {
-        "sales": (prompts.SALES, sales_tools),
+        "sales": (prompts.SALES, [*sales_tools, *build_checkout_tools(env)]),
         "discount": (prompts.DISCOUNT, [search, *build_discount_tools(env)]),
     }
     if env.ctx.is_staff_or_owner:

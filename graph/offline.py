@@ -54,17 +54,23 @@ INTENTS = (
     Intent("greeting", "", _words("hi", "hello", "hey", "good (?:morning|afternoon|evening)", "thanks", "thank you")),
     Intent("discount", "discount", _words("discount", r"\d+(?:\.\d+)?\s*%", "percent", "cheaper", "deal", "off")),
     Intent("order_status", "sales", re.compile(r"\border\s*(?:number|no\.?|#)?\s*#?\s*\d{3,}", re.IGNORECASE)),
+    Intent("order", "sales", _words("buy", "purchase", "i'll take", "i will take", "place an order", "order")),
     Intent("low_stock", "stock", _words("low on stock", "low stock", "running out", "out of stock", "reorder")),
     Intent("stock", "stock", _words("stock", "how many", "inventory", "units left", "on hand")),
     Intent(
         "business_info", "sales", _words("open", "close", "closing", "hours", "return policy", "refund", "returns?")
     ),
-    Intent(
-        "product", "sales", _words("price", "cost", "how much", "have", "sell", "looking for", "want", "show", "buy")
-    ),
+    Intent("product", "sales", _words("price", "cost", "how much", "have", "sell", "looking for", "want", "show")),
 )
 
 FILLER = _words(
+    "take",
+    "ll",
+    "will",
+    "purchase",
+    "order",
+    "place",
+    "and",
     "do",
     "you",
     "have",
@@ -116,6 +122,7 @@ FILLER = _words(
     "like",
     "need",
 )
+DELIVERY = re.compile(r"\b(?:deliver(?:ed)?|send(?: it)?|ship(?: it)?)\s+to\s+(.+)$", re.IGNORECASE)
 REFUSAL = re.compile(r"^refused \(\w+\):\s*")
 SKU = re.compile(r"\b[A-Z0-9]{2,}(?:-[A-Z0-9]+)+\b|\b[A-Z]{2,}\d{2,}\b")
 
@@ -126,7 +133,9 @@ def classify(text: str) -> Intent | None:
 
 
 def product_phrase(text: str) -> str:
-    """The product words of a request: the SKU if there is one, else the text minus filler."""
+    """The product words of a request: the SKU if there is one, else the text minus filler
+    (and minus any delivery address)."""
+    text = DELIVERY.split(text)[0]
     sku = SKU.search(text)
     if sku:
         return sku.group(0)
@@ -136,9 +145,15 @@ def product_phrase(text: str) -> str:
     return " ".join(word[:-1] if len(word) > 3 and word.endswith("s") else word for word in stripped.split())
 
 
+def address_in(text: str) -> str | None:
+    """A delivery address given as "deliver to ..." or "send it to ..."."""
+    match = DELIVERY.search(text)
+    return match.group(1).strip(" .") if match else None
+
+
 def quantity_in(text: str) -> int:
-    """The first small whole number not followed by % (default 1)."""
-    match = re.search(r"\b(\d{1,4})\b(?!\s*%|\.\d)", text)
+    """The first small whole number not followed by % and not in the address (default 1)."""
+    match = re.search(r"\b(\d{1,4})\b(?!\s*%|\.\d)", DELIVERY.split(text)[0])
     return int(match.group(1)) if match else 1
 
 
@@ -190,6 +205,15 @@ def _start(intent: Intent, text: str, tools: frozenset[str]) -> AIMessage:
 
 def _follow_up(intent: Intent | None, request: str, tool: str, result: Any, tools: frozenset[str]) -> AIMessage:
     """After a tool answered: use the top search hit for the next call, or render the answer."""
+    if (
+        isinstance(result, dict)
+        and tool == "search_products"
+        and result["matches"]
+        and intent
+        and intent.name == "order"
+    ):
+        item = {"sku": result["matches"][0]["sku"], "quantity": quantity_in(request)}
+        return _call("place_order", {"items": [item], "delivery_address": address_in(request)})
     if isinstance(result, str):  # a refusal or an argument error, worded for people
         return AIMessage(content="Sorry: " + REFUSAL.sub("", result))
     if tool == "search_products" and result.get("matches") and intent is not None:
@@ -219,6 +243,13 @@ def _render_order(result: dict[str, Any]) -> str:
     items = ", ".join(f"{i['quantity']} × {i['product']}" for i in result["items"])
     status = f"{result['status']} ({result['payment']})"
     return f"Order #{result['order_number']} is {status}: {items}. Total {result['total']}."
+
+
+def _render_placed(result: dict[str, Any]) -> str:
+    if not result["placed"]:
+        return "Okay, I have not placed that order. Anything else?"
+    waiting = " The discount waits for the owner's approval." if result["discount_approval"] == "pending" else ""
+    return f"Order #{result['order_number']} is placed ({result['status']}). Total {result['total']}.{waiting}"
 
 
 def _render_info(result: dict[str, Any]) -> str:
@@ -260,6 +291,7 @@ RENDERERS: dict[str, Callable[[Any], str]] = {
     "get_product_details": lambda r: _render_matches({"matches": [r]}),
     "get_order_status": _render_order,
     "get_business_info": _render_info,
+    "place_order": _render_placed,
     "quote_discount": _render_quote,
     "check_stock": _render_stock,
     "list_low_stock": _render_low_stock,

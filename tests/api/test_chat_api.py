@@ -86,3 +86,37 @@ def test_an_openai_compatible_model_drives_the_same_graph(settings: Settings, sh
     sent = json.loads(route.calls[0].request.content)
     assert sent["model"] == "gpt-test"
     assert {t["function"]["name"] for t in sent["tools"]} == {"ask_sales", "ask_stock", "ask_discount"}
+
+
+def test_staff_take_a_whatsapp_style_order_on_the_demo_shop(client: TestClient, settings: Settings, app_engine) -> None:
+    from uuid import uuid4
+
+    from domain import demo
+    from infra.db import make_session_factory, transaction
+
+    shop_id = f"demo_{uuid4().hex[:8]}"
+    with transaction(make_session_factory(app_engine)) as session:
+        demo.seed(session, settings, client_id=shop_id)
+    login = client.post("/api/v1/auth/login", json={"client_id": shop_id, "username": "staff", "password": "staff1234"})
+    headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+
+    def say(message: str, thread: str | None = None) -> dict:
+        response = client.post("/api/v1/chat", json={"message": message, "thread_id": thread}, headers=headers)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    browse = say("do you have linen summer shirts?")
+    assert "Linen Summer Shirt" in browse["reply"]
+    thread = browse["thread_id"]
+    asked = say("I want to buy 2 linen summer shirts, deliver to 5 Admiralty Way, Lekki", thread)
+    assert asked["pending_approval"]["kind"] == "confirm"
+    assert "2 × Linen Summer Shirt" in asked["reply"]
+    assert "Total 76.00" in asked["reply"]
+    placed = say("yes", thread)
+    assert placed["pending_approval"] is None
+    number = int(placed["reply"].split("#")[1].split(" ")[0])
+    status = say(f"where is order {number}?", thread)
+    assert f"Order #{number} is pending" in status["reply"]
+    assert "2 × Linen Summer Shirt" in status["reply"]
+    orders = client.get("/api/v1/orders", params={"limit": 1}, headers=headers).json()["items"]
+    assert (orders[0]["number"], orders[0]["delivery_address"]) == (number, "5 Admiralty Way, Lekki")

@@ -68,3 +68,43 @@ def test_a_thread_remembers_earlier_turns_and_stays_bounded(tenant_a, make_varia
 
 def test_gibberish_gets_help_not_an_error(tenant_a, build) -> None:
     assert "I can help with" in reply(say(build(tenant_a), "qwertyuiop"))
+
+
+def test_an_order_is_placed_only_after_the_customer_says_yes(db, tenant_a, make_variant, build) -> None:
+    from sqlalchemy import func, select
+
+    from domain import tenancy
+    from domain.models import Order
+    from graph.conversation import run_turn
+
+    shirt = make_variant(tenant_a, "LINEN-M", "38.00", stock=5, name="Linen Shirt")
+    alice = tenancy.get_or_create_customer(db, tenant_a, wa_id="2348033333333", name="Alice")
+    customer = Context(tenant_a.client_id, Role.CUSTOMER, Channel.WHATSAPP, customer_id=alice.id)
+    graph = build(customer)
+    asked = run_turn(graph, "wa-1", "I want to buy 2 linen shirts, deliver to 12 Palm Street, Lekki")
+    assert asked.pending is not None
+    assert "2 × Linen Shirt (LINEN-M) at 38.00" in asked.reply
+    assert "Total 76.00" in asked.reply
+    assert "12 Palm Street, Lekki" in asked.reply
+    assert db.scalar(select(func.count(Order.id))) == 0  # nothing written before the yes
+    done = run_turn(graph, "wa-1", "yes please")
+    assert done.pending is None
+    assert done.reply.startswith("Order #1001 is placed (pending). Total 76.00")
+    order = db.scalars(select(Order)).one()
+    assert (order.customer_id, order.delivery_address) == (alice.id, "12 Palm Street, Lekki")
+    db.refresh(shirt)
+    assert shirt.on_hand == 3
+
+
+def test_declining_the_summary_places_nothing(db, tenant_a, make_variant, build) -> None:
+    from sqlalchemy import func, select
+
+    from domain.models import Order
+    from graph.conversation import run_turn
+
+    make_variant(tenant_a, "LINEN-L", "38.00", stock=5, name="Linen Shirt")
+    graph = build(customer_of(tenant_a))
+    assert run_turn(graph, "wa-2", "I'll take a linen shirt").pending is not None
+    declined = run_turn(graph, "wa-2", "no, not now")
+    assert declined.reply == "Okay, I have not placed that order. Anything else?"
+    assert db.scalar(select(func.count(Order.id))) == 0
