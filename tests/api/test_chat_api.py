@@ -120,3 +120,21 @@ def test_staff_take_a_whatsapp_style_order_on_the_demo_shop(client: TestClient, 
     assert "2 × Linen Summer Shirt" in status["reply"]
     orders = client.get("/api/v1/orders", params={"limit": 1}, headers=headers).json()["items"]
     assert (orders[0]["number"], orders[0]["delivery_address"]) == (number, "5 Admiralty Way, Lekki")
+
+
+def test_a_confirmation_survives_a_restart_and_the_order_is_placed_once(settings: Settings, shop: Shop) -> None:
+    with TestClient(create_app(settings)) as client:
+        add_product(client, shop, "SANDAL-41", "28.00", stock=4)
+        asked = client.post("/api/v1/chat", json={"message": "I want to buy a sandal"}, headers=shop.staff).json()
+    assert asked["pending_approval"]["action"] == "place_order"
+    with TestClient(create_app(settings)) as client:  # a new process: only PostgreSQL remembers
+        placed = client.post(
+            "/api/v1/chat", json={"message": "yes", "thread_id": asked["thread_id"]}, headers=shop.staff
+        ).json()
+        again = client.post(
+            "/api/v1/chat", json={"message": "yes", "thread_id": asked["thread_id"]}, headers=shop.staff
+        ).json()
+        listed = client.get("/api/v1/orders", headers=shop.staff).json()
+    assert placed["reply"].startswith("Order #1001 is placed")
+    assert "#1001 is placed" not in again["reply"]
+    assert listed["total"] == 1
