@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import httpx
 import respx
@@ -49,21 +50,23 @@ def test_chat_needs_a_token_and_validates_input(client: TestClient, shop: Shop) 
     assert bad_thread.status_code == 422
 
 
-def completion(content: str | None = None, tool: tuple[str, dict] | None = None) -> dict:
-    """An OpenAI chat completion with text or one tool call."""
-    message: dict = {"role": "assistant", "content": content}
+def streamed_completion(content: str | None = None, tool: tuple[str, dict] | None = None) -> httpx.Response:
+    """An OpenAI chat completion as server-sent chunks: text in pieces, or one tool call."""
+    base = {"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 0, "model": "gpt-test"}
+    deltas: list[dict] = [{"role": "assistant", "content": ""}]
+    if content:
+        deltas += [{"content": piece} for piece in re.findall(r"\S+\s*", content)]
     if tool:
-        message["tool_calls"] = [
-            {"id": "call_1", "type": "function", "function": {"name": tool[0], "arguments": json.dumps(tool[1])}}
+        call = {"index": 0, "id": "call_1", "type": "function", "function": {"name": tool[0], "arguments": ""}}
+        deltas += [
+            {"tool_calls": [call]},
+            {"tool_calls": [{"index": 0, "function": {"arguments": json.dumps(tool[1])}}]},
         ]
-    return {
-        "id": "chatcmpl-1",
-        "object": "chat.completion",
-        "created": 0,
-        "model": "gpt-test",
-        "choices": [{"index": 0, "message": message, "finish_reason": "tool_calls" if tool else "stop"}],
-        "usage": {"prompt_tokens": 50, "completion_tokens": 7, "total_tokens": 57},
-    }
+    chunks = [base | {"choices": [{"index": 0, "delta": d, "finish_reason": None}]} for d in deltas]
+    chunks.append(base | {"choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls" if tool else "stop"}]})
+    chunks.append(base | {"choices": [], "usage": {"prompt_tokens": 50, "completion_tokens": 7, "total_tokens": 57}})
+    body = "".join(f"data: {json.dumps(chunk)}\n\n" for chunk in chunks) + "data: [DONE]\n\n"
+    return httpx.Response(200, text=body, headers={"content-type": "text/event-stream"})
 
 
 def test_an_openai_compatible_model_drives_the_same_graph(settings: Settings, shop: Shop) -> None:
@@ -71,14 +74,12 @@ def test_an_openai_compatible_model_drives_the_same_graph(settings: Settings, sh
         update={"OPENAI_API_KEY": "sk-test", "OPENAI_BASE_URL": "https://llm.test/v1", "LLM_MODEL": "gpt-test"}
     )
     replies = [
-        completion(tool=("ask_sales", {"request": "what are your hours?"})),
-        completion(tool=("get_business_info", {})),
-        completion(content="We are open 09:00-18:00."),
+        streamed_completion(tool=("ask_sales", {"request": "what are your hours?"})),
+        streamed_completion(tool=("get_business_info", {})),
+        streamed_completion(content="We are open 09:00-18:00."),
     ]
     with respx.mock(assert_all_called=True) as mock, TestClient(create_app(configured)) as client:
-        route = mock.post("https://llm.test/v1/chat/completions").mock(
-            side_effect=[httpx.Response(200, json=r) for r in replies]
-        )
+        route = mock.post("https://llm.test/v1/chat/completions").mock(side_effect=replies)
         answer = client.post("/api/v1/chat", json={"message": "when are you open?"}, headers=shop.owner).json()
     assert answer["reply"] == "We are open 09:00-18:00."
     assert answer["tool_calls"] == ["ask_sales", "get_business_info"]
@@ -138,3 +139,21 @@ def test_a_confirmation_survives_a_restart_and_the_order_is_placed_once(settings
     assert placed["reply"].startswith("Order #1001 is placed")
     assert "#1001 is placed" not in again["reply"]
     assert listed["total"] == 1
+
+
+def test_the_stream_sends_tool_and_token_events_then_the_reply(client: TestClient, shop: Shop) -> None:
+    add_product(client, shop, "WOVEN-HAT", "18.00", stock=9)
+    with client.stream(
+        "POST", "/api/v1/chat/stream", json={"message": "do you have a woven hat?"}, headers=shop.owner
+    ) as response:
+        assert response.headers["content-type"].startswith("text/event-stream")
+        text = "".join(response.iter_text())
+    events = [
+        (block.split("\n")[0].removeprefix("event: "), json.loads(block.split("\n")[1].removeprefix("data: ")))
+        for block in text.strip().split("\n\n")
+    ]
+    kinds = [kind for kind, _ in events]
+    assert kinds[-1] == "done"
+    assert [data["name"] for kind, data in events if kind == "tool"] == ["ask_sales", "search_products"]
+    assert any("WOVEN-HAT" in data["text"] for kind, data in events if kind == "token")
+    assert "18.00, 9 in stock" in events[-1][1]["reply"]
