@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from fastapi import FastAPI
 
 from api.resources import require_urls
+from graph.builder import GraphCache
 from graph.memory import open_checkpointer
 from graph.model import make_chat_model
 from infra.db import app_role_password, app_url
@@ -16,12 +17,13 @@ from infra.settings import Settings
 
 @contextmanager
 def agent_runtime(app: FastAPI, settings: Settings) -> Iterator[None]:
-    """Put `chat_model` and `checkpointer` (application role, own pool) on app.state; close on exit."""
+    """Put `chat_model`, `checkpointer` (application role, own pool) and `graph_cache` on app.state."""
     database_url, _ = require_urls(settings)
     role = settings.DATABASE_APP_ROLE
     checkpointer, pool = open_checkpointer(app_url(database_url, role, app_role_password(settings.secret_key(), role)))
     app.state.chat_model = make_chat_model(settings)
     app.state.checkpointer = checkpointer
+    app.state.graph_cache = GraphCache()
     try:
         yield
     finally:

@@ -9,6 +9,9 @@ principal, so a customer never holds staff tools.
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -107,3 +110,32 @@ def build_graph(
         ],
         name="supervisor",
     )
+
+
+class GraphCache:
+    """Compiled graphs per principal, reused for `ttl_s` seconds.
+
+    A compiled graph holds no conversation state (that lives in the checkpointer), so requests and
+    threads share it; the TTL bounds how long a profile edit (hours, policy text) takes to show.
+    """
+
+    def __init__(self, ttl_s: float = 60.0, max_entries: int = 512) -> None:
+        self.ttl_s, self.max_entries = ttl_s, max_entries
+        self._graphs: OrderedDict[tuple[object, ...], tuple[float, CompiledStateGraph]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, env: ToolEnv, model: BaseChatModel, checkpointer: Checkpointer | None) -> CompiledStateGraph:
+        """The graph for this principal, model and checkpointer, compiled at most once per TTL."""
+        key = (env.ctx, env.sessions, id(model), id(checkpointer))
+        now = time.monotonic()
+        with self._lock:
+            hit = self._graphs.get(key)
+            if hit is not None and now - hit[0] < self.ttl_s:
+                self._graphs.move_to_end(key)
+                return hit[1]
+        graph = build_graph(env, model, checkpointer=checkpointer)
+        with self._lock:
+            self._graphs[key] = (now, graph)
+            while len(self._graphs) > self.max_entries:
+                self._graphs.popitem(last=False)
+        return graph

@@ -14,7 +14,6 @@ from api.auth import CurrentContext
 from api.schemas.chat import ChatReply, ChatRequest
 from domain.context import Context
 from domain.models import Channel
-from graph.builder import build_graph
 from graph.conversation import Turn, TurnEvent, run_turn, stream_turn
 from graph.memory import thread_key
 from tools.runtime import ToolEnv
@@ -27,7 +26,7 @@ def _conversation(body: ChatRequest, ctx: Context, request: Request) -> tuple[Co
     state = request.app.state
     conversation = body.thread_id or uuid.uuid4().hex
     agent_ctx = Context(ctx.client_id, ctx.role, Channel.REST, ctx.user_id, actor_name=ctx.actor_name)
-    graph = build_graph(ToolEnv(agent_ctx, state.session_factory), state.chat_model, checkpointer=state.checkpointer)
+    graph = state.graph_cache.get(ToolEnv(agent_ctx, state.session_factory), state.chat_model, state.checkpointer)
     return graph, conversation, thread_key("rest", ctx.client_id, str(ctx.user_id), conversation)
 
 
