@@ -59,8 +59,10 @@ def check_reachable(engine: Engine, what: str) -> None:
 def ensure_app_role(owner_engine: Engine, role: str, password: str) -> None:
     """Create or update the application login role: no superuser, no BYPASSRLS, owns nothing.
 
-    It gets DML on every present and future table of the owner in `public`; migrations revoke
-    UPDATE/DELETE on the append-only ledgers.
+    It gets DML on the owner's future tables in `public` through default privileges, so the
+    migrations that create tables grant it and may narrow it (UPDATE/DELETE are revoked on the
+    append-only ledgers). Nothing here re-grants on existing tables: a second `migrate` must not
+    undo those revokes.
     """
     with owner_engine.begin() as connection:
         owner = connection.execute(text("SELECT current_user")).scalar_one()
@@ -76,8 +78,6 @@ def ensure_app_role(owner_engine: Engine, role: str, password: str) -> None:
         for statement in (
             f"GRANT CONNECT ON DATABASE {quoted_db} TO {quoted}",
             f"GRANT USAGE ON SCHEMA public TO {quoted}",
-            f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {quoted}",
-            f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted}",
             f"ALTER DEFAULT PRIVILEGES FOR ROLE {quoted_owner} IN SCHEMA public "
             f"GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {quoted}",
             f"ALTER DEFAULT PRIVILEGES FOR ROLE {quoted_owner} IN SCHEMA public "

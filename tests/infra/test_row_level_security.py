@@ -57,3 +57,23 @@ def test_the_application_role_is_not_privileged(app_engine: Engine) -> None:
     from infra.db import assert_unprivileged
 
     assert_unprivileged(app_engine)
+
+
+def test_migrating_again_keeps_the_ledgers_append_only(owner_url: str, db: Session, tenant_a) -> None:
+    from infra.db import app_role_password, make_engine
+    from infra.migrate import upgrade
+    from tests.conftest import APP_ROLE, TEST_SECRET
+
+    engine = make_engine(owner_url)
+    upgrade(engine, APP_ROLE, app_role_password(TEST_SECRET, APP_ROLE))
+    engine.dispose()
+    set_tenant(db, tenant_a.client_id)
+    for table in ("stock_movements", "journal_lines", "audit_events"):
+        nested = db.begin_nested()
+        try:
+            db.execute(text(f"DELETE FROM {table}"))
+            refused = False
+        except Exception as exc:
+            refused = "permission denied" in str(exc)
+        nested.rollback()
+        assert refused, table
