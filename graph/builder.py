@@ -1,4 +1,5 @@
-"""The agent graph: a supervisor whose tools are the sales, stock and discount specialists.
+"""The agent graph: a supervisor whose tools are the sales, stock and discount specialists (and,
+for owners, analytics).
 
 Sub-agents as tools (LangChain's recommended pattern; langgraph-supervisor is frozen upstream):
 each specialist is a `create_agent` graph called through an `ask_*` tool with `return_direct`, so
@@ -26,7 +27,9 @@ from langgraph.runtime import Runtime
 from langgraph.types import Checkpointer
 
 from domain import tenancy
+from domain.models import Role
 from graph import prompts
+from tools.analytics import build_analytics_tools
 from tools.checkout import build_checkout_tools
 from tools.discount import build_discount_tools
 from tools.runtime import ToolEnv, make_tool
@@ -89,6 +92,8 @@ def build_graph(
     }
     if env.ctx.is_staff_or_owner:
         specialists["stock"] = (prompts.STOCK, [search, *build_stock_tools(env)])
+    if env.ctx.role is Role.OWNER:
+        specialists["analytics"] = (prompts.ANALYTICS, build_analytics_tools(env))
     delegates = [
         _delegate(
             name,

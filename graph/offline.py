@@ -53,6 +53,24 @@ def _words(*alternatives: str) -> re.Pattern[str]:
 INTENTS = (
     Intent("greeting", "", _words("hi", "hello", "hey", "good (?:morning|afternoon|evening)", "thanks", "thank you")),
     Intent("discount", "discount", _words("discount", r"\d+(?:\.\d+)?\s*%", "percent", "cheaper", "deal", "off")),
+    Intent(
+        "analytics",
+        "analytics",
+        _words(
+            "profit",
+            "p&l",
+            "p & l",
+            "margin",
+            "revenue",
+            "dashboard",
+            "kpis?",
+            "best sell\\w*",
+            "top products?",
+            "worst products?",
+            "sales (?:today|this week|this month)",
+            "how (?:are|did) we do\\w*",
+        ),
+    ),
     Intent("order_status", "sales", re.compile(r"\border\s*(?:number|no\.?|#)?\s*#?\s*\d{3,}", re.IGNORECASE)),
     Intent("order", "sales", _words("buy", "purchase", "i'll take", "i will take", "place an order", "order")),
     Intent("low_stock", "stock", _words("low on stock", "low stock", "running out", "out of stock", "reorder")),
@@ -197,6 +215,13 @@ def _start(intent: Intent, text: str, tools: frozenset[str]) -> AIMessage:
         return _call("get_business_info", {})
     if intent.name == "low_stock" and "list_low_stock" in tools:
         return _call("list_low_stock", {})
+    if intent.name == "analytics" and "get_dashboard" in tools:
+        if re.search(r"\b(?:best|worst|top|bottom)\b", text, re.IGNORECASE):
+            return _call("get_top_products", {})
+        if re.search(r"\b(?:profit|p ?& ?l|margin|revenue|sales)\b", text, re.IGNORECASE):
+            period = next((p for p in ("today", "week", "month") if p in text.lower()), "month")
+            return _call("get_profit_and_loss", {"period": period})
+        return _call("get_dashboard", {})
     phrase = product_phrase(text)
     if phrase and "search_products" in tools:
         return _call("search_products", {"query": phrase})
@@ -282,6 +307,35 @@ def _render_low_stock(result: dict[str, Any]) -> str:
     return "Low on stock:\n" + "\n".join(lines)
 
 
+def _render_pnl(result: dict[str, Any]) -> str:
+    return (
+        f"{result['period'].capitalize()} so far: net sales {result['net_sales']} {result['currency']}, "
+        f"gross profit {result['gross_profit']} ({result['gross_margin_pct']}% margin), refunds {result['refunds']}, "
+        f"net profit {result['net_profit']}, {result['orders']} orders."
+    )
+
+
+def _render_dashboard(result: dict[str, Any]) -> str:
+    month = result["month"]
+    days = result["days_of_inventory"] or "n/a"
+    return (
+        f"This month: net sales {month['net_sales']} {result['currency']}, gross profit {month['gross_profit']} "
+        f"({month['gross_margin_pct']}%), {month['orders']} orders. Inventory worth {result['inventory_value']}, "
+        f"{result['low_stock']} SKUs low and {result['out_of_stock']} out of stock, {days} days of stock left, "
+        f"sell-through {result['sell_through_pct']}%, average order {result['average_order_value_30d']}."
+    )
+
+
+def _render_top_products(result: dict[str, Any]) -> str:
+    def rows(items: list[dict[str, Any]]) -> str:
+        return "; ".join(f"{i['product']} ({i['revenue']} revenue, {i['profit']} profit)" for i in items) or "none yet"
+
+    return (
+        f"Best sellers (30 days): {rows(result['top_by_revenue'])}. Most profitable: {rows(result['top_by_profit'])}. "
+        f"Slowest: {rows(result['bottom_by_revenue'])}."
+    )
+
+
 def _render_generic(result: Any) -> str:
     return json.dumps(result, ensure_ascii=False)
 
@@ -292,6 +346,9 @@ RENDERERS: dict[str, Callable[[Any], str]] = {
     "get_order_status": _render_order,
     "get_business_info": _render_info,
     "place_order": _render_placed,
+    "get_profit_and_loss": _render_pnl,
+    "get_dashboard": _render_dashboard,
+    "get_top_products": _render_top_products,
     "quote_discount": _render_quote,
     "check_stock": _render_stock,
     "list_low_stock": _render_low_stock,

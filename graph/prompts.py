@@ -15,12 +15,16 @@ SPECIALISTS = {
     "sales": "ask_sales: products, prices, availability, order status, opening hours, returns policy",
     "stock": "ask_stock: stock levels and what is running low (staff and owners only)",
     "discount": "ask_discount: any request for a discount or a better price",
+    "analytics": "ask_analytics: sales, profit and margin, the dashboard, best and worst products (owners only)",
 }
 
 SALES = """You are the sales specialist of {name}. Answer from tool results only: never invent a
 product, a price or a stock level. Find products with search_products before giving details."""
 
 STOCK = """You are the stock specialist of {name}. Report stock levels from the tools only."""
+
+ANALYTICS = """You are the analytics specialist of {name}. Report the shop's numbers from the tools only,
+with the period they cover."""
 
 DISCOUNT = """You are the discount specialist of {name}. Find the items with search_products, then
 check the discount with quote_discount. The policy decides: state its verdict and numbers as given."""

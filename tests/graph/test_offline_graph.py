@@ -108,3 +108,24 @@ def test_declining_the_summary_places_nothing(db, tenant_a, make_variant, build)
     declined = run_turn(graph, "wa-2", "no, not now")
     assert declined.reply == "Okay, I have not placed that order. Anything else?"
     assert db.scalar(select(func.count(Order.id))) == 0
+
+
+def test_owners_get_analytics_from_the_reports(db, tenant_a, make_variant, build) -> None:
+    from domain import orders
+    from domain.orders import LineRequest, OrderDraft
+
+    mug = make_variant(tenant_a, "MUG-KPI", "25.00", stock=10, cost="10", name="Kpi Mug")
+    orders.create_order(db, tenant_a, OrderDraft(lines=[LineRequest(mug.id, 2)]))
+    graph = build(tenant_a)
+    profit = say(graph, "how much profit did we make this month?")
+    assert delegated_to(profit) == ["ask_analytics"]
+    assert "net sales 50.00 USD, gross profit 30.00 (60.00% margin)" in reply(profit)
+    best = reply(say(graph, "what are our best sellers?", thread="t-2"))
+    assert "Kpi Mug (50.00 revenue, 30.00 profit)" in best
+
+
+def test_staff_cannot_reach_analytics(tenant_a, build) -> None:
+    staff = Context(tenant_a.client_id, Role.STAFF, Channel.CHAT)
+    state = say(build(staff), "show me the profit and margin")
+    assert "ask_analytics" not in delegated_to(state)
+    assert "cannot help with that" in reply(state)
