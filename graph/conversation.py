@@ -4,7 +4,8 @@ a confirmation the graph is waiting for. Streamed as events; `run_turn` keeps on
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,8 +14,11 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command
 
+from domain import usage
+from domain.usage import TurnUsage
 from graph.builder import AgentLimits
 from graph.metering import TurnMeter, TurnRecord
+from tools.runtime import ToolEnv
 
 YES = re.compile(r"^\s*(?:yes|yeah|yep|y|ok(?:ay)?|sure|confirm(?:ed)?|go ahead|please do)\b", re.IGNORECASE)
 CONFIRM_PROMPT = "Reply YES to confirm, or NO to cancel."
@@ -37,14 +41,28 @@ class TurnEvent:
     data: dict[str, Any]
 
 
+Recorder = Callable[[TurnUsage], None]
+
+
+def usage_recorder(env: ToolEnv) -> Recorder:
+    """Store each turn's usage for the conversation's client (its own small transaction)."""
+    return lambda turn_usage: env.run(lambda session, ctx: usage.record_turn(session, ctx, turn_usage))
+
+
 def stream_turn(
-    graph: CompiledStateGraph, thread_id: str, text: str, limits: AgentLimits | None = None
+    graph: CompiledStateGraph,
+    thread_id: str,
+    text: str,
+    *,
+    limits: AgentLimits | None = None,
+    record: Recorder | None = None,
 ) -> Iterator[TurnEvent | Turn]:
     """Send `text` to the thread, yielding token and tool events, then the finished Turn.
 
     If the graph waits for a confirmation, `text` answers it: an explicit yes confirms, anything
-    else declines (nothing is written without a yes).
+    else declines (nothing is written without a yes). `record` receives the turn's usage.
     """
+    started = time.perf_counter()
     meter = TurnMeter()
     config: RunnableConfig = {
         "configurable": {"thread_id": thread_id},
@@ -65,6 +83,8 @@ def stream_turn(
         if message.content:
             yield TurnEvent("token", {"text": str(message.content)})
     state = graph.get_state(config)
+    if record is not None:
+        record(_usage(thread_id, meter.record, time.perf_counter() - started))
     if state.interrupts:
         request = state.interrupts[0].value
         summary = f"{request['summary']}\n{CONFIRM_PROMPT}"
@@ -73,8 +93,27 @@ def stream_turn(
     yield Turn(str(state.values["messages"][-1].content), meter.record)
 
 
-def run_turn(graph: CompiledStateGraph, thread_id: str, text: str, limits: AgentLimits | None = None) -> Turn:
+def _usage(thread_id: str, measured: TurnRecord, seconds: float) -> TurnUsage:
+    return TurnUsage(
+        thread_id=thread_id,
+        llm_calls=measured.llm_calls,
+        input_tokens=measured.input_tokens,
+        output_tokens=measured.output_tokens,
+        llm_ms=round(measured.llm_seconds * 1000),
+        total_ms=round(seconds * 1000),
+        tools=list(measured.tools),
+    )
+
+
+def run_turn(
+    graph: CompiledStateGraph,
+    thread_id: str,
+    text: str,
+    *,
+    limits: AgentLimits | None = None,
+    record: Recorder | None = None,
+) -> Turn:
     """The finished turn, without the stream."""
-    *_, last = stream_turn(graph, thread_id, text, limits)
+    *_, last = stream_turn(graph, thread_id, text, limits=limits, record=record)
     assert isinstance(last, Turn)
     return last

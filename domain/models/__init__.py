@@ -19,13 +19,15 @@ from domain.models.orders import (
 )
 from domain.models.reporting import JournalHour
 from domain.models.tenancy import Client, Customer, PlatformAdmin, Role, User
+from domain.models.usage import AgentTurn
 
-APPEND_ONLY_TABLES = ("stock_movements", "journal_entries", "journal_lines", "audit_events")
+APPEND_ONLY_TABLES = ("stock_movements", "journal_entries", "journal_lines", "audit_events", "agent_turns")
 
 __all__ = [
     "APPEND_ONLY_TABLES",
     "TENANT_TABLES",
     "Account",
+    "AgentTurn",
     "ApprovalStatus",
     "AuditEvent",
     "Base",

@@ -157,3 +157,24 @@ def test_the_stream_sends_tool_and_token_events_then_the_reply(client: TestClien
     assert [data["name"] for kind, data in events if kind == "tool"] == ["ask_sales", "search_products"]
     assert any("WOVEN-HAT" in data["text"] for kind, data in events if kind == "token")
     assert "18.00, 9 in stock" in events[-1][1]["reply"]
+
+
+def test_every_turn_is_metered_for_its_client(client: TestClient, shop: Shop, other_shop: Shop, app_engine) -> None:
+    from datetime import timedelta
+
+    from domain import usage
+    from domain.context import Context
+    from domain.models import Channel, Role
+    from domain.models.base import utcnow
+    from infra.db import make_session_factory, transaction
+
+    add_product(client, shop, "BELT-LTHR", "22.00", stock=3)
+    client.post("/api/v1/chat", json={"message": "do you have a leather belt?"}, headers=shop.owner)
+    client.post("/api/v1/chat", json={"message": "hello"}, headers=shop.owner)
+    since = utcnow() - timedelta(minutes=5)
+    with transaction(make_session_factory(app_engine)) as session:
+        mine = usage.usage_totals(session, Context(shop.client_id, Role.OWNER, Channel.REST), since)
+        theirs = usage.usage_totals(session, Context(other_shop.client_id, Role.OWNER, Channel.REST), since)
+    assert (mine.turns, mine.llm_calls) == (2, 4)  # 3 calls to search and answer, 1 to greet
+    assert mine.input_tokens > 0
+    assert theirs.turns == 0

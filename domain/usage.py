@@ -1,0 +1,73 @@
+"""Usage metering: what each agent turn cost, per client, and the totals owners and evals read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from domain.context import Context, scoped
+from domain.models import AgentTurn, Role
+
+
+@dataclass(frozen=True)
+class TurnUsage:
+    """The cost of one turn, as the agent layer measured it."""
+
+    thread_id: str
+    llm_calls: int
+    input_tokens: int
+    output_tokens: int
+    llm_ms: int
+    total_ms: int
+    tools: list[str]
+
+
+@dataclass(frozen=True)
+class UsageTotals:
+    """Sums over a period."""
+
+    turns: int
+    llm_calls: int
+    input_tokens: int
+    output_tokens: int
+    p95_total_ms: int
+
+
+def record_turn(session: Session, ctx: Context, usage: TurnUsage) -> None:
+    """Append one turn's usage for the context's client."""
+    scoped(session, ctx).add(
+        AgentTurn(
+            client_id=ctx.client_id,
+            channel=ctx.channel.value,
+            thread_id=usage.thread_id,
+            llm_calls=usage.llm_calls,
+            input_tokens=usage.input_tokens,
+            output_tokens=usage.output_tokens,
+            llm_ms=usage.llm_ms,
+            total_ms=usage.total_ms,
+            tools=usage.tools,
+        )
+    )
+    session.flush()
+
+
+def usage_totals(session: Session, ctx: Context, since: datetime) -> UsageTotals:
+    """Turns, LLM calls, tokens and p95 latency since `since` (owners only; aggregated in SQL)."""
+    ctx.require(Role.OWNER, action="reading agent usage")
+    row = (
+        scoped(session, ctx)
+        .execute(
+            select(
+                func.count(AgentTurn.id),
+                func.coalesce(func.sum(AgentTurn.llm_calls), 0),
+                func.coalesce(func.sum(AgentTurn.input_tokens), 0),
+                func.coalesce(func.sum(AgentTurn.output_tokens), 0),
+                func.coalesce(func.percentile_disc(0.95).within_group(AgentTurn.total_ms), 0),
+            ).where(AgentTurn.client_id == ctx.client_id, AgentTurn.created_at >= since)
+        )
+        .one()
+    )
+    return UsageTotals(*(int(value) for value in row))

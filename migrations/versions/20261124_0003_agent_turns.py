@@ -1,0 +1,57 @@
+"""per-turn agent usage records (LLM calls, tokens, latency, tools), per client
+
+Revision ID: 0003
+Revises: 0002
+Create Date: 2026-11-24 16:40:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects import postgresql
+
+revision = "0003"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+TENANT_PREDICATE = (
+    "client_id = nullif(current_setting('app.client_id', true), '') "
+    "OR current_setting('app.platform_admin', true) = 'on'"
+)
+
+
+def upgrade() -> None:
+    op.create_table(
+        "agent_turns",
+        sa.Column("id", sa.BigInteger(), autoincrement=True, nullable=False),
+        sa.Column("channel", sa.String(length=16), nullable=False),
+        sa.Column("thread_id", sa.String(length=200), nullable=False),
+        sa.Column("llm_calls", sa.Integer(), nullable=False),
+        sa.Column("input_tokens", sa.Integer(), nullable=False),
+        sa.Column("output_tokens", sa.Integer(), nullable=False),
+        sa.Column("llm_ms", sa.Integer(), nullable=False),
+        sa.Column("total_ms", sa.Integer(), nullable=False),
+        sa.Column("tools", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.Column("client_id", sa.String(length=40), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["client_id"], ["clients.id"], name=op.f("fk_agent_turns_client_id_clients"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_agent_turns")),
+    )
+    op.create_index("ix_agent_turns_client_id_created_at", "agent_turns", ["client_id", "created_at"], unique=False)
+    op.execute("ALTER TABLE agent_turns ENABLE ROW LEVEL SECURITY")
+    op.execute("ALTER TABLE agent_turns FORCE ROW LEVEL SECURITY")
+    op.execute(
+        f"CREATE POLICY tenant_isolation ON agent_turns USING ({TENANT_PREDICATE}) WITH CHECK ({TENANT_PREDICATE})"
+    )
+    role = op.get_context().config.attributes["app_role"]
+    op.execute(
+        f"REVOKE UPDATE, DELETE, TRUNCATE ON agent_turns FROM {op.get_bind().dialect.identifier_preparer.quote(role)}"
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("agent_turns")
