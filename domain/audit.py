@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from domain.context import Context, scoped
@@ -50,6 +50,15 @@ def record(
     session.flush()
 
 
+def _events_where(ctx: Context, action: str | None, since: datetime | None) -> list[ColumnElement[bool]]:
+    conditions = [AuditEvent.client_id == ctx.client_id]
+    if action:
+        conditions.append(AuditEvent.action == action)
+    if since:
+        conditions.append(AuditEvent.created_at >= since)
+    return conditions
+
+
 def list_events(
     session: Session,
     ctx: Context,
@@ -61,10 +70,13 @@ def list_events(
 ) -> list[AuditEvent]:
     """The client's audit events, newest first (owners only)."""
     ctx.require(Role.OWNER, action="reading the audit log")
-    query = select(AuditEvent).where(AuditEvent.client_id == ctx.client_id)
-    if action:
-        query = query.where(AuditEvent.action == action)
-    if since:
-        query = query.where(AuditEvent.created_at >= since)
+    query = select(AuditEvent).where(*_events_where(ctx, action, since))
     query = query.order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()).limit(limit).offset(offset)
     return list(scoped(session, ctx).scalars(query))
+
+
+def count_events(session: Session, ctx: Context, *, action: str | None = None, since: datetime | None = None) -> int:
+    """How many events `list_events` pages through (for pagination totals)."""
+    ctx.require(Role.OWNER, action="reading the audit log")
+    query = select(func.count(AuditEvent.id)).where(*_events_where(ctx, action, since))
+    return scoped(session, ctx).scalar(query) or 0

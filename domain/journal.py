@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from domain.context import Context, scoped
@@ -114,13 +114,24 @@ def totals(session: Session, ctx: Context) -> tuple[Decimal, Decimal]:
     return Decimal(debits), Decimal(credits)
 
 
+def _entries_where(ctx: Context, kind: str | None) -> list[ColumnElement[bool]]:
+    conditions = [JournalEntry.client_id == ctx.client_id]
+    if kind:
+        conditions.append(JournalEntry.kind == kind)
+    return conditions
+
+
 def list_entries(
     session: Session, ctx: Context, *, limit: int = 50, offset: int = 0, kind: str | None = None
 ) -> list[JournalEntry]:
     """Recent entries with their lines (two queries, no N+1)."""
     ctx.require(Role.OWNER, action="reading the journal")
-    query = select(JournalEntry).where(JournalEntry.client_id == ctx.client_id)
-    if kind:
-        query = query.where(JournalEntry.kind == kind)
+    query = select(JournalEntry).where(*_entries_where(ctx, kind))
     query = query.order_by(JournalEntry.occurred_at.desc(), JournalEntry.id).limit(limit).offset(offset)
     return list(scoped(session, ctx).scalars(query.options(selectinload(JournalEntry.lines))))
+
+
+def count_entries(session: Session, ctx: Context, *, kind: str | None = None) -> int:
+    """How many entries `list_entries` pages through (for pagination totals)."""
+    ctx.require(Role.OWNER, action="reading the journal")
+    return scoped(session, ctx).scalar(select(func.count(JournalEntry.id)).where(*_entries_where(ctx, kind))) or 0

@@ -244,6 +244,13 @@ def _check_period(start: datetime, end: datetime) -> None:
         raise ValidationFailed("the period's start must come before its end")
 
 
+def month_to_date(session: Session, ctx: Context, now: datetime | None = None) -> tuple[datetime, datetime]:
+    """The default P&L period: [midnight on the 1st of this month in the client's timezone, now)."""
+    at = _as_of(now)
+    zone = ZoneInfo(tenancy.get_client(scoped(session, ctx), ctx.client_id).timezone)
+    return _local_midnight(at.astimezone(zone).date().replace(day=1), zone), at
+
+
 def _account_balances(session: Session, ctx: Context, start: datetime, end: datetime) -> dict[Account, Decimal]:
     """Σ(debit − credit) per P&L account over [start, end).
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from domain import inventory, journal, orders, pricing, tenancy
@@ -210,13 +210,24 @@ def get_return(session: Session, ctx: Context, return_id: uuid.UUID) -> Return:
     return found
 
 
+def _returns_where(ctx: Context, order_id: uuid.UUID | None) -> list[ColumnElement[bool]]:
+    conditions = [Return.client_id == ctx.client_id]
+    if order_id:
+        conditions.append(Return.order_id == order_id)
+    return conditions
+
+
 def list_returns(
     session: Session, ctx: Context, *, order_id: uuid.UUID | None = None, limit: int = 50, offset: int = 0
 ) -> list[Return]:
     """Returns, newest first, with their lines."""
     ctx.require(*orders.STAFF_ROLES, action="listing returns")
-    query = select(Return).where(Return.client_id == ctx.client_id)
-    if order_id:
-        query = query.where(Return.order_id == order_id)
+    query = select(Return).where(*_returns_where(ctx, order_id))
     query = query.order_by(Return.created_at.desc()).limit(limit).offset(offset).options(selectinload(Return.lines))
     return list(scoped(session, ctx).scalars(query))
+
+
+def count_returns(session: Session, ctx: Context, *, order_id: uuid.UUID | None = None) -> int:
+    """How many returns `list_returns` pages through (for pagination totals)."""
+    ctx.require(*orders.STAFF_ROLES, action="listing returns")
+    return scoped(session, ctx).scalar(select(func.count(Return.id)).where(*_returns_where(ctx, order_id))) or 0

@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Generic, TypeVar
 
 from fastapi import Query
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, Field, StringConstraints
 
 MAX_PAGE_SIZE = 100
 T = TypeVar("T")
 
 Percent = Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2)]
 Quantity = Annotated[int, Field(ge=1, le=100_000)]
+Text = Annotated[str, StringConstraints(pattern=r"^[^\x00]*$")]
+"""Free text that PostgreSQL can store: anything but NUL."""
+
+EARLIEST, LATEST = datetime(1970, 1, 1, tzinfo=UTC), datetime(3000, 1, 1, tzinfo=UTC)
+
+
+def _within_business_time(moment: datetime) -> datetime:
+    if not EARLIEST <= moment < LATEST:
+        raise ValueError("give a time between 1970 and 2999")
+    return moment
+
+
+Moment = Annotated[AwareDatetime, AfterValidator(_within_business_time)]
+"""A timezone-aware instant in a range every layer can store and read back (ISO 8601, e.g. `…Z`)."""
 
 
 class Page(BaseModel, Generic[T]):

@@ -293,3 +293,11 @@ def test_a_tenants_reports_never_include_another_tenants_data(
     assert sum(b.quantity for b in reports.stock_aging(db, tenant_b)) == 1
     assert (board.units_sold_30d, board.order_count_30d, board.top_products_by_revenue) == (0, 0, [])
     assert reports.profit_and_loss(db, tenant_a, now - timedelta(days=1), now + timedelta(minutes=1)).revenue == 40
+
+
+def test_month_to_date_starts_at_midnight_on_the_first_in_the_shops_timezone(db: Session) -> None:
+    kiribati = make_tenant(db, "shop_kiri", timezone="Pacific/Kiritimati")  # UTC+14
+    now = datetime(2026, 3, 31, 12, 0, tzinfo=UTC)  # already 1 April, 02:00, in Kiritimati
+    assert reports.month_to_date(db, kiribati, now) == (datetime(2026, 3, 31, 10, 0, tzinfo=UTC), now)
+    with pytest.raises(ValidationFailed):
+        reports.month_to_date(db, kiribati, datetime(2026, 3, 31, 12, 0))  # noqa: DTZ001 - naive on purpose

@@ -123,3 +123,15 @@ def test_an_exchange_for_another_product_is_refused(db: Session, tenant_a: Conte
     order = delivered_order(db, tenant_a, [(tee, 1)])
     with pytest.raises(ValidationFailed, match="same product"):
         returns.create_return(db, tenant_a, order.id, [ReturnItem(order.lines[0].id, 1, replacement_variant_id=mug.id)])
+
+
+def test_returns_are_counted_like_they_are_listed(
+    db: Session, tenant_a: Context, tenant_b: Context, make_variant
+) -> None:
+    tee = make_variant(tenant_a, "TSHIRT-NVY-S", "20.00", stock=6)
+    first, second = (delivered_order(db, tenant_a, [(tee, 2)]) for _ in range(2))
+    for order in (first, first, second):
+        returns.create_return(db, tenant_a, order.id, [ReturnItem(order.lines[0].id, 1)])
+    assert returns.count_returns(db, tenant_a) == len(returns.list_returns(db, tenant_a)) == 3
+    assert returns.count_returns(db, tenant_a, order_id=first.id) == 2
+    assert returns.count_returns(db, tenant_b) == 0

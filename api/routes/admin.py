@@ -1,0 +1,72 @@
+"""/admin: the platform superadmin onboards businesses and reads across them (tenant users get 403)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.auth import SuperAdmin
+from api.deps import SessionDep
+from api.schemas.admin import (
+    CLIENT_ID_PATTERN,
+    ClientCreate,
+    ClientCreated,
+    ClientKpisRead,
+    ClientRead,
+    CurrencyTotalsRead,
+    PlatformDashboardRead,
+)
+from api.schemas.auth import UserRead
+from api.schemas.common import Page, PageQuery
+from domain import admin as admin_service
+
+router = APIRouter(prefix="/admin", tags=["admin"])
+
+ClientFilter = Annotated[
+    str | None, Query(min_length=3, max_length=40, pattern=CLIENT_ID_PATTERN, description="Only this client")
+]
+
+
+@router.post("/clients", status_code=201)
+def create_client(body: ClientCreate, admin: SuperAdmin, session: SessionDep) -> ClientCreated:
+    """Register a business and its first owner in one step (409 if the id is taken)."""
+    client, owner = admin_service.onboard_client(
+        session, body.id, body.name, body.owner.username, body.owner.password, **body.client_fields()
+    )
+    return ClientCreated(client=ClientRead.model_validate(client), owner=UserRead.model_validate(owner))
+
+
+@router.get("/clients")
+def list_clients(admin: SuperAdmin, session: SessionDep, page: PageQuery) -> Page[ClientRead]:
+    """Every business on the platform, by id."""
+    clients, total = admin_service.list_clients(session, limit=page.limit, offset=page.offset)
+    return Page(
+        items=[ClientRead.model_validate(c) for c in clients], total=total, limit=page.limit, offset=page.offset
+    )
+
+
+@router.get("/users")
+def list_users(
+    admin: SuperAdmin, session: SessionDep, page: PageQuery, client_id: ClientFilter = None
+) -> Page[UserRead]:
+    """Users of every business (or of one), by client and username; never their secrets."""
+    users, total = admin_service.list_users(session, client_id=client_id, limit=page.limit, offset=page.offset)
+    return Page(items=[UserRead.model_validate(u) for u in users], total=total, limit=page.limit, offset=page.offset)
+
+
+@router.get("/dashboard")
+def platform_dashboard(
+    admin: SuperAdmin, session: SessionDep, page: PageQuery, client_id: ClientFilter = None
+) -> PlatformDashboardRead:
+    """Orders, net sales and inventory value per business, with totals per currency."""
+    overview = admin_service.admin_overview(session, client_id=client_id, limit=page.limit, offset=page.offset)
+    return PlatformDashboardRead(
+        totals=[CurrencyTotalsRead.model_validate(t) for t in overview.totals],
+        clients=Page(
+            items=[ClientKpisRead.model_validate(c) for c in overview.clients],
+            total=overview.client_count,
+            limit=page.limit,
+            offset=page.offset,
+        ),
+    )

@@ -1,0 +1,35 @@
+"""/sessions/logs: the business's audit log (owners only)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.auth import OwnerContext
+from api.deps import SessionDep
+from api.schemas.common import Moment, Page, PageQuery, Text
+from api.schemas.sessions import AuditEventRead
+from domain import audit
+
+router = APIRouter(prefix="/sessions", tags=["sessions"])
+
+
+@router.get("/logs")
+def list_session_logs(
+    ctx: OwnerContext,
+    session: SessionDep,
+    page: PageQuery,
+    action: Annotated[
+        Text | None, Query(max_length=64, description="login, login_failed, order_cancelled, policy_changed, ...")
+    ] = None,
+    since: Annotated[Moment | None, Query(description="Only events at or after this time")] = None,
+) -> Page[AuditEventRead]:
+    """Logins, failed logins and sensitive operations, newest first."""
+    events = audit.list_events(session, ctx, action=action, since=since, limit=page.limit, offset=page.offset)
+    return Page(
+        items=[AuditEventRead.model_validate(e) for e in events],
+        total=audit.count_events(session, ctx, action=action, since=since),
+        limit=page.limit,
+        offset=page.offset,
+    )
