@@ -249,6 +249,16 @@ def _with_variants(ctx: Context) -> Load:
     return selectinload(Product.variants.and_(Variant.is_active.is_(True)))
 
 
+def sellable_variants(ctx: Context) -> Select[tuple[Variant]]:
+    """Active variants of active products of this client, each with its product loaded."""
+    return (
+        select(Variant)
+        .join(Variant.product)
+        .options(contains_eager(Variant.product))
+        .where(Variant.client_id == ctx.client_id, Variant.is_active.is_(True), Product.is_active.is_(True))
+    )
+
+
 def _variants(ctx: Context) -> Select[tuple[Variant]]:
     query = (
         select(Variant)
@@ -424,22 +434,24 @@ def create_product(session: Session, ctx: Context, spec: ProductSpec) -> Product
         name=name,
         description=description,
         category=category,
-        variants=[
-            Variant(
-                client_id=ctx.client_id,
-                sku=v.sku,
-                price=v.price,
-                options=v.options,
-                reorder_point=v.reorder_point,
-                on_hand=0,
-                avg_cost=Decimal(0),
-            )
-            for v in variants
-        ],
+        variants=[_new_variant(ctx, v) for v in variants],
     )
     with _sku_guard(session, ctx, skus):
         session.add(product)
     return product
+
+
+def _new_variant(ctx: Context, spec: VariantSpec) -> Variant:
+    """A validated spec as a new SKU: stock and cost start at zero (only inventory changes them)."""
+    return Variant(
+        client_id=ctx.client_id,
+        sku=spec.sku,
+        price=spec.price,
+        options=spec.options,
+        reorder_point=spec.reorder_point,
+        on_hand=0,
+        avg_cost=Decimal(0),
+    )
 
 
 def add_variant(session: Session, ctx: Context, product_id: uuid.UUID, spec: VariantSpec) -> Variant:
@@ -449,15 +461,7 @@ def add_variant(session: Session, ctx: Context, product_id: uuid.UUID, spec: Var
     product = get_product(session, ctx, product_id)
     _check_variant_set([(v.sku, v.options) for v in product.variants if v.is_active] + [(clean.sku, clean.options)])
     _refuse_taken_skus(session, ctx, [clean.sku])
-    variant = Variant(
-        client_id=ctx.client_id,
-        sku=clean.sku,
-        price=clean.price,
-        options=clean.options,
-        reorder_point=clean.reorder_point,
-        on_hand=0,
-        avg_cost=Decimal(0),
-    )
+    variant = _new_variant(ctx, clean)
     with _sku_guard(session, ctx, [clean.sku]):
         product.variants.append(variant)
     return variant

@@ -12,13 +12,13 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import Select, func, select, update
-from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy.orm import Session
 
-from domain import audit, costing, journal
+from domain import audit, catalog, costing, journal
 from domain.context import Context, scoped
 from domain.errors import NotFound, OutOfStock, ValidationFailed
 from domain.journal import credit, debit
-from domain.models import Account, MovementKind, Product, ReceiptLayer, Role, StockMovement, Variant
+from domain.models import Account, MovementKind, ReceiptLayer, Role, StockMovement, Variant
 from domain.models.base import utcnow
 from domain.money import cents, unit_cost
 
@@ -326,15 +326,8 @@ def low_stock_variants(session: Session, ctx: Context, *, limit: int = 20) -> li
     """Active SKUs at or below their reorder point, emptiest first (owner/staff)."""
     ctx.require(Role.OWNER, Role.STAFF, action="reading stock levels")
     query = (
-        select(Variant)
-        .join(Product, Product.id == Variant.product_id)
-        .where(
-            Variant.client_id == ctx.client_id,
-            Variant.is_active.is_(True),
-            Product.is_active.is_(True),
-            Variant.on_hand <= Variant.reorder_point,
-        )
-        .options(contains_eager(Variant.product))
+        catalog.sellable_variants(ctx)
+        .where(Variant.on_hand <= Variant.reorder_point)
         .order_by(Variant.on_hand, Variant.sku)
         .limit(limit)
     )

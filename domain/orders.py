@@ -16,9 +16,9 @@ from decimal import Decimal
 
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, selectinload
 
-from domain import audit, inventory, journal, pricing, tenancy
+from domain import audit, catalog, inventory, journal, pricing, tenancy
 from domain.context import Context, scoped
 from domain.errors import (
     Conflict,
@@ -42,7 +42,6 @@ from domain.models import (
     OrderStatus,
     PaymentMethod,
     PaymentStatus,
-    Product,
     Role,
     StockMovement,
     Variant,
@@ -144,20 +143,7 @@ def reversed_postings(postings: Iterable[Posting]) -> list[Posting]:
 
 def _sellable_variants(session: Session, ctx: Context, variant_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Variant]:
     ids = list(variant_ids)
-    found = {
-        v.id: v
-        for v in session.scalars(
-            select(Variant)
-            .join(Product, Product.id == Variant.product_id)
-            .where(
-                Variant.client_id == ctx.client_id,
-                Variant.id.in_(ids),
-                Variant.is_active.is_(True),
-                Product.is_active.is_(True),
-            )
-            .options(joinedload(Variant.product))
-        )
-    }
+    found = {v.id: v for v in session.scalars(catalog.sellable_variants(ctx).where(Variant.id.in_(ids)))}
     missing = [str(i) for i in ids if i not in found]
     if missing:
         raise NotFound(f"these products are not for sale here: {', '.join(missing)}", variant_ids=missing)
