@@ -14,15 +14,23 @@ from decimal import Decimal
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
-from domain import audit, catalog, costing, journal
+from domain import approvals, audit, catalog, costing, journal
 from domain.context import Context, scoped
 from domain.errors import NotFound, OutOfStock, ValidationFailed
 from domain.journal import credit, debit
-from domain.models import Account, MovementKind, ReceiptLayer, Role, StockMovement, Variant
+from domain.models import Account, Approval, ApprovalKind, MovementKind, ReceiptLayer, Role, StockMovement, Variant
 from domain.models.base import utcnow
 from domain.money import cents, unit_cost
 
 MAX_QUANTITY = 1_000_000
+STAFF_ROLES = (Role.OWNER, Role.STAFF)
+ADJUSTMENT_APPROVAL_UNITS = 20
+"""A stock adjustment asked through the agent by more units than this (either way) needs the owner."""
+
+
+def adjustment_needs_approval(ctx: Context, delta: int) -> bool:
+    """Whether an adjustment of `delta` units by `ctx` waits for the owner (owners decide their own)."""
+    return ctx.role is not Role.OWNER and abs(delta) > ADJUSTMENT_APPROVAL_UNITS
 
 
 @dataclass(frozen=True)
@@ -243,13 +251,24 @@ def _consume_layers(session: Session, ctx: Context, variant_id: uuid.UUID, quant
         )
 
 
-def adjust_stock(session: Session, ctx: Context, variant_id: uuid.UUID, delta: int, reason: str) -> StockMovement:
+def adjust_stock(
+    session: Session,
+    ctx: Context,
+    variant_id: uuid.UUID,
+    delta: int,
+    reason: str,
+    *,
+    clearance: Approval | None = None,
+) -> StockMovement:
     """Correct a count (damage, loss, found stock) by a signed `delta`, with a reason.
 
     Found stock comes in at the current average cost; the value change is posted against the
-    inventory write-off account. Every adjustment is audited.
+    inventory write-off account. Every adjustment is audited. With `clearance`, it must be the
+    owner's approved request for exactly this adjustment.
     """
     ctx.require(Role.OWNER, Role.STAFF, action="adjusting stock")
+    if clearance is not None:
+        approvals.require_clearance(clearance, ApprovalKind.STOCK_ADJUSTMENT, variant_id=str(variant_id), delta=delta)
     if not reason.strip():
         raise ValidationFailed("a stock adjustment needs a reason (damaged, lost, counted, …)")
     if isinstance(delta, bool) or not isinstance(delta, int) or delta == 0:

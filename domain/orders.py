@@ -18,7 +18,7 @@ from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from domain import audit, catalog, inventory, journal, pricing, tenancy
+from domain import approvals, audit, catalog, inventory, journal, pricing, tenancy
 from domain.context import Context, scoped
 from domain.errors import (
     Conflict,
@@ -32,6 +32,8 @@ from domain.inventory import Reference
 from domain.journal import Posting, credit, debit
 from domain.models import (
     Account,
+    Approval,
+    ApprovalKind,
     ApprovalStatus,
     Channel,
     Client,
@@ -225,12 +227,13 @@ def quote_order(session: Session, ctx: Context, lines: list[LineRequest], discou
     return Quote(ordered, totals, approval, client.max_discount_pct)
 
 
-def create_order(session: Session, ctx: Context, draft: OrderDraft) -> Order:
+def create_order(session: Session, ctx: Context, draft: OrderDraft, *, clearance: Approval | None = None) -> Order:
     """Create a pending order, taking stock for every line or for none.
 
     The discount is checked against the client's cap (refused above it, owner approval above the
-    auto-approval threshold); prices and average costs are snapshotted; commission is computed;
-    the sale is posted to the journal. A repeated idempotency key returns the first order.
+    auto-approval threshold, unless `clearance` is the owner's approved request for exactly this
+    discount); prices and average costs are snapshotted; commission is computed; the sale is
+    posted to the journal. A repeated idempotency key returns the first order.
     """
     scoped(session, ctx)
     if draft.idempotency_key is not None and not (0 < len(draft.idempotency_key) <= 200):
@@ -243,6 +246,9 @@ def create_order(session: Session, ctx: Context, draft: OrderDraft) -> Order:
     wanted = merge_lines(draft.lines)
     client = tenancy.get_client(session, ctx.client_id)
     approval = pricing.check_discount(tenancy.discount_policy(client), Decimal(draft.discount_pct))
+    if approval is ApprovalStatus.PENDING and clearance is not None:
+        approvals.require_clearance(clearance, ApprovalKind.DISCOUNT, discount_pct=str(Decimal(draft.discount_pct)))
+        approval = ApprovalStatus.APPROVED
     customer_id = _customer_for(session, ctx, draft.customer_id)
     order_id = uuid.uuid4()
     try:
@@ -439,11 +445,27 @@ def mark_paid(session: Session, ctx: Context, order_id: uuid.UUID) -> Order:
     return order
 
 
-def cancel_order(session: Session, ctx: Context, order_id: uuid.UUID, reason: str = "") -> Order:
-    """Cancel a pending (or, with a second factor, a confirmed) order: restock and reverse the sale."""
+def cancellation_needs_approval(ctx: Context, order: Order) -> bool:
+    """Whether cancelling `order` needs the owner's approval: a pending order does not; a confirmed
+    one does, and only staff or owners may ask. Raises if the order cannot be cancelled at all."""
+    check_transition(order, OrderStatus.CANCELLED)
+    if order.status is OrderStatus.PENDING:
+        return False
+    ctx.require(Role.OWNER, Role.STAFF, action=f"cancelling a {order.status.value} order")
+    return True
+
+
+def cancel_order(
+    session: Session, ctx: Context, order_id: uuid.UUID, reason: str = "", *, clearance: Approval | None = None
+) -> Order:
+    """Cancel a pending order, or a confirmed one with a second factor or with `clearance` (the
+    owner's approved request to cancel exactly this order): restock and reverse the sale."""
     order = get_order(session, ctx, order_id, for_update=True)
     check_transition(order, OrderStatus.CANCELLED)
-    _require_sensitive_clearance(ctx, order, "cancelling")
+    if clearance is not None and cancellation_needs_approval(ctx, order):
+        approvals.require_clearance(clearance, ApprovalKind.CANCEL_CONFIRMED_ORDER, order_id=str(order.id))
+    else:
+        _require_sensitive_clearance(ctx, order, "cancelling")
     movements = [
         inventory.restock(
             session,
@@ -499,9 +521,7 @@ def update_order(session: Session, ctx: Context, order_id: uuid.UUID, changes: O
     the discount percentage, recompute totals and re-post the sale.
     """
     order = get_order(session, ctx, order_id, for_update=True)
-    if order.status not in (OrderStatus.PENDING, OrderStatus.CONFIRMED):
-        raise InvalidTransition(f"order #{order.number} is {order.status.value}; it can no longer be edited")
-    _require_sensitive_clearance(ctx, order, "editing")
+    check_editable(ctx, order)
     if changes.delivery_address is not None:
         order.delivery_address = changes.delivery_address
     if changes.payment_method is not None:
@@ -521,6 +541,13 @@ def update_order(session: Session, ctx: Context, order_id: uuid.UUID, changes: O
         )
     session.flush()
     return order
+
+
+def check_editable(ctx: Context, order: Order) -> None:
+    """Raise unless `ctx` may edit `order` now: pending, or confirmed with a second factor."""
+    if order.status not in (OrderStatus.PENDING, OrderStatus.CONFIRMED):
+        raise InvalidTransition(f"order #{order.number} is {order.status.value}; it can no longer be edited")
+    _require_sensitive_clearance(ctx, order, "editing")
 
 
 def _rebalance_lines(session: Session, ctx: Context, order: Order, wanted: dict[uuid.UUID, int]) -> None:

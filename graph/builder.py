@@ -32,6 +32,7 @@ from graph import prompts
 from tools.analytics import build_analytics_tools
 from tools.checkout import build_checkout_tools
 from tools.discount import build_discount_tools
+from tools.order_changes import build_order_change_tools
 from tools.runtime import ToolEnv, make_tool
 from tools.sales import build_sales_tools
 from tools.stock import build_stock_tools
@@ -87,7 +88,7 @@ def build_graph(
     sales_tools = build_sales_tools(env)
     search = next(t for t in sales_tools if t.name == "search_products")
     specialists: dict[str, tuple[str, list[BaseTool]]] = {
-        "sales": (prompts.SALES, [*sales_tools, *build_checkout_tools(env)]),
+        "sales": (prompts.SALES, [*sales_tools, *build_checkout_tools(env), *build_order_change_tools(env)]),
         "discount": (prompts.DISCOUNT, [search, *build_discount_tools(env)]),
     }
     if env.ctx.is_staff_or_owner:

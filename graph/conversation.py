@@ -1,5 +1,9 @@
 """One user turn through the graph, the same for every channel: a new message, or the answer to
-a confirmation the graph is waiting for. Streamed as events; `run_turn` keeps only the end."""
+a confirmation the graph is waiting for. Streamed as events; `run_turn` keeps only the end.
+
+A thread waiting for the owner's approval is not resumed by the requester's messages (their
+"yes" is not the owner's); only `resume_with_decision`, called by whoever records the owner's
+decision, resumes it."""
 
 from __future__ import annotations
 
@@ -22,6 +26,8 @@ from tools.runtime import ToolEnv
 
 YES = re.compile(r"^\s*(?:yes|yeah|yep|y|ok(?:ay)?|sure|confirm(?:ed)?|go ahead|please do)\b", re.IGNORECASE)
 CONFIRM_PROMPT = "Reply YES to confirm, or NO to cancel."
+OWNER_PROMPT = "I have asked the owner to approve this; I will tell you their answer here."
+STILL_WAITING = "This still waits for the owner's approval: {summary} I will tell you their answer here."
 
 
 @dataclass(frozen=True)
@@ -62,17 +68,55 @@ def stream_turn(
     If the graph waits for a confirmation, `text` answers it: an explicit yes confirms, anything
     else declines (nothing is written without a yes). `record` receives the turn's usage.
     """
-    started = time.perf_counter()
-    meter = TurnMeter()
-    config: RunnableConfig = {
-        "configurable": {"thread_id": thread_id},
-        "recursion_limit": (limits or AgentLimits()).recursion_limit,
-        "callbacks": [meter],
-    }
-    if graph.get_state(config).interrupts:
+    config = _config(thread_id, limits)
+    waiting = graph.get_state(config).interrupts
+    if waiting and waiting[0].value.get("kind") == "approval":
+        request = waiting[0].value
+        yield Turn(STILL_WAITING.format(summary=request["summary"]), TurnRecord(), pending=_pending(waiting[0]))
+        return
+    if waiting:
         payload: Any = Command(resume={"confirmed": bool(YES.match(text))})
     else:
         payload = {"messages": [HumanMessage(text)]}
+    yield from _run(graph, thread_id, config, payload, record)
+
+
+def resume_with_decision(
+    graph: CompiledStateGraph,
+    thread_id: str,
+    approved: bool,
+    *,
+    limits: AgentLimits | None = None,
+    record: Recorder | None = None,
+) -> Turn:
+    """Resume a thread waiting for the owner with their decision; the Turn is what the requester
+    will read. Raises LookupError if the thread is not waiting for an approval."""
+    config = _config(thread_id, limits)
+    waiting = graph.get_state(config).interrupts
+    if not waiting or waiting[0].value.get("kind") != "approval":
+        raise LookupError(f"thread {thread_id} is not waiting for an approval")
+    *_, last = _run(graph, thread_id, config, Command(resume={"approved": approved}), record)
+    assert isinstance(last, Turn)
+    return last
+
+
+def _config(thread_id: str, limits: AgentLimits | None) -> RunnableConfig:
+    return {
+        "configurable": {"thread_id": thread_id},
+        "recursion_limit": (limits or AgentLimits()).recursion_limit,
+    }
+
+
+def _pending(interrupt: Any) -> dict[str, Any]:
+    return {"id": interrupt.id, **interrupt.value}
+
+
+def _run(
+    graph: CompiledStateGraph, thread_id: str, config: RunnableConfig, payload: Any, record: Recorder | None
+) -> Iterator[TurnEvent | Turn]:
+    started = time.perf_counter()
+    meter = TurnMeter()
+    config = {**config, "callbacks": [meter]}
     for _namespace, (message, _metadata) in graph.stream(payload, config, stream_mode="messages", subgraphs=True):
         if not isinstance(message, AIMessage | AIMessageChunk):
             continue  # tool results; the specialist's answer already streamed as its tokens
@@ -87,8 +131,8 @@ def stream_turn(
         record(_usage(thread_id, meter.record, time.perf_counter() - started))
     if state.interrupts:
         request = state.interrupts[0].value
-        summary = f"{request['summary']}\n{CONFIRM_PROMPT}"
-        yield Turn(summary, meter.record, pending={"id": state.interrupts[0].id, **request})
+        prompt = OWNER_PROMPT if request.get("kind") == "approval" else CONFIRM_PROMPT
+        yield Turn(f"{request['summary']}\n{prompt}", meter.record, pending=_pending(state.interrupts[0]))
         return
     yield Turn(str(state.values["messages"][-1].content), meter.record)
 

@@ -52,6 +52,16 @@ def _words(*alternatives: str) -> re.Pattern[str]:
 # Checked in order: the first match wins.
 INTENTS = (
     Intent("greeting", "", _words("hi", "hello", "hey", "good (?:morning|afternoon|evening)", "thanks", "thank you")),
+    Intent("cancel_order", "sales", re.compile(r"\bcancel\b.*\border\b\D*\d{3,}", re.IGNORECASE)),
+    Intent(
+        "change_address",
+        "sales",
+        re.compile(r"\b(?:change|update)\b.*\baddress\b.*\border\b\D*\d{3,}.*\bto\s+\S", re.IGNORECASE),
+    ),
+    Intent("adjust_stock", "stock", re.compile(r"\badjust\b.*\bby\s+[+-]?\d+", re.IGNORECASE)),
+    Intent(  # an order naming its discount ("buy 2 hoodies at 15% off") is still an order
+        "order", "sales", re.compile(r"\b(?:buy|purchase|order)\b.*\d+(?:\.\d+)?\s*%", re.IGNORECASE)
+    ),
     Intent("discount", "discount", _words("discount", r"\d+(?:\.\d+)?\s*%", "percent", "cheaper", "deal", "off")),
     Intent(
         "analytics",
@@ -142,6 +152,8 @@ FILLER = _words(
 )
 DELIVERY = re.compile(r"\b(?:deliver(?:ed)?|send(?: it)?|ship(?: it)?)\s+to\s+(.+)$", re.IGNORECASE)
 REFUSAL = re.compile(r"^refused \(\w+\):\s*")
+NEW_ADDRESS = re.compile(r"\border\b\D*\d{3,}\s+to\s+(.+)$", re.IGNORECASE)
+ADJUSTMENT = re.compile(r"\bby\s+([+-]?\d{1,7})\b(?:\s*(?:units?)?\s*(?:,|because|for|-)?\s*(.*))?$", re.IGNORECASE)
 SKU = re.compile(r"\b[A-Z0-9]{2,}(?:-[A-Z0-9]+)+\b|\b[A-Z]{2,}\d{2,}\b")
 
 
@@ -207,6 +219,16 @@ def _first_request(messages: Sequence[BaseMessage]) -> str:
 
 def _start(intent: Intent, text: str, tools: frozenset[str]) -> AIMessage:
     """The specialist's first move for a request."""
+    number = order_number_in(text)
+    if intent.name == "cancel_order" and "cancel_order" in tools and number:
+        return _call("cancel_order", {"order_number": number})
+    address = NEW_ADDRESS.search(text)
+    if intent.name == "change_address" and "change_delivery_address" in tools and number and address:
+        return _call("change_delivery_address", {"order_number": number, "address": address.group(1).strip(" .")})
+    adjustment, sku = ADJUSTMENT.search(text), SKU.search(text)
+    if intent.name == "adjust_stock" and "adjust_stock" in tools and adjustment and sku:
+        reason = (adjustment.group(2) or "").strip(" .") or "count corrected"
+        return _call("adjust_stock", {"sku": sku.group(0), "delta": int(adjustment.group(1)), "reason": reason})
     if intent.name == "order_status" and "get_order_status" in tools:
         number = order_number_in(text)
         if number:
@@ -238,7 +260,10 @@ def _follow_up(intent: Intent | None, request: str, tool: str, result: Any, tool
         and intent.name == "order"
     ):
         item = {"sku": result["matches"][0]["sku"], "quantity": quantity_in(request)}
-        return _call("place_order", {"items": [item], "delivery_address": address_in(request)})
+        args: dict[str, Any] = {"items": [item], "delivery_address": address_in(request)}
+        if percent_in(request):
+            args["discount_pct"] = percent_in(request)
+        return _call("place_order", args)
     if isinstance(result, str):  # a refusal or an argument error, worded for people
         return AIMessage(content="Sorry: " + REFUSAL.sub("", result))
     if tool == "search_products" and result.get("matches") and intent is not None:
@@ -271,10 +296,32 @@ def _render_order(result: dict[str, Any]) -> str:
 
 
 def _render_placed(result: dict[str, Any]) -> str:
+    if result.get("rejected"):
+        return "Sorry, the owner did not approve that discount, so I have not placed the order."
     if not result["placed"]:
         return "Okay, I have not placed that order. Anything else?"
     waiting = " The discount waits for the owner's approval." if result["discount_approval"] == "pending" else ""
     return f"Order #{result['order_number']} is placed ({result['status']}). Total {result['total']}.{waiting}"
+
+
+def _render_cancelled(result: dict[str, Any]) -> str:
+    if result.get("rejected"):
+        return f"The owner did not approve cancelling order #{result['order_number']}; it stays as it is."
+    if not result["cancelled"]:
+        return f"Okay, order #{result['order_number']} stays as it is."
+    return f"Order #{result['order_number']} is cancelled."
+
+
+def _render_address(result: dict[str, Any]) -> str:
+    if not result["changed"]:
+        return f"Okay, the delivery address of order #{result['order_number']} stays as it is."
+    return f"Order #{result['order_number']} will be delivered to {result['delivery_address']}."
+
+
+def _render_adjusted(result: dict[str, Any]) -> str:
+    if result.get("rejected"):
+        return f"The owner did not approve adjusting {result['sku']} by {result['delta']:+d}; nothing changed."
+    return f"{result['sku']} adjusted by {result['delta']:+d}: {result['on_hand']} on hand now."
 
 
 def _render_info(result: dict[str, Any]) -> str:
@@ -346,6 +393,9 @@ RENDERERS: dict[str, Callable[[Any], str]] = {
     "get_order_status": _render_order,
     "get_business_info": _render_info,
     "place_order": _render_placed,
+    "cancel_order": _render_cancelled,
+    "change_delivery_address": _render_address,
+    "adjust_stock": _render_adjusted,
     "get_profit_and_loss": _render_pnl,
     "get_dashboard": _render_dashboard,
     "get_top_products": _render_top_products,

@@ -10,14 +10,14 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from langchain_core.tools import BaseTool, InjectedToolCallId
-from langgraph.types import interrupt
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from domain import catalog, orders
+from domain import approvals, catalog, orders
 from domain.context import Context
-from domain.models import PaymentMethod
+from domain.models import ApprovalKind, ApprovalStatus, PaymentMethod, Role
 from domain.orders import LineRequest, OrderDraft
+from tools.confirmation import ask_to_confirm, confirmation_request, is_confirmed, wait_for_owner
 from tools.discount import ItemArgs
 from tools.runtime import ToolEnv, make_tool, money
 
@@ -32,14 +32,7 @@ class PlaceOrderArgs(BaseModel):
     tool_call_id: Annotated[str, InjectedToolCallId]
 
 
-def confirmation_request(action: str, summary: str) -> dict[str, Any]:
-    """What a paused tool hands the channel: show `summary`, ask for yes or no."""
-    return {"kind": "confirm", "action": action, "summary": summary}
-
-
-def is_confirmed(answer: object) -> bool:
-    """Whether the channel resumed with the customer's explicit yes."""
-    return isinstance(answer, dict) and answer.get("confirmed") is True
+__all__ = ["PlaceOrderArgs", "build_checkout_tools", "confirmation_request", "is_confirmed"]
 
 
 def build_checkout_tools(env: ToolEnv) -> list[BaseTool]:
@@ -64,21 +57,37 @@ def build_checkout_tools(env: ToolEnv) -> list[BaseTool]:
         def lines(session: Session, ctx: Context) -> list[LineRequest]:
             return [LineRequest(catalog.get_variant_by_sku(session, ctx, i.sku).id, i.quantity) for i in items]
 
-        def summarize(session: Session, ctx: Context) -> str:
+        def summarize(session: Session, ctx: Context) -> tuple[str, bool]:
             quote = orders.quote_order(session, ctx, lines(session, ctx), discount_pct)
+            needs_owner = quote.approval is ApprovalStatus.PENDING and ctx.role is Role.CUSTOMER
             rows = [
                 f"{line.quantity} × {variant.product.name} ({variant.sku}) at {money(line.unit_price)}"
                 for variant, line in zip(quote.variants, quote.totals.lines, strict=True)
             ]
             discount = f", discount {money(quote.totals.discount_amount)}" if quote.totals.discount_amount else ""
             where = f"; deliver to {delivery_address}" if delivery_address else ""
-            return f"{'; '.join(rows)}{discount}. Total {money(quote.totals.total)}, {payment_method.value}{where}."
+            text = f"{'; '.join(rows)}{discount}. Total {money(quote.totals.total)}, {payment_method.value}{where}."
+            return text, needs_owner
 
-        summary = env.run(summarize)
-        if not is_confirmed(interrupt(confirmation_request("place_order", summary))):
+        summary, needs_owner = env.run(summarize)
+        if not ask_to_confirm("place_order", summary):
             return {"placed": False, "summary": summary}
+        approval_id = None
+        if needs_owner:  # a customer's discount above the auto-approval threshold: the owner decides
+            payload = {
+                "discount_pct": str(Decimal(discount_pct)),
+                "items": [i.model_dump() for i in items],
+                "delivery_address": delivery_address,
+            }
+            decision = wait_for_owner(
+                env, ApprovalKind.DISCOUNT, f"Order at {discount_pct}% off: {summary}", payload, tool_call_id
+            )
+            if not decision.approved:
+                return {"placed": False, "rejected": True, "summary": summary}
+            approval_id = decision.approval_id
 
         def create(session: Session, ctx: Context) -> dict[str, Any]:
+            clearance = approvals.get_approval(session, ctx, approval_id) if approval_id else None
             draft = OrderDraft(
                 lines=lines(session, ctx),
                 payment_method=payment_method,
@@ -87,7 +96,7 @@ def build_checkout_tools(env: ToolEnv) -> list[BaseTool]:
                 delivery_address=delivery_address,
                 idempotency_key=f"agent:{tool_call_id}",
             )
-            order = orders.create_order(session, ctx, draft)
+            order = orders.create_order(session, ctx, draft, clearance=clearance)
             return {
                 "placed": True,
                 "order_number": order.number,

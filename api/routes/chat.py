@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -11,15 +12,27 @@ from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from langgraph.graph.state import CompiledStateGraph
 
-from api.auth import CurrentContext
-from api.schemas.chat import ChatReply, ChatRequest
+from api.auth import CurrentContext, OwnerContext
+from api.schemas.chat import ApprovalDecision, ApprovalOutcome, ApprovalView, ChatReply, ChatRequest
+from api.schemas.common import Page, PageQuery
+from domain import approvals
 from domain.context import Context
-from domain.models import Channel
-from graph.conversation import Recorder, Turn, TurnEvent, run_turn, stream_turn, usage_recorder
+from domain.models import Approval, Channel
+from graph.conversation import (
+    Recorder,
+    Turn,
+    TurnEvent,
+    resume_with_decision,
+    run_turn,
+    stream_turn,
+    usage_recorder,
+)
 from graph.memory import thread_key
+from infra.db import transaction
 from tools.runtime import ToolEnv
 
 router = APIRouter(prefix="/chat", tags=["chat"])
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -73,3 +86,46 @@ def chat_stream(body: ChatRequest, ctx: CurrentContext, request: Request) -> Str
                 yield f"event: done\ndata: {_reply(item, talk.id).model_dump_json()}\n\n"
 
     return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-store"})
+
+
+def _view(approval: Approval) -> ApprovalView:
+    return ApprovalView(
+        id=approval.id,
+        kind=approval.kind.value,
+        summary=approval.summary,
+        payload=approval.payload,
+        status=approval.status.value,
+        requested_role=approval.requested_role.value,
+        requested_channel=approval.requested_channel.value,
+        created_at=approval.created_at,
+        decided_at=approval.decided_at,
+    )
+
+
+@router.get("/approvals")
+def list_approvals(ctx: OwnerContext, request: Request, page: PageQuery) -> Page[ApprovalView]:
+    """Requests waiting for the owner (pending first, then decided ones, newest first)."""
+    with transaction(request.app.state.session_factory, ctx.client_id) as session:
+        items, total = approvals.list_approvals(session, ctx, limit=page.limit, offset=page.offset)
+        views = [_view(a) for a in items]
+    return Page(items=views, total=total, limit=page.limit, offset=page.offset)
+
+
+@router.post("/approvals/{approval_id}")
+def decide_approval(
+    approval_id: uuid.UUID, body: ApprovalDecision, ctx: OwnerContext, request: Request
+) -> ApprovalOutcome:
+    """Approve or reject a pending request, then resume the requester's conversation with the
+    decision; the reply is what the requester now sees. 409 if it was already decided."""
+    state = request.app.state
+    with transaction(state.session_factory, ctx.client_id) as session:  # committed before resuming
+        approval = approvals.decide(session, ctx, approval_id, approve=body.approve)
+        requester, thread, status = approvals.requester(approval), approval.thread_id, approval.status.value
+    env = ToolEnv(requester, state.session_factory)
+    graph = state.graph_cache.get(env, state.chat_model, state.checkpointer)
+    try:
+        turn = resume_with_decision(graph, thread, body.approve, record=usage_recorder(env))
+    except LookupError:
+        log.warning("approval %s decided, but its thread is no longer waiting", approval_id)
+        return ApprovalOutcome(status=status, reply="")
+    return ApprovalOutcome(status=status, reply=turn.reply)

@@ -1,5 +1,6 @@
 """All ORM models, in one metadata (import this package to register every table)."""
 
+from domain.models.approvals import Approval, ApprovalKind, ApprovalState
 from domain.models.base import TENANT_TABLES, Base
 from domain.models.catalog import Product, Variant
 from domain.models.inventory import MovementKind, ReceiptLayer, StockMovement
@@ -28,6 +29,9 @@ __all__ = [
     "TENANT_TABLES",
     "Account",
     "AgentTurn",
+    "Approval",
+    "ApprovalKind",
+    "ApprovalState",
     "ApprovalStatus",
     "AuditEvent",
     "Base",
