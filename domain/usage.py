@@ -26,6 +26,15 @@ class TurnUsage:
 
 
 @dataclass(frozen=True)
+class ThreadUsage:
+    """What one conversation has used so far."""
+
+    turns: int
+    tokens: int
+    tool_calls: int
+
+
+@dataclass(frozen=True)
 class UsageTotals:
     """Sums over a period."""
 
@@ -71,3 +80,19 @@ def usage_totals(session: Session, ctx: Context, since: datetime) -> UsageTotals
         .one()
     )
     return UsageTotals(*(int(value) for value in row))
+
+
+def thread_usage(session: Session, ctx: Context, thread_id: str) -> ThreadUsage:
+    """Turns, tokens and tool calls one conversation has used (for the per-conversation caps)."""
+    row = (
+        scoped(session, ctx)
+        .execute(
+            select(
+                func.count(AgentTurn.id),
+                func.coalesce(func.sum(AgentTurn.input_tokens + AgentTurn.output_tokens), 0),
+                func.coalesce(func.sum(func.jsonb_array_length(AgentTurn.tools)), 0),
+            ).where(AgentTurn.client_id == ctx.client_id, AgentTurn.thread_id == thread_id)
+        )
+        .one()
+    )
+    return ThreadUsage(*(int(value) for value in row))

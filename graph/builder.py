@@ -40,12 +40,15 @@ from tools.stock import build_stock_tools
 
 @dataclass(frozen=True)
 class AgentLimits:
-    """Bounds on one conversation: history kept, model and tool calls per turn."""
+    """Bounds on one conversation: history kept, model and tool calls per turn, and what a whole
+    conversation may spend (tokens, tool calls) before it must start afresh."""
 
     history_messages: int = 40
     model_calls_per_turn: int = 12
     tool_calls_per_turn: int = 12
     recursion_limit: int = 40
+    tokens_per_conversation: int = 200_000
+    tool_calls_per_conversation: int = 300
 
 
 def _bounded_history(limit: int) -> Any:

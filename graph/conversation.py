@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,12 +47,37 @@ class TurnEvent:
     data: dict[str, Any]
 
 
-Recorder = Callable[[TurnUsage], None]
+LIMIT_REACHED = (
+    "This conversation has reached its limit ({what}). Please start a new conversation; "
+    "your orders and everything you confirmed are kept."
+)
 
 
-def usage_recorder(env: ToolEnv) -> Recorder:
-    """Store each turn's usage for the conversation's client (its own small transaction)."""
-    return lambda turn_usage: env.run(lambda session, ctx: usage.record_turn(session, ctx, turn_usage))
+@dataclass(frozen=True)
+class UsageLedger:
+    """Where a conversation's usage goes (each turn, durably, per client) and is read back for
+    the per-conversation caps. Each call is its own small transaction."""
+
+    env: ToolEnv
+
+    def record(self, turn_usage: TurnUsage) -> None:
+        """Append one turn's usage."""
+        self.env.run(lambda session, ctx: usage.record_turn(session, ctx, turn_usage))
+
+    def spent(self, thread_id: str) -> usage.ThreadUsage:
+        """What the thread has used so far."""
+        return self.env.run(lambda session, ctx: usage.thread_usage(session, ctx, thread_id))
+
+
+def _over_budget(ledger: UsageLedger | None, thread_id: str, limits: AgentLimits) -> str | None:
+    if ledger is None:
+        return None
+    spent = ledger.spent(thread_id)
+    if spent.tokens >= limits.tokens_per_conversation:
+        return f"{limits.tokens_per_conversation} tokens"
+    if spent.tool_calls >= limits.tool_calls_per_conversation:
+        return f"{limits.tool_calls_per_conversation} tool calls"
+    return None
 
 
 def stream_turn(
@@ -61,13 +86,16 @@ def stream_turn(
     text: str,
     *,
     limits: AgentLimits | None = None,
-    record: Recorder | None = None,
+    ledger: UsageLedger | None = None,
 ) -> Iterator[TurnEvent | Turn]:
     """Send `text` to the thread, yielding token and tool events, then the finished Turn.
 
     If the graph waits for a confirmation, `text` answers it: an explicit yes confirms, anything
-    else declines (nothing is written without a yes). `record` receives the turn's usage.
+    else declines (nothing is written without a yes). With a `ledger`, the turn's usage is
+    recorded, and a new message on a conversation past its token or tool-call budget is refused
+    without calling the model (answering a pending confirmation is always allowed).
     """
+    limits = limits or AgentLimits()
     config = _config(thread_id, limits)
     waiting = graph.get_state(config).interrupts
     if waiting and waiting[0].value.get("kind") == "approval":
@@ -77,8 +105,12 @@ def stream_turn(
     if waiting:
         payload: Any = Command(resume={"confirmed": bool(YES.match(text))})
     else:
+        exhausted = _over_budget(ledger, thread_id, limits)
+        if exhausted:
+            yield Turn(LIMIT_REACHED.format(what=exhausted), TurnRecord())
+            return
         payload = {"messages": [HumanMessage(text)]}
-    yield from _run(graph, thread_id, config, payload, record)
+    yield from _run(graph, thread_id, config, payload, ledger)
 
 
 def resume_with_decision(
@@ -87,7 +119,7 @@ def resume_with_decision(
     approved: bool,
     *,
     limits: AgentLimits | None = None,
-    record: Recorder | None = None,
+    ledger: UsageLedger | None = None,
 ) -> Turn:
     """Resume a thread waiting for the owner with their decision; the Turn is what the requester
     will read. Raises LookupError if the thread is not waiting for an approval."""
@@ -95,7 +127,7 @@ def resume_with_decision(
     waiting = graph.get_state(config).interrupts
     if not waiting or waiting[0].value.get("kind") != "approval":
         raise LookupError(f"thread {thread_id} is not waiting for an approval")
-    *_, last = _run(graph, thread_id, config, Command(resume={"approved": approved}), record)
+    *_, last = _run(graph, thread_id, config, Command(resume={"approved": approved}), ledger)
     assert isinstance(last, Turn)
     return last
 
@@ -112,7 +144,7 @@ def _pending(interrupt: Any) -> dict[str, Any]:
 
 
 def _run(
-    graph: CompiledStateGraph, thread_id: str, config: RunnableConfig, payload: Any, record: Recorder | None
+    graph: CompiledStateGraph, thread_id: str, config: RunnableConfig, payload: Any, ledger: UsageLedger | None
 ) -> Iterator[TurnEvent | Turn]:
     started = time.perf_counter()
     meter = TurnMeter()
@@ -127,8 +159,8 @@ def _run(
         if message.content:
             yield TurnEvent("token", {"text": str(message.content)})
     state = graph.get_state(config)
-    if record is not None:
-        record(_usage(thread_id, meter.record, time.perf_counter() - started))
+    if ledger is not None:
+        ledger.record(_usage(thread_id, meter.record, time.perf_counter() - started))
     if state.interrupts:
         request = state.interrupts[0].value
         prompt = OWNER_PROMPT if request.get("kind") == "approval" else CONFIRM_PROMPT
@@ -155,9 +187,9 @@ def run_turn(
     text: str,
     *,
     limits: AgentLimits | None = None,
-    record: Recorder | None = None,
+    ledger: UsageLedger | None = None,
 ) -> Turn:
     """The finished turn, without the stream."""
-    *_, last = stream_turn(graph, thread_id, text, limits=limits, record=record)
+    *_, last = stream_turn(graph, thread_id, text, limits=limits, ledger=ledger)
     assert isinstance(last, Turn)
     return last

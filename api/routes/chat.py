@@ -19,13 +19,12 @@ from domain import approvals
 from domain.context import Context
 from domain.models import Approval, Channel
 from graph.conversation import (
-    Recorder,
     Turn,
     TurnEvent,
+    UsageLedger,
     resume_with_decision,
     run_turn,
     stream_turn,
-    usage_recorder,
 )
 from graph.memory import thread_key
 from infra.db import transaction
@@ -42,7 +41,7 @@ class Conversation:
     graph: CompiledStateGraph
     id: str
     thread: str
-    record: Recorder
+    ledger: UsageLedger
 
 
 def _conversation(body: ChatRequest, ctx: Context, request: Request) -> Conversation:
@@ -55,7 +54,7 @@ def _conversation(body: ChatRequest, ctx: Context, request: Request) -> Conversa
         graph=state.graph_cache.get(env, state.chat_model, state.checkpointer),
         id=conversation,
         thread=thread_key("rest", ctx.client_id, str(ctx.user_id), conversation),
-        record=usage_recorder(env),
+        ledger=UsageLedger(env),
     )
 
 
@@ -69,7 +68,7 @@ def _reply(turn: Turn, conversation: str) -> ChatReply:
 def chat(body: ChatRequest, ctx: CurrentContext, request: Request) -> ChatReply:
     """Send one message; the reply comes from the sales, stock or discount specialist."""
     talk = _conversation(body, ctx, request)
-    return _reply(run_turn(talk.graph, talk.thread, body.message, record=talk.record), talk.id)
+    return _reply(run_turn(talk.graph, talk.thread, body.message, ledger=talk.ledger), talk.id)
 
 
 @router.post("/stream", response_class=StreamingResponse, responses={200: {"content": {"text/event-stream": {}}}})
@@ -79,7 +78,7 @@ def chat_stream(body: ChatRequest, ctx: CurrentContext, request: Request) -> Str
     talk = _conversation(body, ctx, request)
 
     def events() -> Iterator[str]:
-        for item in stream_turn(talk.graph, talk.thread, body.message, record=talk.record):
+        for item in stream_turn(talk.graph, talk.thread, body.message, ledger=talk.ledger):
             if isinstance(item, TurnEvent):
                 yield f"event: {item.kind}\ndata: {json.dumps(item.data)}\n\n"
             else:
@@ -124,7 +123,7 @@ def decide_approval(
     env = ToolEnv(requester, state.session_factory)
     graph = state.graph_cache.get(env, state.chat_model, state.checkpointer)
     try:
-        turn = resume_with_decision(graph, thread, body.approve, record=usage_recorder(env))
+        turn = resume_with_decision(graph, thread, body.approve, ledger=UsageLedger(env))
     except LookupError:
         log.warning("approval %s decided, but its thread is no longer waiting", approval_id)
         return ApprovalOutcome(status=status, reply="")

@@ -16,7 +16,10 @@ class AgentTurn(TenantOwned, Base):
     """One user turn through the agent graph; inserted once, never updated."""
 
     __tablename__ = "agent_turns"
-    __table_args__ = (Index("ix_agent_turns_client_id_created_at", "client_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_agent_turns_client_id_created_at", "client_id", "created_at"),
+        Index("ix_agent_turns_client_id_thread_id", "client_id", "thread_id"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     channel: Mapped[str] = mapped_column(String(16))

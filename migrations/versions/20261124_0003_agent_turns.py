@@ -42,6 +42,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_agent_turns")),
     )
     op.create_index("ix_agent_turns_client_id_created_at", "agent_turns", ["client_id", "created_at"], unique=False)
+    op.create_index("ix_agent_turns_client_id_thread_id", "agent_turns", ["client_id", "thread_id"], unique=False)
     op.execute("ALTER TABLE agent_turns ENABLE ROW LEVEL SECURITY")
     op.execute("ALTER TABLE agent_turns FORCE ROW LEVEL SECURITY")
     op.execute(

@@ -20,9 +20,14 @@ Build = Callable[..., CompiledStateGraph]
 
 
 @pytest.fixture
-def build(db: Session) -> Build:
+def sessions(db: Session) -> sessionmaker[Session]:
+    """Sessions for tools, joining the test's rolled-back transaction."""
+    return sessionmaker(bind=db.connection(), join_transaction_mode="create_savepoint", expire_on_commit=False)
+
+
+@pytest.fixture
+def build(sessions: sessionmaker[Session]) -> Build:
     """build(ctx, model=OfflineChatModel(), limits=None) -> a compiled graph with an in-memory checkpointer."""
-    sessions = sessionmaker(bind=db.connection(), join_transaction_mode="create_savepoint", expire_on_commit=False)
 
     def make(ctx: Context, model: BaseChatModel | None = None, limits: AgentLimits | None = None) -> CompiledStateGraph:
         return build_graph(
