@@ -100,7 +100,7 @@ def test_a_hostile_model_never_breaks_a_policy(db: Session, tenant_a, tenant_b, 
     assert b_orders == 0
 
     @settings(
-        max_examples=int(os.environ.get("HOSTILE_EXAMPLES", "150")),
+        max_examples=int(os.environ.get("HOSTILE_EXAMPLES", "1000")),
         deadline=None,
         derandomize=True,
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
