@@ -8,17 +8,30 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Numeric, Select, cast, func, select, update
 from sqlalchemy.orm import Session
 
 from domain import approvals, audit, catalog, costing, journal
 from domain.context import Context, scoped
 from domain.errors import NotFound, OutOfStock, ValidationFailed
 from domain.journal import credit, debit
-from domain.models import Account, Approval, ApprovalKind, MovementKind, ReceiptLayer, Role, StockMovement, Variant
+from domain.models import (
+    Account,
+    Approval,
+    ApprovalKind,
+    MovementKind,
+    Order,
+    OrderLine,
+    OrderStatus,
+    Product,
+    ReceiptLayer,
+    Role,
+    StockMovement,
+    Variant,
+)
 from domain.models.base import utcnow
 from domain.money import cents, unit_cost
 
@@ -351,3 +364,87 @@ def low_stock_variants(session: Session, ctx: Context, *, limit: int = 20) -> li
         .limit(limit)
     )
     return list(scoped(session, ctx).scalars(query))
+
+
+MAX_REORDER_DAYS = 365
+
+
+@dataclass(frozen=True)
+class ReorderSuggestion:
+    """Units to buy of one SKU: enough to cover `cover_days` at the recent sales velocity, and at
+    least enough to lift it above its reorder point."""
+
+    sku: str
+    product_name: str
+    on_hand: int
+    reorder_point: int
+    units_sold: int
+    velocity: Decimal
+    """Average units sold per day over the window."""
+    suggested_quantity: int
+
+
+def reorder_suggestions(
+    session: Session,
+    ctx: Context,
+    *,
+    days: int = 30,
+    cover_days: int = 14,
+    limit: int = 20,
+    now: datetime | None = None,
+) -> list[ReorderSuggestion]:
+    """What to reorder, from sales velocity, in one query (owner/staff).
+
+    velocity = units on non-cancelled orders placed in the last `days` days / `days`;
+    suggested = max(ceil(velocity × cover_days), reorder_point + 1) − on_hand, listed when > 0
+    (so a SKU at or below its reorder point is always listed). Active SKUs only, largest first.
+    """
+    ctx.require(*STAFF_ROLES, action="reading reorder suggestions")
+    for value, what in ((days, "days"), (cover_days, "cover_days")):
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_REORDER_DAYS:
+            raise ValidationFailed(f"{what} must be a whole number from 1 to {MAX_REORDER_DAYS}")
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 200:
+        raise ValidationFailed("limit must be a whole number from 1 to 200")
+    since = (now or utcnow()) - timedelta(days=days)
+    sold = (
+        select(OrderLine.variant_id, func.sum(OrderLine.quantity).label("units"))
+        .join(Order, Order.id == OrderLine.order_id)
+        .where(
+            OrderLine.client_id == ctx.client_id,
+            Order.client_id == ctx.client_id,
+            Order.status != OrderStatus.CANCELLED,
+            Order.created_at >= since,
+        )
+        .group_by(OrderLine.variant_id)
+        .subquery()
+    )
+    units = func.coalesce(sold.c.units, 0)
+    target = func.greatest(func.ceil(cast(units, Numeric) * cover_days / days), Variant.reorder_point + 1)
+    suggested = (cast(target, Numeric) - Variant.on_hand).label("suggested")
+    query = (
+        select(
+            Variant.sku,
+            Product.name,
+            Variant.on_hand,
+            Variant.reorder_point,
+            units.label("units"),
+            func.round(cast(units, Numeric) / days, 2).label("velocity"),
+            suggested,
+        )
+        .join(Product, Product.id == Variant.product_id)
+        .outerjoin(sold, sold.c.variant_id == Variant.id)
+        .where(
+            Variant.client_id == ctx.client_id,
+            Variant.is_active.is_(True),
+            Product.is_active.is_(True),
+            suggested > 0,
+        )
+        .order_by(suggested.desc(), Variant.sku)
+        .limit(limit)
+    )
+    return [
+        ReorderSuggestion(
+            row.sku, row.name, row.on_hand, row.reorder_point, int(row.units), Decimal(row.velocity), int(row.suggested)
+        )
+        for row in scoped(session, ctx).execute(query)
+    ]

@@ -30,8 +30,10 @@ from langchain_core.tools import BaseTool
 
 HELP = (
     "I can help with: finding products and prices ('do you have linen shirts?'), stock "
-    "('how many CCTS00-M in stock?', 'what is low on stock?'), discounts ('can I get 10% off 2 "
-    "canvas tote bags?'), order status ('where is order 1042?') and our hours and return policy."
+    "('how many CCTS00-M in stock?', 'what is low on stock?', 'receive 20 CCTS00-M at 6.50', 'what should "
+    "I reorder?', 'stock aging', 'inventory value'), discounts ('can I get 10% off 2 "
+    "canvas tote bags?'), order status ('where is order 1042?'), changing an order ('change order 1042 "
+    "to 3 linen shirts'), returns ('return 1 item from order 1042') and our hours and return policy."
 )
 GREETING = "Hello! " + HELP
 
@@ -58,7 +60,10 @@ INTENTS = (
         "sales",
         re.compile(r"\b(?:change|update)\b.*\baddress\b.*\border\b\D*\d{3,}.*\bto\s+\S", re.IGNORECASE),
     ),
+    Intent("change_items", "sales", re.compile(r"\bchange\b.*\border\b\D*\d{3,}\s+to\s+\d", re.IGNORECASE)),
+    Intent("return_items", "sales", re.compile(r"\b(?:return|exchange)\b.*\border\b\D*\d{3,}", re.IGNORECASE)),
     Intent("adjust_stock", "stock", re.compile(r"\badjust\b.*\bby\s+[+-]?\d+", re.IGNORECASE)),
+    Intent("receive_stock", "stock", re.compile(r"\breceived?\b.*\d.*\bat\s+\D?\d", re.IGNORECASE)),
     Intent(  # an order naming its discount ("buy 2 hoodies at 15% off") is still an order
         "order", "sales", re.compile(r"\b(?:buy|purchase|order)\b.*\d+(?:\.\d+)?\s*%", re.IGNORECASE)
     ),
@@ -81,9 +86,12 @@ INTENTS = (
             "how (?:are|did) we do\\w*",
         ),
     ),
+    Intent("stock_aging", "stock", _words("stock age?ing", "age?ing", "how old is (?:the |our )?stock")),
+    Intent("inventory_value", "stock", _words("inventory (?:value|valuation|worth)", "stock (?:value|worth)", "worth")),
+    Intent("reorder", "stock", _words("reorder", "re-order", "restock")),
     Intent("order_status", "sales", re.compile(r"\border\s*(?:number|no\.?|#)?\s*#?\s*\d{3,}", re.IGNORECASE)),
     Intent("order", "sales", _words("buy", "purchase", "i'll take", "i will take", "place an order", "order")),
-    Intent("low_stock", "stock", _words("low on stock", "low stock", "running out", "out of stock", "reorder")),
+    Intent("low_stock", "stock", _words("low on stock", "low stock", "running out", "out of stock")),
     Intent("stock", "stock", _words("stock", "how many", "inventory", "units left", "on hand")),
     Intent(
         "business_info", "sales", _words("open", "close", "closing", "hours", "return policy", "refund", "returns?")
@@ -154,6 +162,10 @@ DELIVERY = re.compile(r"\b(?:deliver(?:ed)?|send(?: it)?|ship(?: it)?)\s+to\s+(.
 REFUSAL = re.compile(r"^refused \(\w+\):\s*")
 NEW_ADDRESS = re.compile(r"\border\b\D*\d{3,}\s+to\s+(.+)$", re.IGNORECASE)
 ADJUSTMENT = re.compile(r"\bby\s+([+-]?\d{1,7})\b(?:\s*(?:units?)?\s*(?:,|because|for|-)?\s*(.*))?$", re.IGNORECASE)
+NEW_ITEMS = re.compile(r"\border\b\D*\d{3,}\s+to\s+(.+)$", re.IGNORECASE)
+UNIT_COST = re.compile(r"\bat\s+\D?(\d{1,9}(?:\.\d{1,4})?)\b", re.IGNORECASE)
+EXCHANGE_FOR = re.compile(r"\bfor\s+(?:a\s+|an\s+)?(\b[A-Z0-9]{2,}(?:-[A-Z0-9]+)+\b)")
+DAMAGED = _words("damaged", "broken", "faulty", "torn")
 SKU = re.compile(r"\b[A-Z0-9]{2,}(?:-[A-Z0-9]+)+\b|\b[A-Z]{2,}\d{2,}\b")
 
 
@@ -199,6 +211,29 @@ def order_number_in(text: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
+def _without_order_number(text: str) -> str:
+    return re.sub(r"\border\b\D*\d{3,}", " ", text, flags=re.IGNORECASE)
+
+
+def _return_args(request: str, order: dict[str, Any]) -> dict[str, Any] | None:
+    """return_items' arguments: the line named by SKU or product words (else the first line)."""
+    if not order.get("items"):
+        return None
+    rest = _without_order_number(request)
+    exchange = EXCHANGE_FOR.search(rest)
+    named = SKU.search(EXCHANGE_FOR.sub(" ", rest))
+    words = set(product_phrase(rest).lower().split())
+    line = next(
+        (i for i in order["items"] if named and i["sku"] == named.group(0)),
+        next((i for i in order["items"] if words & set(i["product"].lower().split())), order["items"][0]),
+    )
+    item = {"sku": line["sku"], "quantity": quantity_in(SKU.sub(" ", rest)), "damaged": bool(DAMAGED.search(rest))}
+    args: dict[str, Any] = {"order_number": order["order_number"], "items": [item]}
+    if exchange:
+        args["exchange_for_sku"] = exchange.group(1)
+    return args
+
+
 def _call(name: str, args: dict[str, Any]) -> AIMessage:
     return AIMessage(content="", tool_calls=[{"name": name, "args": args, "id": f"call_{uuid.uuid4().hex[:12]}"}])
 
@@ -225,7 +260,20 @@ def _start(intent: Intent, text: str, tools: frozenset[str]) -> AIMessage:
     address = NEW_ADDRESS.search(text)
     if intent.name == "change_address" and "change_delivery_address" in tools and number and address:
         return _call("change_delivery_address", {"order_number": number, "address": address.group(1).strip(" .")})
-    adjustment, sku = ADJUSTMENT.search(text), SKU.search(text)
+    if intent.name == "return_items" and "return_items" in tools and number:
+        return _call("get_order_status", {"order_number": number})  # which SKUs it holds
+    new_items = NEW_ITEMS.search(text)
+    if intent.name == "change_items" and "change_order_items" in tools and new_items:
+        return _call("search_products", {"query": product_phrase(new_items.group(1))})
+    stock_reads = {"stock_aging": "get_stock_aging", "inventory_value": "get_inventory_valuation"}
+    if stock_reads.get(intent.name) in tools:
+        return _call(stock_reads[intent.name], {})
+    if intent.name == "reorder" and "suggest_reorders" in tools:
+        return _call("suggest_reorders", {})
+    adjustment, sku, cost = ADJUSTMENT.search(text), SKU.search(text), UNIT_COST.search(text)
+    if intent.name == "receive_stock" and "record_receipt" in tools and sku and cost:
+        quantity = quantity_in(UNIT_COST.sub(" ", SKU.sub(" ", text)))
+        return _call("record_receipt", {"sku": sku.group(0), "quantity": quantity, "unit_cost": cost.group(1)})
     if intent.name == "adjust_stock" and "adjust_stock" in tools and adjustment and sku:
         reason = (adjustment.group(2) or "").strip(" .") or "count corrected"
         return _call("adjust_stock", {"sku": sku.group(0), "delta": int(adjustment.group(1)), "reason": reason})
@@ -264,6 +312,16 @@ def _follow_up(intent: Intent | None, request: str, tool: str, result: Any, tool
         if percent_in(request):
             args["discount_pct"] = percent_in(request)
         return _call("place_order", args)
+    if isinstance(result, dict) and intent and intent.name == "change_items" and result.get("matches"):
+        new_items = NEW_ITEMS.search(request)
+        number = order_number_in(request)
+        if tool == "search_products" and new_items and number and "change_order_items" in tools:
+            item = {"sku": result["matches"][0]["sku"], "quantity": quantity_in(new_items.group(1))}
+            return _call("change_order_items", {"order_number": number, "items": [item]})
+    if isinstance(result, dict) and intent and intent.name == "return_items" and tool == "get_order_status":
+        args = _return_args(request, result)
+        if args and "return_items" in tools:
+            return _call("return_items", args)
     if isinstance(result, str):  # a refusal or an argument error, worded for people
         return AIMessage(content="Sorry: " + REFUSAL.sub("", result))
     if tool == "search_products" and result.get("matches") and intent is not None:
@@ -322,6 +380,53 @@ def _render_adjusted(result: dict[str, Any]) -> str:
     if result.get("rejected"):
         return f"The owner did not approve adjusting {result['sku']} by {result['delta']:+d}; nothing changed."
     return f"{result['sku']} adjusted by {result['delta']:+d}: {result['on_hand']} on hand now."
+
+
+def _render_received(result: dict[str, Any]) -> str:
+    if not result["received"]:
+        return f"Okay, I have not recorded that receipt of {result['sku']}."
+    return f"Received {result['quantity']} × {result['sku']} at {result['unit_cost']}: {result['on_hand']} on hand now."
+
+
+def _render_aging(result: dict[str, Any]) -> str:
+    rows = "; ".join(f"{b['days']} days: {b['units']} units ({b['value']})" for b in result["buckets"])
+    return f"Stock on the shelf by age: {rows}."
+
+
+def _render_valuation(result: dict[str, Any]) -> str:
+    categories = ", ".join(f"{c['category']} {c['value']}" for c in result["categories"]) or "none"
+    top = ", ".join(f"{v['sku']} {v['value']}" for v in result["top_skus"]) or "none"
+    return (
+        f"Inventory is worth {result['total']} at cost ({result['units']} units). By category: {categories}. "
+        f"Most valuable: {top}."
+    )
+
+
+def _render_reorders(result: dict[str, Any]) -> str:
+    if not result["items"]:
+        return "Nothing needs reordering right now."
+    lines = [
+        f"- {i['sku']} ({i['product']}): order {i['suggested']} ({i['on_hand']} on hand, selling {i['per_day']}/day)"
+        for i in result["items"]
+    ]
+    head = f"To cover {result['cover_days']} days at the last {result['days']} days' sales rate, reorder:"
+    return head + "\n" + "\n".join(lines)
+
+
+def _render_items_changed(result: dict[str, Any]) -> str:
+    if not result["changed"]:
+        return f"Okay, order #{result['order_number']} stays as it is."
+    items = ", ".join(f"{i['quantity']} × {i['product']}" for i in result["items"])
+    return f"Order #{result['order_number']} now has {items}. Total {result['total']}."
+
+
+def _render_returned(result: dict[str, Any]) -> str:
+    if not result["returned"]:
+        return f"Okay, nothing from order #{result['order_number']} is coming back."
+    if result["kind"] == "exchange":
+        extra = f" You pay {result['charge']} more." if result["charge"] != "0.00" else ""
+        return f"Exchange of {result['items']} from order #{result['order_number']} is recorded.{extra}"
+    return f"Return of {result['items']} from order #{result['order_number']} is recorded; refund {result['refund']}."
 
 
 def _render_info(result: dict[str, Any]) -> str:
@@ -396,6 +501,12 @@ RENDERERS: dict[str, Callable[[Any], str]] = {
     "cancel_order": _render_cancelled,
     "change_delivery_address": _render_address,
     "adjust_stock": _render_adjusted,
+    "record_receipt": _render_received,
+    "get_stock_aging": _render_aging,
+    "get_inventory_valuation": _render_valuation,
+    "suggest_reorders": _render_reorders,
+    "change_order_items": _render_items_changed,
+    "return_items": _render_returned,
     "get_profit_and_loss": _render_pnl,
     "get_dashboard": _render_dashboard,
     "get_top_products": _render_top_products,

@@ -1,20 +1,24 @@
-"""Stock tools (owners and staff only): levels of a SKU, what is running low, and count
-corrections (an adjustment above `inventory.ADJUSTMENT_APPROVAL_UNITS` waits for the owner)."""
+"""Stock tools (owners and staff only): levels of a SKU, what is running low, count corrections
+(an adjustment above `inventory.ADJUSTMENT_APPROVAL_UNITS` waits for the owner), receipts (posted
+to the books only after the requester confirms a summary), reorder suggestions from sales
+velocity, and, for owners (the domain refuses staff), stock aging and inventory valuation."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated, Any
 
 from langchain_core.tools import BaseTool, InjectedToolCallId
 from pydantic import BaseModel, Field
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from domain import approvals, catalog, inventory
+from domain import approvals, catalog, inventory, reports
 from domain.context import Context
 from domain.errors import ValidationFailed
-from domain.models import ApprovalKind
-from tools.confirmation import wait_for_owner
-from tools.runtime import ToolEnv, make_tool
+from domain.models import ApprovalKind, MovementKind, StockMovement
+from tools.confirmation import ask_to_confirm, wait_for_owner
+from tools.runtime import ToolEnv, make_tool, money
 from tools.sales import SkuArgs
 
 
@@ -33,6 +37,24 @@ class AdjustStockArgs(BaseModel):
     )
     reason: str = Field(min_length=1, max_length=200, description="Why: damaged, lost, counted, found")
     tool_call_id: Annotated[str, InjectedToolCallId]
+
+
+class RecordReceiptArgs(BaseModel):
+    """Arguments of record_receipt."""
+
+    sku: str = Field(min_length=1, max_length=64)
+    quantity: int = Field(ge=1, le=inventory.MAX_QUANTITY, description="Units received")
+    unit_cost: Decimal = Field(
+        ge=0, le=10**9, max_digits=14, decimal_places=4, description="What one unit cost, e.g. 6.50"
+    )
+    tool_call_id: Annotated[str, InjectedToolCallId]
+
+
+class ReorderArgs(BaseModel):
+    """Arguments of suggest_reorders."""
+
+    days: int = Field(default=30, ge=1, le=inventory.MAX_REORDER_DAYS, description="Sales window, in days")
+    cover_days: int = Field(default=14, ge=1, le=inventory.MAX_REORDER_DAYS, description="Days of stock to buy")
 
 
 def build_stock_tools(env: ToolEnv) -> list[BaseTool]:
@@ -105,8 +127,99 @@ def build_stock_tools(env: ToolEnv) -> list[BaseTool]:
 
         return env.run(adjust)
 
+    def record_receipt(sku: str, quantity: int, unit_cost: Decimal, tool_call_id: str) -> dict[str, Any]:
+        """Record stock received from a supplier (it is paid from cash in the books), after the
+        requester confirms a summary.
+
+        Args:
+            sku: the SKU, exactly as search_products returned it.
+            quantity: units received.
+            unit_cost: what one unit cost.
+        """
+        reason = f"received by chat ({tool_call_id})"
+
+        def summarize(session: Session, ctx: Context) -> str:
+            ctx.require(*inventory.STAFF_ROLES, action="receiving stock")
+            variant = catalog.get_variant_by_sku(session, ctx, sku)
+            total = money(Decimal(quantity) * Decimal(unit_cost))
+            return (
+                f"Receive {quantity} × {variant.product.name} ({variant.sku}) at {money(Decimal(unit_cost))} "
+                f"each, paid {total}; {variant.on_hand} on hand now, {variant.on_hand + quantity} after."
+            )
+
+        summary = env.run(summarize)
+        if not ask_to_confirm("record_receipt", summary):
+            return {"received": False, "sku": sku}
+
+        def receive(session: Session, ctx: Context) -> dict[str, Any]:
+            variant = catalog.get_variant_by_sku(session, ctx, sku)
+            done = select(StockMovement.id).where(
+                StockMovement.client_id == ctx.client_id,
+                StockMovement.variant_id == variant.id,
+                StockMovement.kind == MovementKind.RECEIPT,
+                StockMovement.reason == reason,
+            )
+            if session.scalar(done.limit(1)) is None:  # a retried resume receives nothing twice
+                inventory.receive_stock(session, ctx, variant.id, quantity, Decimal(unit_cost), reason=reason)
+            return {
+                "received": True,
+                "sku": variant.sku,
+                "quantity": quantity,
+                "unit_cost": money(Decimal(unit_cost)),
+                "on_hand": variant.on_hand,
+            }
+
+        return env.run(receive)
+
+    def get_stock_aging() -> dict[str, Any]:
+        """How long the stock on the shelf has been there (0-30, 31-60, 61-90, 90+ days), in units
+        and at cost. Owners only."""
+        buckets = env.run(lambda s, c: reports.stock_aging(s, c))
+        return {"buckets": [{"days": b.label, "units": b.quantity, "value": money(b.value)} for b in buckets]}
+
+    def get_inventory_valuation() -> dict[str, Any]:
+        """The stock's book value at average cost: total, per category and the most valuable SKUs.
+        Owners only."""
+        valuation = env.run(lambda s, c: reports.inventory_valuation(s, c, limit=5))
+        return {
+            "total": money(valuation.total),
+            "units": valuation.units,
+            "categories": [
+                {"category": c.category, "units": c.units, "value": money(c.value)} for c in valuation.categories
+            ],
+            "top_skus": [{"sku": v.sku, "on_hand": v.on_hand, "value": money(v.value)} for v in valuation.variants],
+        }
+
+    def suggest_reorders(days: int = 30, cover_days: int = 14) -> dict[str, Any]:
+        """What to reorder and how much, from the units sold recently (enough for `cover_days` days
+        at the recent daily rate, and at least above the reorder point).
+
+        Args:
+            days: the sales window to measure the daily rate over.
+            cover_days: how many days of stock to buy.
+        """
+        rows = env.run(lambda s, c: inventory.reorder_suggestions(s, c, days=days, cover_days=cover_days))
+        return {
+            "days": days,
+            "cover_days": cover_days,
+            "items": [
+                {
+                    "sku": r.sku,
+                    "product": r.product_name,
+                    "on_hand": r.on_hand,
+                    "per_day": str(r.velocity),
+                    "suggested": r.suggested_quantity,
+                }
+                for r in rows
+            ],
+        }
+
     return [
         make_tool(check_stock, SkuArgs),
         make_tool(list_low_stock, LowStockArgs),
         make_tool(adjust_stock, AdjustStockArgs),
+        make_tool(record_receipt, RecordReceiptArgs),
+        make_tool(get_stock_aging),
+        make_tool(get_inventory_valuation),
+        make_tool(suggest_reorders, ReorderArgs),
     ]
