@@ -1,10 +1,38 @@
-"""Fixed-window counters in Redis: rate limits and login lockout."""
+"""Fixed-window counters in Redis: request rate limits and login lockout.
+
+They fail open: while Redis is down the API keeps serving (without limits) and logs a warning.
+"""
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
+
 import redis
+import redis.asyncio
+import structlog
+from redis.commands.core import AsyncScript
 
 from domain.errors import DomainError
+
+log = structlog.get_logger(__name__)
+
+WINDOW_S = 60
+
+# INCR each key; a key without an expiry (new, or left behind by a crash) gets one. Atomic, one round trip.
+_COUNT_HITS = """
+local counts = {}
+for i, key in ipairs(KEYS) do
+  local hits = redis.call('INCR', key)
+  local ttl = redis.call('TTL', key)
+  if ttl < 0 then
+    redis.call('EXPIRE', key, ARGV[1])
+    ttl = tonumber(ARGV[1])
+  end
+  counts[i] = {hits, ttl}
+end
+return counts
+"""
 
 
 class RateLimited(DomainError):
@@ -17,27 +45,90 @@ class RateLimited(DomainError):
         self.retry_after = retry_after
 
 
-def count_hit(client: redis.Redis, key: str, window_s: int) -> tuple[int, int]:
-    """Count one hit in the window of `key`; return (hits so far, seconds until the window resets)."""
-    pipe = client.pipeline()
-    pipe.incr(key)
-    pipe.ttl(key)
-    hits, ttl = pipe.execute()
-    if ttl < 0:
-        client.expire(key, window_s)
-        ttl = window_s
-    return int(hits), int(ttl)
+def _redis_unavailable(exc: redis.RedisError, what: str) -> None:
+    log.warning("rate limit not enforced: Redis unavailable", limit=what, error=str(exc))
+
+
+def count_hits(client: redis.Redis, keys: list[str], window_s: int) -> list[tuple[int, int]]:
+    """Count one hit on each key; return (hits in its window, seconds until the window resets) per key."""
+    counts = client.register_script(_COUNT_HITS)(keys=keys, args=[window_s])
+    return [(int(hits), int(ttl)) for hits, ttl in counts]
 
 
 def enforce(client: redis.Redis, key: str, limit: int, window_s: int, what: str) -> None:
-    """Raise RateLimited once `key` has more than `limit` hits in its window."""
-    hits, ttl = count_hit(client, key, window_s)
+    """Raise RateLimited once `key` has more than `limit` hits in its window (not while Redis is down)."""
+    try:
+        [(hits, ttl)] = count_hits(client, [key], window_s)
+    except redis.RedisError as exc:
+        _redis_unavailable(exc, what)
+        return
     if hits > limit:
         raise RateLimited(f"too many {what}; retry in {ttl} s", retry_after=ttl)
 
 
+@dataclass(frozen=True)
+class Quota:
+    """At most `limit` hits on `key` per window; `what` names them in the 429's detail."""
+
+    key: str
+    limit: int
+    what: str
+
+
+class RequestLimiter:
+    """Per-IP and per-client request quotas, counted in Redis from the event loop (redis.asyncio).
+
+    After a Redis error the counters are skipped for `pause_s` (one warning each time), so a dead or
+    unreachable Redis costs requests neither errors nor a connect timeout each.
+    """
+
+    def __init__(self, per_ip: int, per_client: int, *, window_s: int = WINDOW_S, pause_s: float = 5.0) -> None:
+        self.per_ip, self.per_client, self.window_s, self.pause_s = per_ip, per_client, window_s, pause_s
+        self._redis: redis.asyncio.Redis | None = None
+        self._count_hits: AsyncScript | None = None
+        self._paused_until = 0.0
+
+    def connect(self, url: str) -> None:
+        """Use the Redis at `url` (connects lazily; short timeouts, since limits must not slow requests)."""
+        self._redis = redis.asyncio.Redis.from_url(
+            url, decode_responses=True, socket_timeout=0.5, socket_connect_timeout=0.5
+        )
+        self._count_hits = self._redis.register_script(_COUNT_HITS)
+
+    async def close(self) -> None:
+        """Close the connection pool."""
+        if self._redis is not None:
+            await self._redis.aclose()
+            self._redis = self._count_hits = None
+
+    def quotas(self, ip: str, client: str | None) -> list[Quota]:
+        """The quotas a request from `ip` (acting for `client`, when authenticated) counts against."""
+        quotas = [Quota(f"rl:ip:{ip}", self.per_ip, f"requests from {ip}")]
+        if client is not None:
+            quotas.append(Quota(f"rl:client:{client}", self.per_client, "requests for this account"))
+        return quotas
+
+    async def check(self, ip: str, client: str | None) -> None:
+        """Count the request; raise RateLimited (the longest wait) if it is over any quota."""
+        if self._count_hits is None:
+            raise RuntimeError("RequestLimiter.connect() was not called (the app's lifespan did not run)")
+        if time.monotonic() < self._paused_until:
+            return
+        quotas = self.quotas(ip, client)
+        try:
+            counts = await self._count_hits(keys=[q.key for q in quotas], args=[self.window_s])
+        except redis.RedisError as exc:
+            self._paused_until = time.monotonic() + self.pause_s
+            _redis_unavailable(exc, "requests per IP and per client")
+            return
+        over = [(int(ttl), q.what) for q, (hits, ttl) in zip(quotas, counts, strict=True) if int(hits) > q.limit]
+        if over:
+            retry_after, what = max(over)
+            raise RateLimited(f"too many {what}; retry in {retry_after} s", retry_after=retry_after)
+
+
 class LoginLockout:
-    """Locks a username (per client) after repeated failures, for a cool-down."""
+    """Locks a username (per client) after repeated failures, for a cool-down (not while Redis is down)."""
 
     def __init__(self, client: redis.Redis, max_failures: int = 5, window_s: int = 15 * 60) -> None:
         self.client, self.max_failures, self.window_s = client, max_failures, window_s
@@ -49,15 +140,25 @@ class LoginLockout:
     def check(self, client_id: str | None, username: str) -> None:
         """Raise RateLimited while the account is locked."""
         key = self._key(client_id, username)
-        failures = int(self.client.get(key) or 0)
+        try:
+            failures = int(self.client.get(key) or 0)
+            retry = max(int(self.client.ttl(key)), 1) if failures >= self.max_failures else 0
+        except redis.RedisError as exc:
+            _redis_unavailable(exc, "login lockout")
+            return
         if failures >= self.max_failures:
-            retry = max(int(self.client.ttl(key)), 1)
             raise RateLimited(f"too many failed logins for {username!r}; try again in {retry} s", retry_after=retry)
 
     def failed(self, client_id: str | None, username: str) -> None:
         """Count a failure."""
-        count_hit(self.client, self._key(client_id, username), self.window_s)
+        try:
+            count_hits(self.client, [self._key(client_id, username)], self.window_s)
+        except redis.RedisError as exc:
+            _redis_unavailable(exc, "login lockout")
 
     def succeeded(self, client_id: str | None, username: str) -> None:
         """Forget earlier failures."""
-        self.client.delete(self._key(client_id, username))
+        try:
+            self.client.delete(self._key(client_id, username))
+        except redis.RedisError as exc:
+            _redis_unavailable(exc, "login lockout")

@@ -1,18 +1,25 @@
-"""Per-request context: a request id bound into every log line, one access-log line, metrics."""
+"""Pure ASGI middleware: per-request context (request id in every log line, one access-log line,
+metrics), per-IP and per-client rate limits, and the request body size limit."""
 
 from __future__ import annotations
 
 import re
 import time
 import uuid
+from collections.abc import Callable
 
 import structlog
-from starlette.datastructures import MutableHeaders
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 from starlette.routing import Match, Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.limits import RateLimited, RequestLimiter
 from api.metrics import UNMATCHED_ROUTE, HttpMetrics
+from api.problems import problem
+from api.security import read_token
+from domain.errors import AuthenticationFailed
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
@@ -108,3 +115,91 @@ class RequestContextMiddleware:
                     status=status or 500,
                     duration_ms=round(seconds * 1000, 2),
                 )
+
+
+class BodyTooLarge(HTTPException):
+    """A request body over the limit; the app's HTTP error handler renders it as problem+json 413."""
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(413, f"the request body is larger than {max_bytes} bytes")
+
+
+class BodySizeLimitMiddleware:
+    """Refuse request bodies over `max_bytes` (413): at once when Content-Length says so, otherwise
+    (chunked) as soon as the bytes the app has read pass the limit. Nothing is buffered here."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = Headers(scope=scope).get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            too_large = BodyTooLarge(self.max_bytes)
+            await problem(413, too_large.detail, too_large.detail)(scope, receive, send)
+            return
+        received = 0
+
+        async def receive_within_limit() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise BodyTooLarge(self.max_bytes)
+            return message
+
+        await self.app(scope, receive_within_limit, send)
+
+
+def _bearer_token(scope: Scope) -> str | None:
+    for name, value in scope.get("headers", ()):
+        if name == b"authorization":
+            scheme, _, token = value.decode("latin-1").partition(" ")
+            return token.strip() if scheme.lower() == "bearer" else None
+    return None
+
+
+class RateLimitMiddleware:
+    """Count every request under `prefix` (/api/v1) against its IP's quota, and one with a valid token
+    also against its client's (the business's; the superadmin's own); 429 with Retry-After above either."""
+
+    def __init__(self, app: ASGIApp, limiter: RequestLimiter, secret_key: Callable[[], str], prefix: str) -> None:
+        self.app = app
+        self.limiter = limiter
+        self.secret_key = secret_key
+        self.prefix = prefix
+
+    def _client_key(self, scope: Scope) -> str | None:
+        token = _bearer_token(scope)
+        if not token:
+            return None
+        try:
+            principal = read_token(self.secret_key(), token)
+        except AuthenticationFailed:
+            return None  # the route answers 401; the IP quota still counts the request
+        return principal.client_id or f"superadmin:{principal.subject}"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        if not (path == self.prefix or path.startswith(self.prefix + "/")):
+            await self.app(scope, receive, send)
+            return
+        ip = scope["client"][0] if scope.get("client") else "-"
+        try:
+            await self.limiter.check(ip, self._client_key(scope))
+        except RateLimited as exc:
+            response = problem(
+                429,
+                "rate limited",
+                exc.message,
+                type_=f"/problems/{exc.code}",
+                headers={"Retry-After": str(exc.retry_after)},
+                retry_after=exc.retry_after,
+            )
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.limits import RateLimited
@@ -21,6 +24,39 @@ from domain.errors import (
 )
 
 PROBLEM_JSON = "application/problem+json"
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem: `detail` says what to do instead. Some carry more members (`errors`,
+    `retry_after`, `available`, ...)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(description="`/problems/<code>`, or `about:blank` for plain HTTP errors")
+    title: str
+    status: int
+    detail: str
+
+
+def problem_response(description: str, **extra: object) -> dict[str, Any]:
+    """An OpenAPI response entry for a problem+json answer."""
+    return {"description": description, "content": {PROBLEM_JSON: {"schema": Problem.model_json_schema()}}, **extra}
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: problem_response("The body cannot be read (not UTF-8 or malformed)"),
+    401: problem_response("No valid bearer token (missing, expired, forged), or wrong credentials"),
+    403: problem_response("Your role may not do this, or the second factor is missing or wrong"),
+    404: problem_response("Not found for your business (another business's ids look the same)"),
+    409: problem_response("Conflicts with the current state: stock, order status, a duplicate"),
+    413: problem_response("The request body is larger than MAX_REQUEST_BODY_BYTES"),
+    422: problem_response("The request is invalid, or a business rule refuses it: `detail` says which"),
+    429: problem_response(
+        "Too many requests (per IP, per business) or failed logins",
+        headers={"Retry-After": {"description": "Seconds until you may retry", "schema": {"type": "integer"}}},
+    ),
+}
+"""The problems any /api/v1 operation may answer, documented on every one of them."""
 
 STATUS_BY_ERROR: list[tuple[type[DomainError], int]] = [
     (RateLimited, 429),

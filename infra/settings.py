@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     SECRET_KEY: SecretStr | None = None
     ACCESS_TOKEN_EXPIRE_MINUTES: int = Field(default=60, ge=1, le=24 * 60)
     ORDER_EDIT_2FA_CODE: str = DEV_2FA_CODE
+    RATE_LIMIT_PER_IP_PER_MINUTE: int = Field(default=600, ge=1)
+    RATE_LIMIT_PER_CLIENT_PER_MINUTE: int = Field(default=1200, ge=1)
+    MAX_REQUEST_BODY_BYTES: int = Field(default=1024 * 1024, ge=1024)
     API_HOST: str = "127.0.0.1"
     API_PORT: int = Field(default=8000, ge=1, le=65535)
     OPENAI_API_KEY: SecretStr | None = None

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from api.auth import CurrentContext, OwnerContext
 from api.deps import RedisDep, SessionDep, SettingsDep
 from api.limits import LoginLockout, enforce
+from api.problems import PROBLEM_RESPONSES, problem_response
 from api.schemas.auth import LoginRequest, TokenRead, TotpEnrollment, UserCreate, UserRead
 from api.security import Principal, issue_token, new_totp_secret, totp_uri
 from domain import auth as auth_service
@@ -21,7 +22,13 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 LOGINS_PER_IP_PER_MINUTE = 30
 
 
-@router.post("/login", responses={401: {"description": "Wrong credentials"}, 429: {"description": "Locked out"}})
+@router.post(
+    "/login",
+    responses={
+        401: problem_response("Wrong client, username or password"),
+        429: PROBLEM_RESPONSES[429] | {"description": "Too many attempts from this IP, or the username is locked"},
+    },
+)
 def login(
     body: LoginRequest, request: Request, session: SessionDep, settings: SettingsDep, redis: RedisDep
 ) -> TokenRead:

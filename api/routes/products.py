@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from api.auth import CurrentContext
 from api.deps import SessionDep
 from api.schemas.catalog import ProductCreate, ProductOwnerRead, ProductRead, ProductUpdate
-from api.schemas.common import Page, PageQuery
+from api.schemas.common import Page, PageQuery, Text
 from domain import catalog
 from domain.context import Context
 from domain.errors import NotFound
@@ -39,7 +39,7 @@ def list_products(
     session: SessionDep,
     page: PageQuery,
     search: Annotated[str | None, Query(max_length=200, description="Words or word prefixes")] = None,
-    category: Annotated[str | None, Query(max_length=100)] = None,
+    category: Annotated[Text | None, Query(max_length=100)] = None,
     low_stock: Annotated[bool, Query(description="Only products with a variant at or below its reorder point")] = False,
     include_inactive: bool = False,
 ) -> Page[ProductView]:

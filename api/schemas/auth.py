@@ -7,6 +7,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.schemas.common import Text
 from domain.models import Role
 
 Username = Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9._@+-]+$")
@@ -17,7 +18,7 @@ class LoginRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    client_id: str | None = Field(default=None, min_length=1, max_length=40)
+    client_id: Text | None = Field(default=None, min_length=1, max_length=40)
     username: str = Username
     password: str = Field(min_length=1, max_length=200)
 

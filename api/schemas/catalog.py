@@ -10,6 +10,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.schemas.common import Text
 from domain.catalog import ProductSpec, VariantSpec
 
 Price = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
@@ -23,7 +24,7 @@ class VariantCreate(BaseModel):
 
     sku: Sku
     price: Price
-    options: dict[str, str] = Field(default_factory=dict, max_length=10)
+    options: dict[Text, Text] = Field(default_factory=dict, max_length=10)
     reorder_point: int = Field(default=0, ge=0, le=1_000_000)
 
     def to_domain(self) -> VariantSpec:
@@ -37,7 +38,7 @@ class VariantUpdate(BaseModel):
 
     sku: Sku | None = None
     price: Price | None = None
-    options: dict[str, str] | None = Field(default=None, max_length=10)
+    options: dict[Text, Text] | None = Field(default=None, max_length=10)
     reorder_point: int | None = Field(default=None, ge=0, le=1_000_000)
     is_active: bool | None = None
 
@@ -47,9 +48,9 @@ class ProductCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200)
-    description: str = Field(default="", max_length=5000)
-    category: str = Field(default="general", min_length=1, max_length=100)
+    name: Text = Field(min_length=1, max_length=200)
+    description: Text = Field(default="", max_length=5000)
+    category: Text = Field(default="general", min_length=1, max_length=100)
     variants: list[VariantCreate] = Field(min_length=1, max_length=100)
 
     def to_domain(self) -> ProductSpec:
@@ -61,9 +62,9 @@ class ProductUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    description: str | None = Field(default=None, max_length=5000)
-    category: str | None = Field(default=None, min_length=1, max_length=100)
+    name: Text | None = Field(default=None, min_length=1, max_length=200)
+    description: Text | None = Field(default=None, max_length=5000)
+    category: Text | None = Field(default=None, min_length=1, max_length=100)
     is_active: bool | None = None
     variants: dict[uuid.UUID, VariantUpdate] = Field(default_factory=dict, max_length=100)
     add_variants: list[VariantCreate] = Field(default_factory=list, max_length=100)

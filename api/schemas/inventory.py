@@ -9,6 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from api.schemas.common import Text
 from domain.models import MovementKind
 
 
@@ -21,7 +22,7 @@ class StockChange(BaseModel):
     type: Literal["receipt", "adjustment"]
     quantity: int = Field(ge=-1_000_000, le=1_000_000)
     unit_cost: Decimal | None = Field(default=None, ge=0, max_digits=14, decimal_places=4)
-    reason: str = Field(default="", max_length=500)
+    reason: Text = Field(default="", max_length=500)
 
     @model_validator(mode="after")
     def _shape(self) -> StockChange:

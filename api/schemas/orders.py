@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.schemas.common import Percent, Quantity
+from api.schemas.common import Percent, Quantity, Text
 from domain.models import ApprovalStatus, Channel, OrderStatus, PaymentMethod, PaymentStatus
 from domain.orders import LineRequest, OrderChanges, OrderDraft
 
@@ -35,8 +35,8 @@ class OrderCreate(BaseModel):
     customer_id: uuid.UUID | None = None
     payment_method: PaymentMethod = PaymentMethod.CASH
     payment_status: PaymentStatus = Field(default=PaymentStatus.UNPAID, description="paid or unpaid")
-    delivery_address: str | None = Field(default=None, max_length=500)
-    note: str = Field(default="", max_length=1000)
+    delivery_address: Text | None = Field(default=None, max_length=500)
+    note: Text = Field(default="", max_length=1000)
 
     def to_domain(self, idempotency_key: str | None) -> OrderDraft:
         return OrderDraft(
@@ -57,9 +57,9 @@ class OrderUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     lines: list[OrderLineIn] | None = Field(default=None, min_length=1, max_length=100)
-    delivery_address: str | None = Field(default=None, max_length=500)
+    delivery_address: Text | None = Field(default=None, max_length=500)
     payment_method: PaymentMethod | None = None
-    note: str | None = Field(default=None, max_length=1000)
+    note: Text | None = Field(default=None, max_length=1000)
 
     def to_domain(self) -> OrderChanges:
         return OrderChanges(

@@ -20,6 +20,7 @@ from api.security import Principal, issue_token
 from domain import auth as auth_service
 from domain.models import Role
 from infra.db import make_session_factory, transaction
+from infra.redis_client import make_redis
 from infra.settings import Settings
 from tests.conftest import TEST_SECRET, make_tenant
 
@@ -107,3 +108,17 @@ def shop(app_engine: Engine, settings: Settings) -> Shop:
 def other_shop(app_engine: Engine, settings: Settings) -> Shop:
     """Shop B, for tenant-isolation checks."""
     return committed_shop(app_engine, settings)
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limit_windows(request: pytest.FixtureRequest) -> None:
+    """Every app test starts with empty request counters: all of them share the test client's IP."""
+    if "settings" not in request.fixturenames:
+        return
+    counters = make_redis(request.getfixturevalue("server_urls")[1])
+    try:
+        keys = list(counters.scan_iter("rl:*"))
+        if keys:
+            counters.delete(*keys)
+    finally:
+        counters.close()

@@ -1,0 +1,434 @@
+"""REST load: requests/s and p50/p99 through the API, next to the same statements run directly on
+PostgreSQL in the same run, and the ratio of the two.
+
+Starts, in a temp DATA_DIR, an embedded PostgreSQL (migrated) and Redis, seeds one shop (200 SKUs
+and one "hot" SKU, 1,000,000 units each), serves the app with `easy-ecom api` (uvicorn, one
+worker, 127.0.0.1 only), logs in as the owner, then sends a fixed number of requests of each kind
+at a fixed concurrency (httpx.AsyncClient):
+
+    GET  /api/v1/products/{id}     a different product each time
+    POST /api/v1/orders            one unit, round robin over the 200 SKUs
+    POST /api/v1/orders            one unit, always the hot SKU
+
+and runs the equivalent statements with psycopg on as many connections, as the application role
+under row-level security, one transaction per request:
+
+    product: tenant scope; the product SELECT; its variants SELECT
+    order:   tenant scope; the sellable-variant SELECT; the guarded stock UPDATE ... RETURNING; the
+             receipt-layer UPDATE; the movement INSERT; the order-number UPDATE; the order, line,
+             journal entry and journal lines INSERTs; COMMIT
+
+Run:  .venv/bin/python -m bench.rest_load [--requests 2000] [--concurrency 16] [--products 200]
+It stops everything it started (the API, Redis, PostgreSQL) and deletes the temp dir.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+import httpx
+import psycopg
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
+
+from bench.support import SECRET, bench_database, percentile
+from domain import auth, inventory, tenancy
+from domain.context import Context, scoped
+from domain.models import Channel, Product, Role, Variant
+from infra.db import make_engine, make_session_factory, transaction
+from infra.embedded import start_redis, stop_redis
+from infra.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+HOST = "127.0.0.1"  # loopback only
+SHOP = "bench_rest"
+OWNER = ("owner", "owner-password")
+STOCK = 1_000_000  # units of every SKU, the hot one included (the most one receipt may bring)
+COMMISSION_PCT = Decimal(5)
+CENT = Decimal("0.01")
+WARMUP = 50
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """What the load needs to know about the seeded shop."""
+
+    owner_id: uuid.UUID
+    product_ids: list[uuid.UUID]
+    variant_ids: list[uuid.UUID]
+    hot_variant_id: uuid.UUID
+
+
+@dataclass
+class Run:
+    """Latencies (seconds) of one scenario and how long it took; failures by HTTP status or error."""
+
+    seconds: float = 0.0
+    latencies: list[float] = field(default_factory=list)
+    failures: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def rate(self) -> float:
+        return len(self.latencies) / self.seconds
+
+    def ms(self, pct: float) -> float:
+        return percentile(self.latencies, pct) * 1000
+
+
+def seed(app_engine: Engine, products: int) -> Catalog:
+    """One shop with `products` single-variant products (STOCK units each) and a hot SKU."""
+    with transaction(make_session_factory(app_engine)) as session:
+        tenancy.create_client(
+            session,
+            SHOP,
+            "Bench Rest",
+            max_discount_pct=Decimal(20),
+            auto_approve_discount_pct=Decimal(10),
+            sales_commission_pct=COMMISSION_PCT,
+            return_window_days=14,
+            currency="USD",
+        )
+        owner = auth.add_user(session, SHOP, *OWNER, Role.OWNER)
+        ctx = Context(SHOP, Role.OWNER, Channel.SYSTEM, owner.id, actor_name=OWNER[0])
+        rows = [(f"SKU-{n:04d}", f"Product {n:04d}", Decimal(10 + n % 40), STOCK) for n in range(1, products + 1)]
+        rows.append(("HOT-0001", "Hot Product", Decimal("19.99"), STOCK))
+        variants: list[Variant] = []
+        for sku, name, price, stock in rows:
+            product = Product(client_id=SHOP, name=name, category="bench")
+            variant = Variant(client_id=SHOP, sku=sku, price=price)
+            product.variants = [variant]
+            scoped(session, ctx).add(product)
+            session.flush()
+            inventory.receive_stock(session, ctx, variant.id, stock, price * Decimal("0.45"))
+            variants.append(variant)
+    return Catalog(owner.id, [v.product_id for v in variants[:-1]], [v.id for v in variants[:-1]], variants[-1].id)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def api_server(database_url: str, redis_url: str, data_dir: Path) -> Iterator[str]:
+    """`easy-ecom api` in a child process on a free loopback port; yields its base URL, stops it after."""
+    port = free_port()
+    setting_names = set(Settings.model_fields)
+    env = {key: value for key, value in os.environ.items() if key not in setting_names} | {
+        "PYTHONPATH": str(ROOT),
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "SECRET_KEY": SECRET,
+        "DATA_DIR": str(data_dir),
+        "API_HOST": HOST,
+        "API_PORT": str(port),
+        "RATE_LIMIT_PER_IP_PER_MINUTE": "100000000",  # measured, not throttled: every request still counts
+        "RATE_LIMIT_PER_CLIENT_PER_MINUTE": "100000000",
+    }
+    log = (data_dir / "api.log").open("wb")
+    server = subprocess.Popen(  # the working directory holds no .env
+        [sys.executable, "-m", "api.cli", "api"], cwd=data_dir, env=env, stdout=log, stderr=log, start_new_session=True
+    )
+    base = f"http://{HOST}:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if server.poll() is not None:
+                raise RuntimeError(f"the API exited at start; see {data_dir / 'api.log'}")
+            try:
+                if httpx.get(f"{base}/ready", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("the API did not become ready within 60 s")
+            time.sleep(0.2)
+        yield base
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        log.close()
+
+
+async def drive(requests: int, concurrency: int, call: Callable[[int, int], Awaitable[str | None]]) -> Run:
+    """Run `call(slot, i)` for i in range(requests) on `concurrency` workers; None from a call is success."""
+    run = Run()
+    pending = iter(range(requests))
+
+    async def worker(slot: int) -> None:
+        for i in pending:  # one iterator shared by every worker: each i is sent once
+            started = time.perf_counter()
+            failure = await call(slot, i)
+            run.latencies.append(time.perf_counter() - started)
+            if failure is not None:
+                run.failures[failure] += 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker(slot) for slot in range(concurrency)))
+    run.seconds = time.perf_counter() - started
+    return run
+
+
+# --- the API side -----------------------------------------------------------------------------
+
+
+def api_scenarios(
+    client: httpx.AsyncClient, catalog: Catalog
+) -> dict[str, Callable[[int, int], Awaitable[str | None]]]:
+    """The three HTTP calls, by scenario name."""
+
+    async def expect(response: Awaitable[httpx.Response], status: int) -> str | None:
+        answered = await response
+        return None if answered.status_code == status else str(answered.status_code)
+
+    def order(variant_id: uuid.UUID) -> Awaitable[httpx.Response]:
+        return client.post("/api/v1/orders", json={"lines": [{"variant_id": str(variant_id), "quantity": 1}]})
+
+    variants, products = catalog.variant_ids, catalog.product_ids
+    return {
+        "GET product": lambda _, i: expect(client.get(f"/api/v1/products/{products[i % len(products)]}"), 200),
+        "POST order, different SKUs": lambda _, i: expect(order(variants[i % len(variants)]), 201),
+        "POST order, one hot SKU": lambda _, i: expect(order(catalog.hot_variant_id), 201),
+    }
+
+
+async def load_api(base: str, catalog: Catalog, requests: int, concurrency: int) -> dict[str, Run]:
+    """Log in as the owner, warm up, then run each scenario."""
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
+        login = await client.post(
+            "/api/v1/auth/login", json={"client_id": SHOP, "username": OWNER[0], "password": OWNER[1]}
+        )
+        login.raise_for_status()
+        client.headers["Authorization"] = f"Bearer {login.json()['access_token']}"
+        results = {}
+        for name, call in api_scenarios(client, catalog).items():
+            await drive(WARMUP, concurrency, call)
+            results[name] = await drive(requests, concurrency, call)
+        return results
+
+
+# --- the same statements, straight to PostgreSQL ---------------------------------------------
+
+SCOPE = "SELECT set_config('app.client_id', %(client)s, true)"
+PRODUCT = (
+    "SELECT name, description, category, is_active, updated_at, id, client_id, created_at "
+    "FROM products WHERE client_id = %(client)s AND id = %(product)s"
+)
+VARIANTS = (
+    "SELECT product_id, sku, options, price, reorder_point, on_hand, avg_cost, is_active, id, client_id, created_at "
+    "FROM variants WHERE product_id = %(product)s ORDER BY sku"
+)
+SELLABLE = (
+    "SELECT v.sku, v.price, p.name FROM variants v JOIN products p ON p.id = v.product_id "
+    "WHERE v.client_id = %(client)s AND v.id = %(variant)s AND v.is_active AND p.is_active"
+)
+TAKE_STOCK = (
+    "UPDATE variants SET on_hand = on_hand - 1 WHERE id = %(variant)s AND client_id = %(client)s AND on_hand >= 1 "
+    "RETURNING on_hand, avg_cost"
+)
+TAKE_LAYER = (
+    "UPDATE receipt_layers SET quantity_remaining = quantity_remaining - 1 WHERE id = ("
+    "SELECT id FROM receipt_layers WHERE client_id = %(client)s AND variant_id = %(variant)s "
+    "AND quantity_remaining > 0 ORDER BY received_at, id LIMIT 1)"
+)
+MOVEMENT = (
+    "INSERT INTO stock_movements (variant_id, kind, quantity, unit_cost, value, balance_after, avg_cost_after, "
+    "reason, reference_type, reference_id, actor_user_id, created_at, client_id) VALUES (%(variant)s, 'sale', -1, "
+    "%(cost)s, %(value)s, %(balance)s, %(cost)s, '', 'order', %(order)s, %(user)s, now(), %(client)s)"
+)
+NUMBER = (
+    "UPDATE clients SET next_order_number = next_order_number + 1 WHERE id = %(client)s RETURNING next_order_number - 1"
+)
+ORDER = (
+    "INSERT INTO orders (id, client_id, number, status, channel, created_by_user_id, payment_method, payment_status, "
+    "note, subtotal, discount_pct, discount_amount, total, cogs_total, commission_pct, commission_amount, "
+    "refunded_amount, discount_approval, updated_at, created_at) VALUES (%(order)s, %(client)s, %(number)s, "
+    "'pending', 'rest', %(user)s, 'cash', 'unpaid', '', %(price)s, 0, 0, %(price)s, %(cogs)s, %(commission_pct)s, "
+    "%(commission)s, 0, 'not_needed', now(), now())"
+)
+LINE = (
+    "INSERT INTO order_lines (id, client_id, order_id, variant_id, position, sku, product_name, quantity, "
+    "unit_price, unit_cost, line_subtotal, discount_amount, line_total, cogs_amount, returned_quantity) VALUES "
+    "(%(line)s, %(client)s, %(order)s, %(variant)s, 0, %(sku)s, %(name)s, 1, %(price)s, %(cost)s, %(price)s, 0, "
+    "%(price)s, %(cogs)s, 0)"
+)
+ENTRY = (
+    "INSERT INTO journal_entries (id, client_id, occurred_at, kind, memo, reference_type, reference_id, "
+    "created_by_user_id) VALUES (%(entry)s, %(client)s, now(), 'sale', %(memo)s, 'order', %(order)s, %(user)s)"
+)
+JOURNAL_LINES = (
+    "INSERT INTO journal_lines (entry_id, account, debit, credit, occurred_at, client_id) VALUES "
+    "(%(entry)s, 'receivables', %(price)s, 0, now(), %(client)s), (%(entry)s, 'revenue', 0, %(price)s, now(), "
+    "%(client)s), (%(entry)s, 'commission_expense', %(commission)s, 0, now(), %(client)s), (%(entry)s, "
+    "'commission_payable', 0, %(commission)s, now(), %(client)s), (%(entry)s, 'cogs', %(cogs)s, 0, now(), "
+    "%(client)s), (%(entry)s, 'inventory', 0, %(cogs)s, now(), %(client)s)"
+)
+
+
+async def read_product(connection: psycopg.AsyncConnection, product_id: uuid.UUID) -> None:
+    """The product and its variants, in one tenant-scoped transaction."""
+    params = {"client": SHOP, "product": product_id}
+    for statement in (SCOPE, PRODUCT, VARIANTS):
+        await (await connection.execute(statement, params)).fetchall()
+    await connection.commit()
+
+
+async def place_order(connection: psycopg.AsyncConnection, variant_id: uuid.UUID, user_id: uuid.UUID) -> None:
+    """One unit of `variant_id`: what create_order writes, in one transaction."""
+    params: dict[str, object] = {"client": SHOP, "variant": variant_id, "user": user_id, "order": uuid.uuid4()}
+    await connection.execute(SCOPE, params)
+    sku, price, name = await (await connection.execute(SELLABLE, params)).fetchone()
+    balance, cost = await (await connection.execute(TAKE_STOCK, params)).fetchone()
+    cogs = cost.quantize(CENT)
+    params |= {
+        "sku": sku,
+        "name": name,
+        "price": price,
+        "cost": cost,
+        "cogs": cogs,
+        "value": -cogs,
+        "balance": balance,
+        "commission_pct": COMMISSION_PCT,
+        "commission": (price * COMMISSION_PCT / 100).quantize(CENT),
+        "line": uuid.uuid4(),
+        "entry": uuid.uuid4(),
+    }
+    await connection.execute(TAKE_LAYER, params)
+    await connection.execute(MOVEMENT, params)
+    (number,) = await (await connection.execute(NUMBER, params)).fetchone()
+    params["number"], params["memo"] = number, f"order #{number}"
+    for statement in (ORDER, LINE, ENTRY, JOURNAL_LINES):
+        await connection.execute(statement, params)
+    await connection.commit()
+
+
+async def load_sql(conninfo: str, catalog: Catalog, requests: int, concurrency: int) -> dict[str, Run]:
+    """The same scenarios, one psycopg connection per worker."""
+    connections = [await psycopg.AsyncConnection.connect(conninfo) for _ in range(concurrency)]
+
+    def guarded(work: Callable[[int, int], Awaitable[None]]) -> Callable[[int, int], Awaitable[str | None]]:
+        async def call(slot: int, i: int) -> str | None:
+            try:
+                await work(slot, i)
+            except psycopg.Error as exc:
+                await connections[slot].rollback()
+                return type(exc).__name__
+            return None
+
+        return call
+
+    variants, products = catalog.variant_ids, catalog.product_ids
+    scenarios = {
+        "GET product": guarded(lambda slot, i: read_product(connections[slot], products[i % len(products)])),
+        "POST order, different SKUs": guarded(
+            lambda slot, i: place_order(connections[slot], variants[i % len(variants)], catalog.owner_id)
+        ),
+        "POST order, one hot SKU": guarded(
+            lambda slot, i: place_order(connections[slot], catalog.hot_variant_id, catalog.owner_id)
+        ),
+    }
+    try:
+        results = {}
+        for name, call in scenarios.items():
+            await drive(WARMUP, concurrency, call)
+            results[name] = await drive(requests, concurrency, call)
+        return results
+    finally:
+        for connection in connections:
+            await connection.close()
+
+
+# --- report -------------------------------------------------------------------------------------
+
+
+def check_stock(app_engine: Engine, catalog: Catalog) -> str:
+    """The hot SKU's on-hand against what was received and what every order took (ledger and lines)."""
+    with transaction(make_session_factory(app_engine), SHOP) as session:
+        on_hand, moved, sold = session.execute(
+            text(
+                "SELECT v.on_hand, (SELECT sum(quantity) FROM stock_movements WHERE variant_id = v.id), "
+                "(SELECT sum(quantity) FROM order_lines WHERE variant_id = v.id) FROM variants v WHERE v.id = :v"
+            ),
+            {"v": catalog.hot_variant_id},
+        ).one()
+    verdict = "ok" if on_hand == moved == STOCK - sold else "MISMATCH"
+    return f"hot SKU: on hand {on_hand:,} = Σ movements {moved:,} = {STOCK:,} received − {sold:,} sold: {verdict}"
+
+
+def report(api: dict[str, Run], sql: dict[str, Run]) -> str:
+    """A table of both sides and their ratios."""
+    header = (
+        f"{'scenario':<28}{'API req/s':>10}{'p50 ms':>8}{'p99 ms':>8} |{'SQL req/s':>10}{'p50 ms':>8}{'p99 ms':>8}"
+        f" |{'API/SQL req/s':>14}{'API/SQL p50':>12}"
+    )
+    lines = [header, "-" * len(header)]
+    for name, run in api.items():
+        direct = sql[name]
+        lines.append(
+            f"{name:<28}{run.rate:>10.0f}{run.ms(50):>8.1f}{run.ms(99):>8.1f} |"
+            f"{direct.rate:>10.0f}{direct.ms(50):>8.1f}{direct.ms(99):>8.1f} |"
+            f"{run.rate / direct.rate:>13.2f}×{run.ms(50) / direct.ms(50):>11.1f}×"
+        )
+    failures = {
+        f"{side} {name}": dict(run.failures)
+        for side, runs in (("API", api), ("SQL", sql))
+        for name, run in runs.items()
+        if run.failures
+    }
+    if failures:
+        lines.append(f"FAILURES: {failures}")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=2000, help="per scenario and side (at most 100000)")
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--products", type=int, default=200)
+    args = parser.parse_args()
+    if not (1 <= args.requests <= 100_000 and 1 <= args.concurrency <= 256):
+        parser.error("keep it bounded: 1..100000 requests, 1..256 concurrent")
+    with bench_database() as db, tempfile.TemporaryDirectory(prefix="easy-ecom-rest-load-") as tmp:
+        redis_url, redis_process = start_redis(Path(tmp) / "redis")
+        app_engine = make_engine(db.app_url)
+        try:
+            catalog = seed(app_engine, args.products)
+            with api_server(db.owner_url, redis_url, Path(tmp)) as base:
+                api = asyncio.run(load_api(base, catalog, args.requests, args.concurrency))
+            conninfo = make_url(db.app_url).set(drivername="postgresql").render_as_string(hide_password=False)
+            sql = asyncio.run(load_sql(conninfo, catalog, args.requests, args.concurrency))
+            print(
+                f"{args.requests} requests per scenario and side after {WARMUP} warm-up, concurrency "
+                f"{args.concurrency}, {args.products} SKUs + 1 hot, {os.cpu_count()} CPUs; "
+                "API: easy-ecom api (uvicorn, 1 worker) on loopback; SQL: psycopg, app role under RLS"
+            )
+            print(report(api, sql))
+            print(check_stock(app_engine, catalog))
+        finally:
+            app_engine.dispose()
+            stop_redis(redis_process)
+
+
+if __name__ == "__main__":
+    main()
