@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from api.auth import CurrentContext
 from api.deps import SessionDep
-from api.schemas.common import Page, PageQuery
+from api.schemas.common import Moment, Page, PageQuery
 from api.schemas.inventory import MovementOwnerRead, MovementRead, StockChange
 from domain import inventory
 from domain.context import Context
@@ -48,8 +47,8 @@ def list_movements(
     variant_id: uuid.UUID | None = None,
     product_id: uuid.UUID | None = None,
     kind: Annotated[MovementKind | None, Query(alias="type")] = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Moment | None = None,
+    until: Moment | None = None,
 ) -> Page[MovementView]:
     """The append-only stock ledger, newest first."""
     filters = inventory.MovementFilter(variant_id, product_id, kind, since, until)

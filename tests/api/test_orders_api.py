@@ -117,3 +117,10 @@ def test_another_tenants_order_is_not_found(client: TestClient, shop: Shop, othe
 def test_requests_without_a_valid_token_are_unauthorized(client: TestClient, shop: Shop) -> None:
     assert client.get("/api/v1/orders").status_code == 401
     assert client.get("/api/v1/orders", headers={"Authorization": "Bearer not-a-jwt"}).status_code == 401
+
+
+def test_movement_filters_need_a_timezone(client: TestClient, shop: Shop) -> None:
+    naive = client.get("/api/v1/inventory/movements", params={"since": "2026-01-01T00:00:00"}, headers=shop.owner)
+    aware = client.get("/api/v1/inventory/movements", params={"since": "2026-01-01T00:00:00Z"}, headers=shop.owner)
+    assert naive.status_code == 422
+    assert aware.status_code == 200
