@@ -11,6 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
+from migrations.tenancy import isolate_tenant_table, revoke_from_app_role
+
 revision = "0001"
 down_revision = None
 branch_labels = None
@@ -33,10 +35,6 @@ TENANT_TABLES = (
     "audit_events",
 )
 APPEND_ONLY_TABLES = ("stock_movements", "journal_entries", "journal_lines", "audit_events")
-TENANT_PREDICATE = (
-    "client_id = nullif(current_setting('app.client_id', true), '') "
-    "OR current_setting('app.platform_admin', true) = 'on'"
-)
 
 
 def upgrade() -> None:
@@ -48,19 +46,13 @@ def upgrade() -> None:
 def enable_row_level_security() -> None:
     """FORCE RLS on every tenant table: rows are visible and writable only inside their tenant."""
     for table in TENANT_TABLES:
-        op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
-        op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
-        op.execute(
-            f"CREATE POLICY tenant_isolation ON {table} USING ({TENANT_PREDICATE}) WITH CHECK ({TENANT_PREDICATE})"
-        )
+        isolate_tenant_table(table)
 
 
 def protect_append_only_ledgers() -> None:
     """The application role may insert into the ledgers but never rewrite them."""
-    role = op.get_context().config.attributes["app_role"]
-    quoted = op.get_bind().dialect.identifier_preparer.quote(role)
     for table in APPEND_ONLY_TABLES:
-        op.execute(f"REVOKE UPDATE, DELETE, TRUNCATE ON {table} FROM {quoted}")
+        revoke_from_app_role(table)
 
 
 def create_tables() -> None:

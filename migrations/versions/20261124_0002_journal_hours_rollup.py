@@ -21,15 +21,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from migrations.tenancy import isolate_tenant_table, revoke_from_app_role
+
 revision = "0002"
 down_revision = "0001"
 branch_labels = None
 depends_on = None
-
-TENANT_PREDICATE = (
-    "client_id = nullif(current_setting('app.client_id', true), '') "
-    "OR current_setting('app.platform_admin', true) = 'on'"
-)
 
 ROLL_UP_FUNCTION = """
 CREATE FUNCTION roll_up_journal_lines() RETURNS trigger
@@ -90,14 +87,8 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("client_id", "account", "hour", name=op.f("pk_journal_hours")),
     )
-    op.execute("ALTER TABLE journal_hours ENABLE ROW LEVEL SECURITY")
-    op.execute("ALTER TABLE journal_hours FORCE ROW LEVEL SECURITY")
-    op.execute(
-        f"CREATE POLICY tenant_isolation ON journal_hours USING ({TENANT_PREDICATE}) WITH CHECK ({TENANT_PREDICATE})"
-    )
-    role = op.get_context().config.attributes["app_role"]
-    quoted = op.get_bind().dialect.identifier_preparer.quote(role)
-    op.execute(f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON journal_hours FROM {quoted}")
+    isolate_tenant_table("journal_hours")
+    revoke_from_app_role("journal_hours", "INSERT, UPDATE, DELETE, TRUNCATE")
     op.execute(ROLL_UP_FUNCTION)
     op.execute(
         "CREATE TRIGGER journal_lines_roll_up AFTER INSERT ON journal_lines "

@@ -11,15 +11,12 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
+from migrations.tenancy import isolate_tenant_table, revoke_from_app_role
+
 revision = "0003"
 down_revision = "0002"
 branch_labels = None
 depends_on = None
-
-TENANT_PREDICATE = (
-    "client_id = nullif(current_setting('app.client_id', true), '') "
-    "OR current_setting('app.platform_admin', true) = 'on'"
-)
 
 
 def upgrade() -> None:
@@ -43,15 +40,8 @@ def upgrade() -> None:
     )
     op.create_index("ix_agent_turns_client_id_created_at", "agent_turns", ["client_id", "created_at"], unique=False)
     op.create_index("ix_agent_turns_client_id_thread_id", "agent_turns", ["client_id", "thread_id"], unique=False)
-    op.execute("ALTER TABLE agent_turns ENABLE ROW LEVEL SECURITY")
-    op.execute("ALTER TABLE agent_turns FORCE ROW LEVEL SECURITY")
-    op.execute(
-        f"CREATE POLICY tenant_isolation ON agent_turns USING ({TENANT_PREDICATE}) WITH CHECK ({TENANT_PREDICATE})"
-    )
-    role = op.get_context().config.attributes["app_role"]
-    op.execute(
-        f"REVOKE UPDATE, DELETE, TRUNCATE ON agent_turns FROM {op.get_bind().dialect.identifier_preparer.quote(role)}"
-    )
+    isolate_tenant_table("agent_turns")
+    revoke_from_app_role("agent_turns")
 
 
 def downgrade() -> None:

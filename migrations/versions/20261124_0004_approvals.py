@@ -11,15 +11,12 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
+from migrations.tenancy import isolate_tenant_table
+
 revision = "0004"
 down_revision = "0003"
 branch_labels = None
 depends_on = None
-
-TENANT_PREDICATE = (
-    "client_id = nullif(current_setting('app.client_id', true), '') "
-    "OR current_setting('app.platform_admin', true) = 'on'"
-)
 
 
 def upgrade() -> None:
@@ -68,11 +65,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_approvals_client_id_status_created_at", "approvals", ["client_id", "status", "created_at"], unique=False
     )
-    op.execute("ALTER TABLE approvals ENABLE ROW LEVEL SECURITY")
-    op.execute("ALTER TABLE approvals FORCE ROW LEVEL SECURITY")
-    op.execute(
-        f"CREATE POLICY tenant_isolation ON approvals USING ({TENANT_PREDICATE}) WITH CHECK ({TENANT_PREDICATE})"
-    )
+    isolate_tenant_table("approvals")
 
 
 def downgrade() -> None:

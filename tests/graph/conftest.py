@@ -11,7 +11,9 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph.state import CompiledStateGraph
 from sqlalchemy.orm import Session, sessionmaker
 
+from domain import tenancy
 from domain.context import Context
+from domain.models import Channel, Role
 from graph.builder import AgentLimits, build_graph
 from graph.offline import OfflineChatModel
 from tools.runtime import ToolEnv
@@ -23,6 +25,24 @@ Build = Callable[..., CompiledStateGraph]
 def sessions(db: Session) -> sessionmaker[Session]:
     """Sessions for tools, joining the test's rolled-back transaction."""
     return sessionmaker(bind=db.connection(), join_transaction_mode="create_savepoint", expire_on_commit=False)
+
+
+def customer_named(db: Session, shop: Context, wa_id: str, name: str) -> Context:
+    """A WhatsApp customer of `shop`, as the principal the channel would build."""
+    customer = tenancy.get_or_create_customer(db, shop, wa_id=wa_id, name=name)
+    return Context(shop.client_id, Role.CUSTOMER, Channel.WHATSAPP, customer_id=customer.id)
+
+
+@pytest.fixture
+def alice(db: Session, tenant_a: Context) -> Context:
+    """A customer of shop A."""
+    return customer_named(db, tenant_a, "2348011111111", "Alice")
+
+
+@pytest.fixture
+def bob(db: Session, tenant_a: Context) -> Context:
+    """Another customer of shop A."""
+    return customer_named(db, tenant_a, "2348022222222", "Bob")
 
 
 @pytest.fixture

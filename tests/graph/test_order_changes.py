@@ -6,23 +6,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.orm import Session
 
-from domain import orders, tenancy
+from domain import orders
 from domain.context import Context
-from domain.models import Channel, Order, OrderStatus, Role, Variant
+from domain.models import Order, OrderStatus, Variant
 from domain.orders import LineRequest, OrderDraft
 from graph.conversation import run_turn
-
-
-@pytest.fixture
-def alice(db: Session, tenant_a: Context) -> Context:
-    customer = tenancy.get_or_create_customer(db, tenant_a, wa_id="2348011111111", name="Alice")
-    return Context(tenant_a.client_id, Role.CUSTOMER, Channel.WHATSAPP, customer_id=customer.id)
-
-
-@pytest.fixture
-def bob(db: Session, tenant_a: Context) -> Context:
-    customer = tenancy.get_or_create_customer(db, tenant_a, wa_id="2348022222222", name="Bob")
-    return Context(tenant_a.client_id, Role.CUSTOMER, Channel.WHATSAPP, customer_id=customer.id)
 
 
 @pytest.fixture

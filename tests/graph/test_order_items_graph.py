@@ -12,26 +12,14 @@ from langchain_core.messages import AIMessage, ToolMessage
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from domain import orders, tenancy
+from domain import orders
 from domain.context import Context
-from domain.models import Channel, Order, OrderStatus, PaymentStatus, Return, Role, Variant
+from domain.models import Order, OrderStatus, PaymentStatus, Return, Variant
 from domain.models.base import utcnow
 from domain.orders import LineRequest, OrderDraft
 from graph.conversation import run_turn
 from tests.graph.conftest import say
 from tests.graph.scripted import ScriptedChatModel, tool_calls
-
-
-@pytest.fixture
-def alice(db: Session, tenant_a: Context) -> Context:
-    customer = tenancy.get_or_create_customer(db, tenant_a, wa_id="2348011111111", name="Alice")
-    return Context(tenant_a.client_id, Role.CUSTOMER, Channel.WHATSAPP, customer_id=customer.id)
-
-
-@pytest.fixture
-def bob(db: Session, tenant_a: Context) -> Context:
-    customer = tenancy.get_or_create_customer(db, tenant_a, wa_id="2348022222222", name="Bob")
-    return Context(tenant_a.client_id, Role.CUSTOMER, Channel.WHATSAPP, customer_id=customer.id)
 
 
 @pytest.fixture
