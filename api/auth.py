@@ -1,25 +1,34 @@
-"""Authentication dependencies: the bearer token → principal → tenant-scoped domain context."""
+"""Authentication dependencies: the bearer token → the caller, whose routes open their own
+transaction (tenant-scoped, the account checked active in it).
+
+No dependency here touches the database: the token is verified in the event loop, and the
+account check runs inside the route's transaction (`Caller.transaction`), in the route's thread.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Header
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from api.deps import SessionDep, SettingsDep
-from api.security import Principal, read_token, totp_matches
+from api.deps import RuntimeDep, SettingsDep
+from api.security import Principal, read_token
+from domain import auth as auth_service
 from domain.context import Context
 from domain.errors import AuthenticationFailed, Forbidden
-from domain.models import Role, User
-from infra import crypto
-from infra.db import set_tenant
+from domain.models import Role
+from graph.runtime import Runtime
+from infra.db import transaction
 
 bearer = HTTPBearer(auto_error=False, description="The access token from POST /api/v1/auth/login")
 
 
-def get_principal(
+async def get_principal(
     settings: SettingsDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 ) -> Principal:
     """The caller named by a valid bearer token (401 otherwise)."""
@@ -31,64 +40,81 @@ def get_principal(
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
-def get_context(principal: PrincipalDep, session: SessionDep) -> Context:
-    """The tenant user's context; scopes the request's transaction to their client (RLS).
+@dataclass(frozen=True)
+class Caller:
+    """A shop user named by their token; `transaction()` is the request's one unit of work."""
 
-    The user must still exist and be active: a token outlives neither.
-    """
-    ctx = principal.context()
-    set_tenant(session, ctx.client_id)
-    active = session.scalar(
-        select(User.is_active).where(User.id == ctx.user_id, User.client_id == ctx.client_id, User.role == ctx.role)
-    )
-    if not active:
-        raise AuthenticationFailed("this account no longer exists or is disabled")
-    return ctx
+    ctx: Context
+    runtime: Runtime
+    second_factor_code: str | None = None
+
+    @contextmanager
+    def transaction(self) -> Iterator[tuple[Session, Context]]:
+        """One transaction scoped to the caller's shop (RLS), after checking the account is still
+        active (and, for second-factor routes, the code): committed when the block ends, rolled
+        back if it raises."""
+        with transaction(self.runtime.sessions, self.ctx.client_id) as session:
+            auth_service.require_active(session, self.ctx)
+            ctx = self.ctx
+            if self.second_factor_code is not None:
+                settings = self.runtime.settings
+                static = "" if settings.is_production else settings.ORDER_EDIT_2FA_CODE
+                ctx = auth_service.verify_second_factor(
+                    session, ctx, self.second_factor_code, settings.secret_key(), static
+                )
+            yield session, ctx
 
 
-CurrentContext = Annotated[Context, Depends(get_context)]
+async def get_caller(principal: PrincipalDep, runtime: RuntimeDep) -> Caller:
+    """A shop user (owner or staff); the platform superadmin has no shop."""
+    return Caller(principal.context(), runtime)
 
 
-def get_owner_context(ctx: CurrentContext) -> Context:
+CurrentCaller = Annotated[Caller, Depends(get_caller)]
+
+
+async def get_owner(caller: CurrentCaller) -> Caller:
     """Owners only (403 for staff)."""
-    ctx.require(Role.OWNER, action="this")
-    return ctx
+    caller.ctx.require(Role.OWNER, action="this")
+    return caller
 
 
-OwnerContext = Annotated[Context, Depends(get_owner_context)]
+OwnerCaller = Annotated[Caller, Depends(get_owner)]
 
 
-def get_superadmin(principal: PrincipalDep, session: SessionDep) -> Principal:
-    """The platform superadmin; the session may read across tenants for admin routes only."""
-    if not principal.is_superadmin:
-        raise Forbidden("only the platform superadmin may use the admin routes")
-    set_tenant(session, None, platform_admin=True)
-    return principal
-
-
-SuperAdmin = Annotated[Principal, Depends(get_superadmin)]
-
-
-def get_second_factor_context(
-    ctx: CurrentContext,
-    session: SessionDep,
-    settings: SettingsDep,
+async def get_second_factor_caller(
+    caller: CurrentCaller,
     x_2fa_code: Annotated[str | None, Header(description="Your authenticator's current code")] = None,
-) -> Context:
-    """The context with a verified second factor: the user's current TOTP code, or (outside
-    production only) the static ORDER_EDIT_2FA_CODE."""
+) -> Caller:
+    """A caller whose transaction verifies a second factor: the user's current TOTP code, or
+    (outside production only) the static ORDER_EDIT_2FA_CODE."""
     if not x_2fa_code:
         raise Forbidden("this change needs a second factor: send the X-2FA-Code header")
-    user = session.get(User, ctx.user_id)
-    assert user is not None
-    if user.totp_secret_encrypted and totp_matches(
-        crypto.decrypt(settings.secret_key(), user.totp_secret_encrypted), x_2fa_code
-    ):
-        return ctx.with_second_factor()
-    static = settings.ORDER_EDIT_2FA_CODE
-    if not settings.is_production and static and x_2fa_code == static:
-        return ctx.with_second_factor()
-    raise Forbidden("the X-2FA-Code is wrong or expired")
+    return Caller(caller.ctx, caller.runtime, x_2fa_code)
 
 
-SecondFactorContext = Annotated[Context, Depends(get_second_factor_context)]
+SecondFactorCaller = Annotated[Caller, Depends(get_second_factor_caller)]
+
+
+@dataclass(frozen=True)
+class Admin:
+    """The platform superadmin; `transaction()` may read across tenants (admin routes only)."""
+
+    principal: Principal
+    runtime: Runtime
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One transaction in the platform admin's scope."""
+        with transaction(self.runtime.sessions, platform_admin=True) as session:
+            yield session
+
+
+async def get_superadmin(principal: PrincipalDep, runtime: RuntimeDep) -> Admin:
+    """The platform superadmin (403 for shop users)."""
+    if not principal.is_superadmin:
+        raise Forbidden("only the platform superadmin may use the admin routes")
+    return Admin(principal, runtime)
+
+
+SuperAdmin = Annotated[Admin, Depends(get_superadmin)]

@@ -23,12 +23,19 @@ from api.launcher import (
     stop_on_signals,
 )
 from api.main import create_app
-from api.resources import check_redis, connect_app_database, connect_redis
 from graph.memory import setup_checkpoint_tables
-from infra.db import app_role_password, check_reachable, make_engine, make_session_factory, transaction
+from infra.db import (
+    app_role_password,
+    check_reachable,
+    connect_app_engine,
+    make_engine,
+    make_session_factory,
+    transaction,
+)
 from infra.embedded import ServiceURLs, running_services
 from infra.logging import configure_logging
 from infra.migrate import upgrade
+from infra.redis_client import check_redis, make_redis
 from infra.settings import ConfigError, Settings, load_settings
 
 CONFIG_ERROR_EXIT = 2
@@ -52,7 +59,7 @@ def seed(settings: Settings) -> None:
     from domain import demo
     from domain.errors import DomainError
 
-    engine = connect_app_database(settings)
+    engine = connect_app_engine(settings)
     try:
         with transaction(make_session_factory(engine)) as session:
             summary = demo.seed(session, settings)
@@ -69,8 +76,8 @@ def seed(settings: Settings) -> None:
 def serve_api(settings: Settings) -> None:
     """Run the API in this process with uvicorn (one worker; scale with processes)."""
     ensure_port_free(settings.API_HOST, settings.API_PORT)
-    connect_app_database(settings).dispose()
-    client = connect_redis(settings)
+    connect_app_engine(settings).dispose()
+    client = make_redis(settings.service_urls()[1])
     try:
         check_redis(client)
     finally:

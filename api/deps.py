@@ -1,16 +1,21 @@
-"""`Annotated` dependency aliases, so routes read `def route(session: SessionDep)`."""
+"""`Annotated` dependency aliases, so routes read `def route(caller: Caller)`.
+
+No dependency opens a database session: a route opens its one transaction itself
+(`with caller.transaction() as session:`) and closes it before it returns, inside the one worker
+thread that runs it. A connection or a row lock is therefore never held while the request waits
+for a thread (the response is serialised after the commit) — the design that ended the stall at
+~60 requests in flight (see docs/operations.md).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Annotated
 
 import redis
 from fastapi import Depends, Request
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 
-from infra.db import transaction
+from graph.conversations import ConversationService
+from graph.runtime import Runtime
 from infra.settings import Settings
 
 
@@ -19,27 +24,22 @@ def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_engine(request: Request) -> Engine:
-    """The application-role engine opened at startup."""
-    return request.app.state.engine
+def get_runtime(request: Request) -> Runtime:
+    """The shared resources opened at startup."""
+    return request.app.state.runtime
 
 
 def get_redis(request: Request) -> redis.Redis:
     """The shared Redis client."""
-    return request.app.state.redis
+    return request.app.state.runtime.redis
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """A session in one transaction: committed when the route returns, rolled back if it raises.
-
-    Tenant scope is set later by the auth dependencies (`infra.db.set_tenant`).
-    """
-    with transaction(request.app.state.session_factory) as session:
-        yield session
+def get_conversations(request: Request) -> ConversationService:
+    """The conversation service every channel shares."""
+    return request.app.state.runtime.conversations
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-EngineDep = Annotated[Engine, Depends(get_engine)]
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 RedisDep = Annotated[redis.Redis, Depends(get_redis)]
-# scope="function": the commit happens before the response is sent (durable before acknowledged).
-SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+ConversationsDep = Annotated[ConversationService, Depends(get_conversations)]

@@ -1,4 +1,4 @@
-"""Fixed-window counters in Redis: request rate limits and login lockout.
+"""Fixed-window request rate limits in Redis, per IP and per client (login lockout: domain/auth.py).
 
 They fail open: while Redis is down the API keeps serving (without limits) and logs a warning.
 """
@@ -13,46 +13,16 @@ import redis.asyncio
 import structlog
 from redis.commands.core import AsyncScript
 
-from domain.errors import DomainError
+from domain.errors import RateLimited
+from infra.redis_client import COUNT_HITS_SCRIPT, count_hits
 
 log = structlog.get_logger(__name__)
 
 WINDOW_S = 60
 
-# INCR each key; a key without an expiry (new, or left behind by a crash) gets one. Atomic, one round trip.
-_COUNT_HITS = """
-local counts = {}
-for i, key in ipairs(KEYS) do
-  local hits = redis.call('INCR', key)
-  local ttl = redis.call('TTL', key)
-  if ttl < 0 then
-    redis.call('EXPIRE', key, ARGV[1])
-    ttl = tonumber(ARGV[1])
-  end
-  counts[i] = {hits, ttl}
-end
-return counts
-"""
-
-
-class RateLimited(DomainError):
-    """Too many requests; `retry_after` seconds until the window resets."""
-
-    code = "rate_limited"
-
-    def __init__(self, message: str, retry_after: int) -> None:
-        super().__init__(message, retry_after=retry_after)
-        self.retry_after = retry_after
-
 
 def _redis_unavailable(exc: redis.RedisError, what: str) -> None:
     log.warning("rate limit not enforced: Redis unavailable", limit=what, error=str(exc))
-
-
-def count_hits(client: redis.Redis, keys: list[str], window_s: int) -> list[tuple[int, int]]:
-    """Count one hit on each key; return (hits in its window, seconds until the window resets) per key."""
-    counts = client.register_script(_COUNT_HITS)(keys=keys, args=[window_s])
-    return [(int(hits), int(ttl)) for hits, ttl in counts]
 
 
 def enforce(client: redis.Redis, key: str, limit: int, window_s: int, what: str) -> None:
@@ -93,7 +63,7 @@ class RequestLimiter:
         self._redis = redis.asyncio.Redis.from_url(
             url, decode_responses=True, socket_timeout=0.5, socket_connect_timeout=0.5
         )
-        self._count_hits = self._redis.register_script(_COUNT_HITS)
+        self._count_hits = self._redis.register_script(COUNT_HITS_SCRIPT)
 
     async def close(self) -> None:
         """Close the connection pool."""
@@ -125,40 +95,3 @@ class RequestLimiter:
         if over:
             retry_after, what = max(over)
             raise RateLimited(f"too many {what}; retry in {retry_after} s", retry_after=retry_after)
-
-
-class LoginLockout:
-    """Locks a username (per client) after repeated failures, for a cool-down (not while Redis is down)."""
-
-    def __init__(self, client: redis.Redis, max_failures: int = 5, window_s: int = 15 * 60) -> None:
-        self.client, self.max_failures, self.window_s = client, max_failures, window_s
-
-    @staticmethod
-    def _key(client_id: str | None, username: str) -> str:
-        return f"lockout:{client_id or '-'}:{username.lower()}"
-
-    def check(self, client_id: str | None, username: str) -> None:
-        """Raise RateLimited while the account is locked."""
-        key = self._key(client_id, username)
-        try:
-            failures = int(self.client.get(key) or 0)
-            retry = max(int(self.client.ttl(key)), 1) if failures >= self.max_failures else 0
-        except redis.RedisError as exc:
-            _redis_unavailable(exc, "login lockout")
-            return
-        if failures >= self.max_failures:
-            raise RateLimited(f"too many failed logins for {username!r}; try again in {retry} s", retry_after=retry)
-
-    def failed(self, client_id: str | None, username: str) -> None:
-        """Count a failure."""
-        try:
-            count_hits(self.client, [self._key(client_id, username)], self.window_s)
-        except redis.RedisError as exc:
-            _redis_unavailable(exc, "login lockout")
-
-    def succeeded(self, client_id: str | None, username: str) -> None:
-        """Forget earlier failures."""
-        try:
-            self.client.delete(self._key(client_id, username))
-        except redis.RedisError as exc:
-            _redis_unavailable(exc, "login lockout")

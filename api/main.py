@@ -7,36 +7,29 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api.agent_runtime import agent_runtime
 from api.limits import RequestLimiter
 from api.metrics import HttpMetrics
 from api.middleware import BodySizeLimitMiddleware, RateLimitMiddleware, RequestContextMiddleware
 from api.problems import PROBLEM_RESPONSES, install_problem_handlers
-from api.resources import connect_app_database, connect_redis, require_urls
 from api.routes import api_router
 from api.routes.ops import router as ops_router
-from infra.db import make_session_factory
+from graph.runtime import open_runtime
 from infra.settings import Settings, get_settings
 
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Open the app-role engine (refusing a privileged role) and the Redis clients; close them on exit."""
+    """Open the shared runtime (engine, sessions, Redis, the conversation service) and the async
+    rate limiter; close them on exit."""
     settings: Settings = app.state.settings
-    engine = connect_app_database(settings)
-    client = connect_redis(settings)
-    app.state.engine = engine
-    app.state.session_factory = make_session_factory(engine)
-    app.state.redis = client
     limiter: RequestLimiter = app.state.limiter
-    limiter.connect(require_urls(settings)[1])
-    try:
-        with agent_runtime(app, settings):
+    with open_runtime(settings) as runtime:
+        app.state.runtime = runtime
+        limiter.connect(settings.service_urls()[1])
+        try:
             yield
-    finally:
-        await limiter.close()
-        client.close()
-        engine.dispose()
+        finally:
+            await limiter.close()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

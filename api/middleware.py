@@ -15,11 +15,11 @@ from starlette.responses import JSONResponse
 from starlette.routing import Match, Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.limits import RateLimited, RequestLimiter
+from api.limits import RequestLimiter
 from api.metrics import UNMATCHED_ROUTE, HttpMetrics
 from api.problems import problem
 from api.security import read_token
-from domain.errors import AuthenticationFailed
+from domain.errors import AuthenticationFailed, RateLimited
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")

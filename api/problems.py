@@ -10,8 +10,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.limits import RateLimited
 from domain.errors import (
+    ApprovalRequired,
     AuthenticationFailed,
     Conflict,
     DomainError,
@@ -20,6 +20,7 @@ from domain.errors import (
     NotFound,
     OutOfStock,
     PolicyViolation,
+    RateLimited,
     ValidationFailed,
 )
 
@@ -63,6 +64,7 @@ STATUS_BY_ERROR: list[tuple[type[DomainError], int]] = [
     (NotFound, 404),
     (AuthenticationFailed, 401),
     (Forbidden, 403),
+    (ApprovalRequired, 403),
     (OutOfStock, 409),
     (InvalidTransition, 409),
     (Conflict, 409),

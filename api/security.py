@@ -1,4 +1,4 @@
-"""Access tokens (JWT, HS256 pinned), the principal they carry, and TOTP second factors."""
+"""Access tokens (JWT, HS256 pinned) and the principal they carry."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import jwt
-import pyotp
 
 from domain.context import Context
 from domain.errors import AuthenticationFailed
@@ -64,18 +63,3 @@ def read_token(secret: str, token: str) -> Principal:
         return Principal(uuid.UUID(claims["sub"]), str(claims.get("name", "")), role, claims.get("cid"))
     except (jwt.PyJWTError, ValueError, KeyError) as exc:
         raise AuthenticationFailed(f"invalid or expired token ({type(exc).__name__})") from None
-
-
-def new_totp_secret() -> str:
-    """A fresh base32 TOTP seed."""
-    return pyotp.random_base32()
-
-
-def totp_uri(secret: str, username: str, issuer: str) -> str:
-    """The otpauth:// URI an authenticator app scans."""
-    return pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name=issuer)
-
-
-def totp_matches(secret: str, code: str) -> bool:
-    """Whether `code` is the current TOTP (±1 step for clock drift)."""
-    return pyotp.TOTP(secret).verify(code.strip(), valid_window=1)

@@ -1,7 +1,14 @@
-"""Users, password hashing (argon2) and authentication."""
+"""Users and how they prove who they are: password hashing (argon2), login with its audit and
+lockout, TOTP second factors, and the check that an account is still active. Every channel (REST,
+the console) logs in through here."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import pyotp
+import redis
+import structlog
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
@@ -9,8 +16,12 @@ from sqlalchemy.orm import Session
 
 from domain import audit
 from domain.context import Context, scoped
-from domain.errors import AuthenticationFailed, Conflict, ValidationFailed
+from domain.errors import AuthenticationFailed, Conflict, Forbidden, RateLimited, ValidationFailed
 from domain.models import Channel, Client, PlatformAdmin, Role, User
+from infra import crypto
+from infra.redis_client import count_hits
+
+log = structlog.get_logger(__name__)
 
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("timing-equaliser")
@@ -90,3 +101,123 @@ def ensure_platform_admin(session: Session, username: str, password: str) -> Pla
         session.add(admin)
         session.flush()
     return admin
+
+
+class LoginLockout:
+    """Locks a username (per client) after repeated failures, for a cool-down (not while Redis is down)."""
+
+    def __init__(self, client: redis.Redis, max_failures: int = 5, window_s: int = 15 * 60) -> None:
+        self.client, self.max_failures, self.window_s = client, max_failures, window_s
+
+    @staticmethod
+    def _key(client_id: str | None, username: str) -> str:
+        return f"lockout:{client_id or '-'}:{username.lower()}"
+
+    def check(self, client_id: str | None, username: str) -> None:
+        """Raise RateLimited while the account is locked."""
+        key = self._key(client_id, username)
+        try:
+            failures = int(self.client.get(key) or 0)
+            retry = max(int(self.client.ttl(key)), 1) if failures >= self.max_failures else 0
+        except redis.RedisError as exc:
+            log.warning("login lockout not enforced: Redis unavailable", error=str(exc))
+            return
+        if failures >= self.max_failures:
+            raise RateLimited(f"too many failed logins for {username!r}; try again in {retry} s", retry_after=retry)
+
+    def failed(self, client_id: str | None, username: str) -> None:
+        """Count a failure."""
+        try:
+            count_hits(self.client, [self._key(client_id, username)], self.window_s)
+        except redis.RedisError as exc:
+            log.warning("login lockout not counted: Redis unavailable", error=str(exc))
+
+    def succeeded(self, client_id: str | None, username: str) -> None:
+        """Forget earlier failures."""
+        try:
+            self.client.delete(self._key(client_id, username))
+        except redis.RedisError as exc:
+            log.warning("login lockout not reset: Redis unavailable", error=str(exc))
+
+
+@dataclass(frozen=True)
+class LoginAttempt:
+    """The outcome of a login: the account, or the refusal to raise once the audit is committed."""
+
+    account: User | PlatformAdmin | None
+    refused: AuthenticationFailed | None = None
+
+    def accepted(self) -> User | PlatformAdmin:
+        """The account; raises the refusal (call it after committing the attempt's audit event)."""
+        if self.refused is not None or self.account is None:
+            raise self.refused or AuthenticationFailed("wrong client, username or password")
+        return self.account
+
+
+def login(
+    session: Session, lockout: LoginLockout, client_id: str | None, username: str, password: str, channel: Channel
+) -> LoginAttempt:
+    """Check credentials (a superadmin has no client), counting failures against the lockout.
+    A failure is audited and returned, not raised, so the caller can commit the audit first."""
+    lockout.check(client_id, username)
+    try:
+        if client_id is None:
+            account: User | PlatformAdmin = authenticate_platform_admin(session, username, password)
+        else:
+            account = authenticate(session, client_id, username, password, channel)
+    except AuthenticationFailed as refused:
+        lockout.failed(client_id, username)
+        return LoginAttempt(None, refused)
+    lockout.succeeded(client_id, username)
+    return LoginAttempt(account)
+
+
+def require_active(session: Session, ctx: Context) -> None:
+    """Raise AuthenticationFailed unless the acting user still exists, is active and has that role
+    (a token outlives neither a deletion nor a deactivation)."""
+    active = scoped(session, ctx).scalar(
+        select(User.is_active).where(User.id == ctx.user_id, User.client_id == ctx.client_id, User.role == ctx.role)
+    )
+    if not active:
+        raise AuthenticationFailed("this account no longer exists or is disabled")
+
+
+def _totp_matches(secret: str, code: str) -> bool:
+    """Whether `code` is the current TOTP (±1 step for clock drift)."""
+    return pyotp.TOTP(secret).verify(code.strip(), valid_window=1)
+
+
+@dataclass(frozen=True)
+class TotpEnrollment:
+    """A new authenticator seed and the otpauth:// URI to scan."""
+
+    secret: str
+    uri: str
+
+
+def enroll_second_factor(session: Session, ctx: Context, secret_key: str) -> TotpEnrollment:
+    """Create (or replace) the acting user's TOTP seed, stored encrypted."""
+    user = scoped(session, ctx).get(User, ctx.user_id)
+    if user is None:
+        raise AuthenticationFailed("this account no longer exists or is disabled")
+    secret = pyotp.random_base32()
+    user.totp_secret_encrypted = crypto.encrypt(secret_key, secret)
+    uri = pyotp.TOTP(secret).provisioning_uri(name=f"{ctx.client_id}:{user.username}", issuer_name="Easy Ecom")
+    return TotpEnrollment(secret, uri)
+
+
+def verify_second_factor(
+    session: Session, ctx: Context, code: str | None, secret_key: str, static_code: str
+) -> Context:
+    """The context with a verified second factor: `code` is the user's current TOTP, or the static
+    development code when one is allowed (`static_code` is empty in production)."""
+    if not code:
+        raise Forbidden("this change needs a second factor: send the X-2FA-Code header")
+    user = scoped(session, ctx).get(User, ctx.user_id)
+    if user is None:
+        raise AuthenticationFailed("this account no longer exists or is disabled")
+    if user.totp_secret_encrypted and _totp_matches(crypto.decrypt(secret_key, user.totp_secret_encrypted), code):
+        return ctx.with_second_factor()
+    if static_code and code == static_code:
+        return ctx.with_second_factor()
+    raise Forbidden("the X-2FA-Code is wrong or expired")

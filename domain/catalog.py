@@ -32,8 +32,9 @@ from domain.errors import Conflict, NotFound, ValidationFailed
 from domain.models import Product, Role, Variant
 from domain.money import CENT
 
-SKU_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 SKU_CONSTRAINT = "uq_variants_client_id_sku"
+MAX_SKU_LENGTH = 64
+SKU_PATTERN = re.compile(rf"[A-Za-z0-9][A-Za-z0-9._-]{{0,{MAX_SKU_LENGTH - 1}}}")
 MAX_NAME = 200
 MAX_CATEGORY = 100
 MAX_DESCRIPTION = 5000

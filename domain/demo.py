@@ -13,7 +13,7 @@ from domain import auth, catalog, inventory, orders, returns, tenancy
 from domain.catalog import ProductSpec, VariantSpec
 from domain.context import Context
 from domain.errors import DomainError, ValidationFailed
-from domain.models import ApprovalStatus, Channel, Client, Order, PaymentMethod, PaymentStatus, Role, Variant
+from domain.models import Channel, Client, Order, PaymentMethod, PaymentStatus, Role, Variant
 from domain.models.base import utcnow
 from domain.orders import LineRequest, OrderDraft
 from domain.returns import ReturnItem
@@ -217,10 +217,15 @@ def _create_history(
         for _ in range(rng.randint(2, 7)):
             placed = now - timedelta(days=days_ago, hours=rng.randint(0, 9), minutes=rng.randint(0, 59))
             picks = rng.sample(variants, rng.choice((1, 1, 1, 2, 2, 3)))
-            ctx = Context(owner.client_id, Role.STAFF, rng.choice(channels), owner.user_id, actor_name="staff")
+            discount = Decimal(rng.choice(("0", "0", "0", "0", "5", "10")))
+            # above the 5 % threshold the owner decided: 7 in 10 approved (and placed it), else full price
+            role = Role.STAFF if discount <= 5 else Role.OWNER
+            if role is Role.OWNER and rng.random() >= 0.7:
+                role, discount = Role.STAFF, Decimal(0)
+            ctx = Context(owner.client_id, role, rng.choice(channels), owner.user_id, actor_name=role.value)
             draft = OrderDraft(
                 lines=[LineRequest(variant.id, rng.choice((1, 1, 1, 2, 3))) for variant, _ in picks],
-                discount_pct=Decimal(rng.choice(("0", "0", "0", "0", "5", "10"))),
+                discount_pct=discount,
                 customer_id=rng.choice(customers).id,
                 payment_method=rng.choice(methods),
                 payment_status=PaymentStatus.PAID if rng.random() < 0.8 else PaymentStatus.UNPAID,
@@ -240,8 +245,6 @@ def _advance(
     session: Session, owner: Context, order: Order, days_ago: int, placed: datetime, rng: random.Random
 ) -> None:
     """Move a seeded order along its life the way the shop would have."""
-    if order.discount_approval is ApprovalStatus.PENDING:
-        orders.decide_discount(session, owner, order.id, approve=rng.random() < 0.7)
     roll = rng.random()
     if days_ago <= 1 and roll < 0.6:
         return  # today's and yesterday's orders are still open

@@ -66,3 +66,20 @@ class AuthenticationFailed(DomainError):
     """Credentials were wrong, or the account is locked or inactive."""
 
     code = "authentication_failed"
+
+
+class RateLimited(DomainError):
+    """Too many requests or attempts; `retry_after` seconds until the window resets."""
+
+    code = "rate_limited"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message, retry_after=retry_after)
+        self.retry_after = retry_after
+
+
+class ApprovalRequired(DomainError):
+    """Only the owner may do this; the requester can ask for the owner's approval instead
+    (`approvals.submit` records the request and runs it once the owner approves)."""
+
+    code = "approval_required"

@@ -14,7 +14,8 @@ from decimal import Decimal
 from sqlalchemy import Numeric, Select, cast, func, select, update
 from sqlalchemy.orm import Session
 
-from domain import approvals, audit, catalog, costing, journal
+from domain import audit, catalog, costing, idempotency, journal
+from domain.clearance import require_clearance
 from domain.context import Context, scoped
 from domain.errors import NotFound, OutOfStock, ValidationFailed
 from domain.journal import credit, debit
@@ -38,12 +39,21 @@ from domain.money import cents, unit_cost
 MAX_QUANTITY = 1_000_000
 STAFF_ROLES = (Role.OWNER, Role.STAFF)
 ADJUSTMENT_APPROVAL_UNITS = 20
-"""A stock adjustment asked through the agent by more units than this (either way) needs the owner."""
+"""A stock adjustment by more units than this (either way) needs the owner, through any channel."""
 
 
-def adjustment_needs_approval(ctx: Context, delta: int) -> bool:
-    """Whether an adjustment of `delta` units by `ctx` waits for the owner (owners decide their own)."""
-    return ctx.role is not Role.OWNER and abs(delta) > ADJUSTMENT_APPROVAL_UNITS
+def check_adjustment(ctx: Context, variant_id: uuid.UUID, delta: int, clearance: Approval | None) -> None:
+    """The adjustment rule: owners and staff only; above ADJUSTMENT_APPROVAL_UNITS units only the
+    owner, or `clearance` (the owner's approval of exactly this adjustment)."""
+    ctx.require(Role.OWNER, Role.STAFF, action="adjusting stock")
+    if isinstance(delta, bool) or not isinstance(delta, int) or delta == 0:
+        raise ValidationFailed("the adjustment must be a non-zero whole number of units")
+    validate_quantity(abs(delta), what="adjustment")
+    if ctx.role is Role.OWNER and clearance is None:
+        return
+    if abs(delta) > ADJUSTMENT_APPROVAL_UNITS or clearance is not None:
+        why = f"adjusting stock by {delta:+d} units (more than {ADJUSTMENT_APPROVAL_UNITS})"
+        require_clearance(clearance, ApprovalKind.STOCK_ADJUSTMENT, why, variant_id=str(variant_id), delta=delta)
 
 
 @dataclass(frozen=True)
@@ -147,11 +157,45 @@ def receive_stock(
     *,
     reason: str = "",
     received_at: datetime | None = None,
+    idempotency_key: str | None = None,
 ) -> StockMovement:
-    """Receive purchased stock at `cost` per unit; posts inventory against cash."""
+    """Receive purchased stock at `cost` per unit; posts inventory against cash. Retry-safe with a key."""
     ctx.require(Role.OWNER, Role.STAFF, action="receiving stock")
     validate_quantity(quantity)
     _validate_cost(cost)
+    return idempotency.once(
+        session,
+        ctx,
+        idempotency_key,
+        "receive_stock",
+        {"variant_id": variant_id, "quantity": quantity, "cost": cost},
+        lambda: _receive(session, ctx, variant_id, quantity, cost, reason, received_at),
+        lambda movement: movement.id,
+        lambda found: get_movement(session, ctx, int(found)),
+    )
+
+
+def get_movement(session: Session, ctx: Context, movement_id: int) -> StockMovement:
+    """One stock movement of this tenant."""
+    movement = (
+        scoped(session, ctx)
+        .scalars(select(StockMovement).where(StockMovement.client_id == ctx.client_id, StockMovement.id == movement_id))
+        .first()
+    )
+    if movement is None:
+        raise NotFound(f"stock movement {movement_id} not found")
+    return movement
+
+
+def _receive(
+    session: Session,
+    ctx: Context,
+    variant_id: uuid.UUID,
+    quantity: int,
+    cost: Decimal,
+    reason: str,
+    received_at: datetime | None,
+) -> StockMovement:
     variant = _locked_variant(session, ctx, variant_id)
     movement = _add_stock(session, ctx, variant, quantity, cost, MovementKind.RECEIPT, reason=reason, at=received_at)
     paid = cents(quantity * cost)
@@ -272,21 +316,30 @@ def adjust_stock(
     reason: str,
     *,
     clearance: Approval | None = None,
+    idempotency_key: str | None = None,
 ) -> StockMovement:
     """Correct a count (damage, loss, found stock) by a signed `delta`, with a reason.
 
     Found stock comes in at the current average cost; the value change is posted against the
-    inventory write-off account. Every adjustment is audited. With `clearance`, it must be the
-    owner's approved request for exactly this adjustment.
+    inventory write-off account. Every adjustment is audited. Large ones need the owner
+    (`check_adjustment`). Retry-safe with a key.
     """
-    ctx.require(Role.OWNER, Role.STAFF, action="adjusting stock")
-    if clearance is not None:
-        approvals.require_clearance(clearance, ApprovalKind.STOCK_ADJUSTMENT, variant_id=str(variant_id), delta=delta)
     if not reason.strip():
         raise ValidationFailed("a stock adjustment needs a reason (damaged, lost, counted, …)")
-    if isinstance(delta, bool) or not isinstance(delta, int) or delta == 0:
-        raise ValidationFailed("the adjustment must be a non-zero whole number of units")
-    validate_quantity(abs(delta), what="adjustment")
+    check_adjustment(ctx, variant_id, delta, clearance)
+    return idempotency.once(
+        session,
+        ctx,
+        idempotency_key,
+        "adjust_stock",
+        {"variant_id": variant_id, "delta": delta, "reason": reason},
+        lambda: _adjust(session, ctx, variant_id, delta, reason),
+        lambda movement: movement.id,
+        lambda found: get_movement(session, ctx, int(found)),
+    )
+
+
+def _adjust(session: Session, ctx: Context, variant_id: uuid.UUID, delta: int, reason: str) -> StockMovement:
     if delta > 0:
         variant = _locked_variant(session, ctx, variant_id)
         movement = _add_stock(session, ctx, variant, delta, variant.avg_cost, MovementKind.ADJUSTMENT, reason=reason)

@@ -13,12 +13,14 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from domain import approvals, audit, catalog, inventory, journal, pricing, tenancy
+from domain import audit, catalog, idempotency, inventory, journal, pricing, tenancy
+from domain.clearance import require_clearance
 from domain.context import Context, scoped
 from domain.errors import (
     Conflict,
@@ -26,6 +28,7 @@ from domain.errors import (
     IdempotencyKeyReused,
     InvalidTransition,
     NotFound,
+    OutOfStock,
     ValidationFailed,
 )
 from domain.inventory import Reference
@@ -52,6 +55,7 @@ from domain.models.base import utcnow
 from domain.money import ZERO, unit_cost
 
 MAX_LINES = 100
+MAX_ORDER_NUMBER = 10**9
 STAFF_ROLES = (Role.OWNER, Role.STAFF)
 
 TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
@@ -92,6 +96,28 @@ class OrderDraft:
         body.pop("idempotency_key")
         body.pop("created_at")
         return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def draft_payload(draft: OrderDraft) -> dict[str, object]:
+    """An order request as JSON (kept on an approval until the owner decides)."""
+    body = json.loads(json.dumps(asdict(draft), default=str))
+    body.pop("idempotency_key")
+    body.pop("created_at")
+    return body
+
+
+def draft_from_payload(payload: dict[str, Any], idempotency_key: str | None) -> OrderDraft:
+    """The order request kept by `draft_payload`, under a new idempotency key."""
+    return OrderDraft(
+        lines=[LineRequest(uuid.UUID(line["variant_id"]), int(line["quantity"])) for line in payload["lines"]],
+        payment_method=PaymentMethod(payload["payment_method"]),
+        payment_status=PaymentStatus(payload["payment_status"]),
+        discount_pct=Decimal(payload["discount_pct"]),
+        customer_id=uuid.UUID(payload["customer_id"]) if payload["customer_id"] else None,
+        delivery_address=payload["delivery_address"],
+        note=payload["note"],
+        idempotency_key=idempotency_key,
+    )
 
 
 def check_transition(order: Order, target: OrderStatus) -> None:
@@ -202,9 +228,25 @@ def _existing_for_key(session: Session, ctx: Context, draft: OrderDraft) -> Orde
     return order
 
 
+def discount_approval(ctx: Context, client: Client, pct: Decimal, clearance: Approval | None) -> ApprovalStatus:
+    """The discount rule: refused above the cap; above the auto-approval threshold only the owner
+    may grant it (an owner's own order, or `clearance`: the owner's approval of exactly this
+    discount); anyone else gets ApprovalRequired."""
+    status = pricing.check_discount(tenancy.discount_policy(client), pct)
+    if status is not ApprovalStatus.PENDING or ctx.role is Role.OWNER:
+        return ApprovalStatus.APPROVED if status is ApprovalStatus.PENDING else status
+    why = (
+        f"a {pricing.percent_text(pct)}% discount is above the "
+        f"{pricing.percent_text(client.auto_approve_discount_pct)}% this business allows without the owner"
+    )
+    require_clearance(clearance, ApprovalKind.DISCOUNT, why, discount_pct=str(pct))
+    return ApprovalStatus.APPROVED
+
+
 @dataclass(frozen=True)
 class Quote:
-    """What an order would cost now, and whether its discount needs the owner; nothing is taken."""
+    """What an order would cost now, and whether its discount needs the owner (`approval` is
+    pending when this requester would need the owner's approval); nothing is taken."""
 
     variants: list[Variant]
     totals: pricing.OrderTotals
@@ -219,12 +261,24 @@ def quote_order(session: Session, ctx: Context, lines: list[LineRequest], discou
     wanted = merge_lines(lines)
     client = tenancy.get_client(session, ctx.client_id)
     approval = pricing.check_discount(tenancy.discount_policy(client), Decimal(discount_pct))
+    if approval is ApprovalStatus.PENDING and ctx.role is Role.OWNER:
+        approval = ApprovalStatus.APPROVED
     variants = _sellable_variants(session, ctx, wanted)
     ordered = [variants[variant_id] for variant_id in wanted]
     totals = pricing.price_order(
         [(wanted[v.id], v.price) for v in ordered], Decimal(discount_pct), client.sales_commission_pct
     )
     return Quote(ordered, totals, approval, client.max_discount_pct)
+
+
+def describe_draft(session: Session, ctx: Context, draft: OrderDraft) -> str:
+    """An order request in one line, priced now: what the owner reads when asked to approve it."""
+    quote = quote_order(session, ctx, draft.lines, Decimal(draft.discount_pct))
+    items = ", ".join(
+        f"{line.quantity} × {variant.product.name} ({variant.sku})"
+        for variant, line in zip(quote.variants, quote.totals.lines, strict=True)
+    )
+    return f"Order {items} at {pricing.percent_text(Decimal(draft.discount_pct))}% off, total {quote.totals.total}."
 
 
 def create_order(session: Session, ctx: Context, draft: OrderDraft, *, clearance: Approval | None = None) -> Order:
@@ -245,10 +299,7 @@ def create_order(session: Session, ctx: Context, draft: OrderDraft, *, clearance
         raise ValidationFailed("a new order is either paid or unpaid")
     wanted = merge_lines(draft.lines)
     client = tenancy.get_client(session, ctx.client_id)
-    approval = pricing.check_discount(tenancy.discount_policy(client), Decimal(draft.discount_pct))
-    if approval is ApprovalStatus.PENDING and clearance is not None:
-        approvals.require_clearance(clearance, ApprovalKind.DISCOUNT, discount_pct=str(Decimal(draft.discount_pct)))
-        approval = ApprovalStatus.APPROVED
+    approval = discount_approval(ctx, client, Decimal(draft.discount_pct), clearance)
     customer_id = _customer_for(session, ctx, draft.customer_id)
     order_id = uuid.uuid4()
     try:
@@ -314,14 +365,6 @@ def create_order(session: Session, ctx: Context, draft: OrderDraft, *, clearance
         if "idempotency_key" in str(exc.orig):
             raise Conflict("an order with this Idempotency-Key is being created right now; retry shortly") from None
         raise
-    if approval is ApprovalStatus.PENDING:
-        audit.record(
-            session,
-            ctx,
-            audit.Action.DISCOUNT_APPROVAL_REQUESTED,
-            target=("order", order.id),
-            detail={"discount_pct": str(order.discount_pct), "order_number": order.number},
-        )
     return order
 
 
@@ -408,10 +451,6 @@ def confirm_order(session: Session, ctx: Context, order_id: uuid.UUID) -> Order:
     ctx.require(Role.OWNER, Role.STAFF, action="confirming an order")
     order = get_order(session, ctx, order_id, for_update=True)
     check_transition(order, OrderStatus.CONFIRMED)
-    if order.discount_approval is ApprovalStatus.PENDING:
-        raise InvalidTransition(
-            f"order #{order.number} waits for the owner to approve its {order.discount_pct}% discount"
-        )
     order.status, order.confirmed_at = OrderStatus.CONFIRMED, utcnow()
     session.flush()
     return order
@@ -445,27 +484,42 @@ def mark_paid(session: Session, ctx: Context, order_id: uuid.UUID) -> Order:
     return order
 
 
-def cancellation_needs_approval(ctx: Context, order: Order) -> bool:
-    """Whether cancelling `order` needs the owner's approval: a pending order does not; a confirmed
-    one does, and only staff or owners may ask. Raises if the order cannot be cancelled at all."""
-    check_transition(order, OrderStatus.CANCELLED)
-    if order.status is OrderStatus.PENDING:
-        return False
-    ctx.require(Role.OWNER, Role.STAFF, action=f"cancelling a {order.status.value} order")
-    return True
-
-
 def cancel_order(
-    session: Session, ctx: Context, order_id: uuid.UUID, reason: str = "", *, clearance: Approval | None = None
+    session: Session,
+    ctx: Context,
+    order_id: uuid.UUID,
+    reason: str = "",
+    *,
+    clearance: Approval | None = None,
+    idempotency_key: str | None = None,
 ) -> Order:
-    """Cancel a pending order, or a confirmed one with a second factor or with `clearance` (the
-    owner's approved request to cancel exactly this order): restock and reverse the sale."""
-    order = get_order(session, ctx, order_id, for_update=True)
+    """Cancel an order: restock and reverse the sale. A pending order anyone may cancel (a
+    customer their own); a confirmed one only the owner with a verified second factor, or anyone
+    with `clearance` (the owner's approval to cancel exactly this order). Retry-safe with a key."""
+    return idempotency.once(
+        session,
+        ctx,
+        idempotency_key,
+        "cancel_order",
+        {"order_id": order_id},
+        lambda: _cancel(session, ctx, order_id, reason, clearance),
+        lambda order: order.id,
+        lambda found: get_order(session, ctx, uuid.UUID(found)),
+    )
+
+
+def check_cancellable(ctx: Context, order: Order, clearance: Approval | None) -> None:
+    """Raise unless `ctx` may cancel `order` now (ApprovalRequired when only the owner may)."""
     check_transition(order, OrderStatus.CANCELLED)
-    if clearance is not None and cancellation_needs_approval(ctx, order):
-        approvals.require_clearance(clearance, ApprovalKind.CANCEL_CONFIRMED_ORDER, order_id=str(order.id))
-    else:
-        _require_sensitive_clearance(ctx, order, "cancelling")
+    if order.status is OrderStatus.PENDING or (ctx.role is Role.OWNER and ctx.second_factor_verified):
+        return
+    why = f"order #{order.number} is {order.status.value}: only the owner with a second factor (X-2FA-Code) cancels it"
+    require_clearance(clearance, ApprovalKind.CANCEL_CONFIRMED_ORDER, why, order_id=str(order.id))
+
+
+def _cancel(session: Session, ctx: Context, order_id: uuid.UUID, reason: str, clearance: Approval | None) -> Order:
+    order = get_order(session, ctx, order_id, for_update=True)
+    check_cancellable(ctx, order, clearance)
     movements = [
         inventory.restock(
             session,
@@ -514,12 +568,27 @@ class OrderChanges:
     note: str | None = None
 
 
-def update_order(session: Session, ctx: Context, order_id: uuid.UUID, changes: OrderChanges) -> Order:
+def update_order(
+    session: Session, ctx: Context, order_id: uuid.UUID, changes: OrderChanges, *, idempotency_key: str | None = None
+) -> Order:
     """Change address, payment method, note or items of a pending order (confirmed: sensitive).
 
     Item changes re-balance stock per variant (take more or put back at the line's cost), keep
-    the discount percentage, recompute totals and re-post the sale.
+    the discount percentage, recompute totals and re-post the sale. Retry-safe with a key.
     """
+    return idempotency.once(
+        session,
+        ctx,
+        idempotency_key,
+        "update_order",
+        {"order_id": order_id, **asdict(changes)},
+        lambda: _update(session, ctx, order_id, changes),
+        lambda order: order.id,
+        lambda found: get_order(session, ctx, uuid.UUID(found)),
+    )
+
+
+def _update(session: Session, ctx: Context, order_id: uuid.UUID, changes: OrderChanges) -> Order:
     order = get_order(session, ctx, order_id, for_update=True)
     check_editable(ctx, order)
     if changes.delivery_address is not None:
@@ -541,6 +610,38 @@ def update_order(session: Session, ctx: Context, order_id: uuid.UUID, changes: O
         )
     session.flush()
     return order
+
+
+@dataclass(frozen=True)
+class ChangeQuote:
+    """What an item change would make of an order; nothing is written or locked."""
+
+    order: Order
+    lines: list[tuple[str, str, int]]
+    totals: pricing.OrderTotals
+
+
+def quote_changes(session: Session, ctx: Context, order_id: uuid.UUID, lines: list[LineRequest]) -> ChangeQuote:
+    """Price the order as it would be with exactly `lines` (kept lines at their price, new SKUs at
+    today's, the order's discount) and check the extra units are in stock, reading only."""
+    order = get_order(session, ctx, order_id)
+    check_editable(ctx, order)
+    wanted = merge_lines(lines)
+    current = {line.variant_id: line for line in order.lines}
+    variants = _sellable_variants(session, ctx, wanted)
+    rows: list[tuple[str, str, int]] = []
+    priced: list[tuple[int, Decimal]] = []
+    for variant_id, quantity in wanted.items():
+        variant, line = variants[variant_id], current.get(variant_id)
+        extra = quantity - (line.quantity if line else 0)
+        if extra > variant.on_hand:
+            raise OutOfStock(
+                f"only {variant.on_hand} more × {variant.sku} in stock; cannot add {extra}", sku=variant.sku
+            )
+        rows.append((variant.sku, variant.product.name, quantity))
+        priced.append((quantity, line.unit_price if line else variant.price))
+    totals = pricing.price_order(priced, order.discount_pct, order.commission_pct)
+    return ChangeQuote(order, rows, totals)
 
 
 def check_editable(ctx: Context, order: Order) -> None:
@@ -604,38 +705,3 @@ def _rebalance_lines(session: Session, ctx: Context, order: Order, wanted: dict[
         memo=f"order #{order.number} items changed",
         reference=("order", order.id),
     )
-
-
-def decide_discount(session: Session, ctx: Context, order_id: uuid.UUID, *, approve: bool) -> Order:
-    """The owner approves or rejects a discount above the auto-approval threshold.
-
-    Rejecting removes the discount (totals and journal re-posted); the order stays pending so the
-    customer can accept the full price or cancel.
-    """
-    ctx.require(Role.OWNER, action="deciding a discount")
-    order = get_order(session, ctx, order_id, for_update=True)
-    if order.discount_approval is not ApprovalStatus.PENDING or order.status is not OrderStatus.PENDING:
-        raise InvalidTransition(f"order #{order.number} has no discount waiting for a decision")
-    if approve:
-        order.discount_approval = ApprovalStatus.APPROVED
-    else:
-        before = _revenue_postings(order)
-        order.discount_approval, order.discount_pct = ApprovalStatus.REJECTED, ZERO
-        _apply_totals(order)
-        journal.post(
-            session,
-            ctx,
-            "sale_revision",
-            reversed_postings(before) + _revenue_postings(order),
-            memo=f"order #{order.number} discount rejected",
-            reference=("order", order.id),
-        )
-    audit.record(
-        session,
-        ctx,
-        audit.Action.DISCOUNT_APPROVED if approve else audit.Action.DISCOUNT_REJECTED,
-        target=("order", order.id),
-        detail={"order_number": order.number},
-    )
-    session.flush()
-    return order

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from domain import inventory, journal, orders, pricing, tenancy
+from domain import idempotency, inventory, journal, orders, pricing, tenancy
 from domain.context import Context, scoped
-from domain.errors import InvalidTransition, NotFound, PolicyViolation, ValidationFailed
+from domain.errors import InvalidTransition, NotFound, OutOfStock, PolicyViolation, ValidationFailed
 from domain.inventory import Reference
 from domain.journal import Posting, credit, debit
 from domain.models import (
@@ -97,6 +97,54 @@ def _replacement(session: Session, ctx: Context, line: OrderLine, variant_id: uu
     return variant
 
 
+def _check_request(
+    session: Session, ctx: Context, order: Order, items: list[ReturnItem], now: datetime | None
+) -> tuple[ReturnKind, dict[uuid.UUID, OrderLine]]:
+    client = tenancy.get_client(scoped(session, ctx), ctx.client_id)
+    _check_window(order, client.return_window_days, now or utcnow())
+    lines = _lines_by_id(order, items)
+    exchanges = [item.replacement_variant_id is not None for item in items]
+    if any(exchanges) and not all(exchanges):
+        raise ValidationFailed("send returns and exchanges as separate requests")
+    return (ReturnKind.EXCHANGE if all(exchanges) else ReturnKind.RETURN), lines
+
+
+@dataclass(frozen=True)
+class ReturnQuote:
+    """What a return or exchange would give back or cost; nothing is written."""
+
+    order: Order
+    kind: ReturnKind
+    items: list[tuple[OrderLine, int]]
+    refund_amount: Decimal
+    charge_amount: Decimal
+
+
+def quote_return(
+    session: Session, ctx: Context, order_id: uuid.UUID, items: list[ReturnItem], *, now: datetime | None = None
+) -> ReturnQuote:
+    """Price a return or exchange with the same checks as `create_return` (window, quantities,
+    exchange rules, the replacement's stock), reading only: no row is written or locked."""
+    order = orders.get_order(session, ctx, order_id)
+    kind, lines = _check_request(session, ctx, order, items, now)
+    refund = charge = ZERO
+    returned = {line_id: line.returned_quantity for line_id, line in lines.items()}
+    for item in items:
+        line = lines[item.order_line_id]
+        net = pricing.refund_for(item.quantity, line.quantity, line.line_total, returned[line.id])
+        returned[line.id] += item.quantity
+        if item.replacement_variant_id is None:
+            refund += net
+            continue
+        variant = _replacement(session, ctx, line, item.replacement_variant_id)
+        if variant.on_hand < item.quantity:
+            raise OutOfStock(f"only {variant.on_hand} × {variant.sku} in stock", sku=variant.sku)
+        difference = cents(variant.price * item.quantity) - net
+        refund, charge = refund + max(-difference, ZERO), charge + max(difference, ZERO)
+    wanted = [(lines[item.order_line_id], item.quantity) for item in items]
+    return ReturnQuote(order, kind, wanted, refund, charge)
+
+
 def create_return(
     session: Session,
     ctx: Context,
@@ -105,21 +153,31 @@ def create_return(
     *,
     reason: str = "",
     now: datetime | None = None,
+    idempotency_key: str | None = None,
 ) -> Return:
     """Take back delivered units within the return window: refund or exchange them.
 
     A refund is each line's net (after-discount) share, paid back the way the order was paid.
     An exchange swaps for another variant of the same product (stock checked) and charges or
-    refunds the price difference. Returning more than was sold is refused.
+    refunds the price difference. Returning more than was sold is refused. Retry-safe with a key.
     """
+    return idempotency.once(
+        session,
+        ctx,
+        idempotency_key,
+        "create_return",
+        {"order_id": order_id, "items": [asdict(item) for item in items], "reason": reason},
+        lambda: _create(session, ctx, order_id, items, reason, now),
+        lambda record: record.id,
+        lambda found: get_return(session, ctx, uuid.UUID(found)),
+    )
+
+
+def _create(
+    session: Session, ctx: Context, order_id: uuid.UUID, items: list[ReturnItem], reason: str, now: datetime | None
+) -> Return:
     order = orders.get_order(session, ctx, order_id, for_update=True)
-    client = tenancy.get_client(scoped(session, ctx), ctx.client_id)
-    _check_window(order, client.return_window_days, now or utcnow())
-    lines = _lines_by_id(order, items)
-    exchanges = [item.replacement_variant_id is not None for item in items]
-    if any(exchanges) and not all(exchanges):
-        raise ValidationFailed("send returns and exchanges as separate requests")
-    kind = ReturnKind.EXCHANGE if all(exchanges) else ReturnKind.RETURN
+    kind, lines = _check_request(session, ctx, order, items, now)
     record = Return(
         id=uuid.uuid4(),
         client_id=ctx.client_id,

@@ -35,8 +35,3 @@ def open_checkpointer(app_url: str, max_size: int = 10) -> tuple[PostgresSaver, 
         open=True,
     )
     return PostgresSaver(pool), pool  # type: ignore[arg-type]
-
-
-def thread_key(channel: str, client_id: str, principal: str, conversation: str) -> str:
-    """The checkpoint thread id for one conversation of one principal of one tenant."""
-    return f"{channel}:{client_id}:{principal}:{conversation}"

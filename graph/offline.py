@@ -353,21 +353,30 @@ def _render_order(result: dict[str, Any]) -> str:
     return f"Order #{result['order_number']} is {status}: {items}. Total {result['total']}."
 
 
+def _not_run(result: dict[str, Any], what: str) -> str | None:
+    """The reply when an action that went to the owner did not run (None when it ran)."""
+    if result.get("status") == "rejected":
+        return f"Sorry, the owner did not approve {what}, so nothing changed."
+    if result.get("status") == "failed":
+        return f"The owner approved {what}, but it could not be done: {result.get('detail')}"
+    return None
+
+
 def _render_placed(result: dict[str, Any]) -> str:
-    if result.get("rejected"):
-        return "Sorry, the owner did not approve that discount, so I have not placed the order."
-    if not result["placed"]:
+    if "status" not in result:
         return "Okay, I have not placed that order. Anything else?"
-    waiting = " The discount waits for the owner's approval." if result["discount_approval"] == "pending" else ""
-    return f"Order #{result['order_number']} is placed ({result['status']}). Total {result['total']}.{waiting}"
+    refused = _not_run(result, "that discount")
+    if refused:
+        return refused
+    return f"Order #{result['order_number']} is placed ({result['order_status']}). Total {result['total']}."
 
 
 def _render_cancelled(result: dict[str, Any]) -> str:
-    if result.get("rejected"):
-        return f"The owner did not approve cancelling order #{result['order_number']}; it stays as it is."
-    if not result["cancelled"]:
+    if "status" not in result:
         return f"Okay, order #{result['order_number']} stays as it is."
-    return f"Order #{result['order_number']} is cancelled."
+    return _not_run(result, f"cancelling order #{result['order_number']}") or (
+        f"Order #{result['order_number']} is cancelled."
+    )
 
 
 def _render_address(result: dict[str, Any]) -> str:
@@ -377,9 +386,9 @@ def _render_address(result: dict[str, Any]) -> str:
 
 
 def _render_adjusted(result: dict[str, Any]) -> str:
-    if result.get("rejected"):
-        return f"The owner did not approve adjusting {result['sku']} by {result['delta']:+d}; nothing changed."
-    return f"{result['sku']} adjusted by {result['delta']:+d}: {result['on_hand']} on hand now."
+    return _not_run(result, f"adjusting {result['sku']} by {result['delta']:+d}") or (
+        f"{result['sku']} adjusted by {result['delta']:+d}: {result['on_hand']} on hand now."
+    )
 
 
 def _render_received(result: dict[str, Any]) -> str:

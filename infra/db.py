@@ -11,7 +11,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
-from infra.settings import ConfigError
+from infra.settings import ConfigError, Settings
 
 TENANT_KEY = "client_id"
 PLATFORM_KEY = "platform_admin"
@@ -86,6 +86,28 @@ def ensure_app_role(owner_engine: Engine, role: str, password: str) -> None:
             connection.execute(text(statement))
 
 
+def app_role_url(settings: Settings) -> str:
+    """DATABASE_URL with the application role (and its derived password) in place of the owner."""
+    database_url, _ = settings.service_urls()
+    role = settings.DATABASE_APP_ROLE
+    return app_url(database_url, role, app_role_password(settings.secret_key(), role))
+
+
+def connect_app_engine(settings: Settings) -> Engine:
+    """An engine for the application role, checked reachable and bound by row-level security
+    (refusing a privileged role). Its password derives from SECRET_KEY; `easy-ecom migrate` creates it."""
+    engine = make_engine(app_role_url(settings))
+    try:
+        check_reachable(
+            engine, f"as the application role {settings.DATABASE_APP_ROLE}; run `easy-ecom migrate` first if it is new"
+        )
+        assert_unprivileged(engine)
+    except ConfigError:
+        engine.dispose()
+        raise
+    return engine
+
+
 def assert_unprivileged(engine: Engine) -> None:
     """Refuse to run the app as a role that row-level security would not bind."""
     with engine.connect() as connection:
@@ -132,9 +154,12 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 @contextmanager
-def transaction(factory: sessionmaker[Session], client_id: str | None = None) -> Iterator[Session]:
-    """One unit of work: open a session scoped to `client_id`, commit on success, roll back on error."""
+def transaction(
+    factory: sessionmaker[Session], client_id: str | None = None, *, platform_admin: bool = False
+) -> Iterator[Session]:
+    """One unit of work: open a session scoped to `client_id` (or the platform admin's scope),
+    commit on success, roll back on error."""
     with factory() as session:
-        set_tenant(session, client_id)
+        set_tenant(session, client_id, platform_admin=platform_admin)
         with session.begin():
             yield session

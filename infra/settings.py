@@ -85,6 +85,16 @@ class Settings(BaseSettings):
     def is_production(self) -> bool:
         return self.EASY_ECOM_ENV == "production"
 
+    def service_urls(self) -> tuple[str, str]:
+        """DATABASE_URL and REDIS_URL, which a running service needs (the CLI fills them in for
+        embedded servers)."""
+        if not self.DATABASE_URL or not self.REDIS_URL:
+            raise ConfigError(
+                "DATABASE_URL and REDIS_URL must be set to serve the app directly; "
+                "`easy-ecom api` or `easy-ecom up` start embedded servers when they are unset"
+            )
+        return self.DATABASE_URL, self.REDIS_URL
+
     def secret_key(self) -> str:
         """SECRET_KEY, generated once and kept in DATA_DIR when unset in development."""
         if self.SECRET_KEY is not None:

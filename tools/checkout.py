@@ -2,7 +2,8 @@
 of exactly what will be ordered: the tool pauses the graph (LangGraph `interrupt`) and the
 channel resumes it with the customer's answer. The code before the pause only reads, so it is
 safe to run again on resume; the order's idempotency key is the tool call id, so a retried
-resume cannot place it twice."""
+resume cannot place it twice. A discount that only the owner may grant sends the order to the
+owner instead (`submit`): the domain places it when they approve."""
 
 from __future__ import annotations
 
@@ -15,9 +16,9 @@ from sqlalchemy.orm import Session
 
 from domain import approvals, catalog, orders
 from domain.context import Context
-from domain.models import ApprovalKind, ApprovalStatus, PaymentMethod, Role
+from domain.models import ApprovalStatus, PaymentMethod
 from domain.orders import LineRequest, OrderDraft
-from tools.confirmation import ask_to_confirm, confirmation_request, is_confirmed, wait_for_owner
+from tools.confirmation import ask_to_confirm, confirmation_request, current_thread, is_confirmed, request_key, submit
 from tools.discount import ItemArgs
 from tools.runtime import ToolEnv, make_tool, money
 
@@ -57,54 +58,41 @@ def build_checkout_tools(env: ToolEnv) -> list[BaseTool]:
         def lines(session: Session, ctx: Context) -> list[LineRequest]:
             return [LineRequest(catalog.get_variant_by_sku(session, ctx, i.sku).id, i.quantity) for i in items]
 
-        def summarize(session: Session, ctx: Context) -> tuple[str, bool]:
+        def summarize(session: Session, ctx: Context) -> str:
             quote = orders.quote_order(session, ctx, lines(session, ctx), discount_pct)
-            needs_owner = quote.approval is ApprovalStatus.PENDING and ctx.role is Role.CUSTOMER
+            owner = " The discount needs the owner's approval." if quote.approval is ApprovalStatus.PENDING else ""
             rows = [
                 f"{line.quantity} × {variant.product.name} ({variant.sku}) at {money(line.unit_price)}"
                 for variant, line in zip(quote.variants, quote.totals.lines, strict=True)
             ]
             discount = f", discount {money(quote.totals.discount_amount)}" if quote.totals.discount_amount else ""
             where = f"; deliver to {delivery_address}" if delivery_address else ""
-            text = f"{'; '.join(rows)}{discount}. Total {money(quote.totals.total)}, {payment_method.value}{where}."
-            return text, needs_owner
+            total = money(quote.totals.total)
+            return f"{'; '.join(rows)}{discount}. Total {total}, {payment_method.value}{where}.{owner}"
 
-        summary, needs_owner = env.run(summarize)
+        summary = env.run(summarize)
         if not ask_to_confirm("place_order", summary):
             return {"placed": False, "summary": summary}
-        approval_id = None
-        if needs_owner:  # a customer's discount above the auto-approval threshold: the owner decides
-            payload = {
-                "discount_pct": str(Decimal(discount_pct)),
-                "items": [i.model_dump() for i in items],
-                "delivery_address": delivery_address,
-            }
-            decision = wait_for_owner(
-                env, ApprovalKind.DISCOUNT, f"Order at {discount_pct}% off: {summary}", payload, tool_call_id
-            )
-            if not decision.approved:
-                return {"placed": False, "rejected": True, "summary": summary}
-            approval_id = decision.approval_id
 
-        def create(session: Session, ctx: Context) -> dict[str, Any]:
-            clearance = approvals.get_approval(session, ctx, approval_id) if approval_id else None
+        def request(session: Session, ctx: Context) -> approvals.ActionRequest:
             draft = OrderDraft(
                 lines=lines(session, ctx),
                 payment_method=payment_method,
-                discount_pct=discount_pct,
+                discount_pct=Decimal(discount_pct),
                 customer_id=ctx.customer_id,
                 delivery_address=delivery_address,
-                idempotency_key=f"agent:{tool_call_id}",
             )
-            order = orders.create_order(session, ctx, draft, clearance=clearance)
-            return {
-                "placed": True,
-                "order_number": order.number,
-                "status": order.status.value,
-                "total": money(order.total),
-                "discount_approval": order.discount_approval.value,
-            }
+            return approvals.order_request(draft, summary, request_key(tool_call_id), current_thread())
 
-        return env.run(create)
+        outcome = submit(env, request)
+        return {
+            "placed": outcome.ran,
+            "status": outcome.status,
+            "order_number": outcome.result.get("order_number"),
+            "order_status": outcome.result.get("status"),
+            "total": outcome.result.get("total"),
+            "detail": outcome.result.get("detail"),
+            "summary": summary,
+        }
 
     return [make_tool(place_order, PlaceOrderArgs)]

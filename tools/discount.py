@@ -9,7 +9,7 @@ from langchain_core.tools import BaseTool
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from domain import catalog, orders
+from domain import catalog, inventory, orders
 from domain.context import Context
 from domain.models import ApprovalStatus, Role
 from domain.orders import LineRequest
@@ -18,14 +18,15 @@ from tools.runtime import ToolEnv, make_tool, money
 VERDICTS = {
     ApprovalStatus.NOT_NEEDED: "is allowed",
     ApprovalStatus.PENDING: "needs the owner's approval",
+    ApprovalStatus.APPROVED: "is allowed (you are the owner)",
 }
 
 
 class ItemArgs(BaseModel):
     """Units of one SKU."""
 
-    sku: str = Field(min_length=1, max_length=64)
-    quantity: int = Field(ge=1, le=10_000)
+    sku: str = Field(min_length=1, max_length=catalog.MAX_SKU_LENGTH)
+    quantity: int = Field(ge=1, le=inventory.MAX_QUANTITY)
 
 
 class QuoteDiscountArgs(BaseModel):

@@ -1,68 +1,46 @@
 """Changing an order by chat: cancel it, change where it is delivered or what is in it (pending
 orders), return or exchange delivered items within the return window.
 
-All follow place_order's pattern: a read-only summary first, then the graph pauses for the
-requester's explicit yes (`ask_to_confirm`), and only then the write. Cancelling a confirmed order
-also waits for the owner's decision (`wait_for_owner`), whose approval the domain accepts as the
-clearance such a cancellation needs. Customers reach only their own orders (the domain filters
-them; another customer's order is simply not found).
-
-Item changes and returns are previewed by running the domain call in a savepoint that is rolled
-back: the summary shows the domain's own totals and refusals, and nothing is kept before the yes.
+All follow place_order's pattern: a read-only summary first (the domain's quote functions, which
+apply the same checks as the write and take no locks), then the graph pauses for the requester's
+explicit yes (`ask_to_confirm`), and only then the write, under the tool call's idempotency key.
+Cancelling a confirmed order goes through `submit`: the domain runs it or, when only the owner
+may, records it for the owner's decision. Customers reach only their own orders (the domain
+filters them; another customer's order is simply not found).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 from langchain_core.tools import BaseTool, InjectedToolCallId
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from domain import approvals, catalog, orders, returns
+from domain import approvals, catalog, inventory, orders, returns
 from domain.context import Context
 from domain.errors import NotFound
-from domain.models import ApprovalKind, ItemCondition, Order, OrderStatus, Return, ReturnKind
+from domain.models import ItemCondition, Order, Return, ReturnKind
 from domain.orders import LineRequest, OrderChanges
 from domain.returns import ReturnItem
-from tools.confirmation import ask_to_confirm, wait_for_owner
+from tools.confirmation import ask_to_confirm, current_thread, request_key, submit
 from tools.discount import ItemArgs
 from tools.runtime import ToolEnv, make_tool, money
 
 CANCEL_REASON = "cancelled by chat"
-T = TypeVar("T")
-
-
-@contextmanager
-def _rolled_back(session: Session) -> Iterator[None]:
-    savepoint = session.begin_nested()
-    try:
-        yield
-    finally:
-        if savepoint.is_active:
-            savepoint.rollback()
-
-
-def preview(session: Session, work: Callable[[], T]) -> T:
-    """Run a domain write in a savepoint that is always rolled back; return what `work` returned."""
-    with _rolled_back(session):
-        return work()
 
 
 class CancelOrderArgs(BaseModel):
     """Arguments of cancel_order."""
 
-    order_number: int = Field(ge=1, le=10**9, description="The order number, e.g. 1042")
+    order_number: int = Field(ge=1, le=orders.MAX_ORDER_NUMBER, description="The order number, e.g. 1042")
     tool_call_id: Annotated[str, InjectedToolCallId]
 
 
 class ChangeAddressArgs(BaseModel):
     """Arguments of change_delivery_address."""
 
-    order_number: int = Field(ge=1, le=10**9, description="The order number, e.g. 1042")
+    order_number: int = Field(ge=1, le=orders.MAX_ORDER_NUMBER, description="The order number, e.g. 1042")
     address: str = Field(min_length=3, max_length=500, description="The new delivery address")
     tool_call_id: Annotated[str, InjectedToolCallId]
 
@@ -70,7 +48,7 @@ class ChangeAddressArgs(BaseModel):
 class ChangeItemsArgs(BaseModel):
     """Arguments of change_order_items."""
 
-    order_number: int = Field(ge=1, le=10**9, description="The order number, e.g. 1042")
+    order_number: int = Field(ge=1, le=orders.MAX_ORDER_NUMBER, description="The order number, e.g. 1042")
     items: list[ItemArgs] = Field(
         min_length=1, max_length=20, description="Everything the order should contain afterwards: SKUs and quantities"
     )
@@ -80,20 +58,20 @@ class ChangeItemsArgs(BaseModel):
 class ReturnItemArgs(BaseModel):
     """Units of one SKU of the order coming back."""
 
-    sku: str = Field(min_length=1, max_length=64)
-    quantity: int = Field(ge=1, le=10_000)
+    sku: str = Field(min_length=1, max_length=catalog.MAX_SKU_LENGTH)
+    quantity: int = Field(ge=1, le=inventory.MAX_QUANTITY)
     damaged: bool = Field(default=False, description="True when the item arrived or came back damaged")
 
 
 class ReturnItemsArgs(BaseModel):
     """Arguments of return_items."""
 
-    order_number: int = Field(ge=1, le=10**9, description="The order number, e.g. 1042")
+    order_number: int = Field(ge=1, le=orders.MAX_ORDER_NUMBER, description="The order number, e.g. 1042")
     items: list[ReturnItemArgs] = Field(min_length=1, max_length=20, description="SKUs of the order and quantities")
     exchange_for_sku: str | None = Field(
         default=None,
         min_length=1,
-        max_length=64,
+        max_length=catalog.MAX_SKU_LENGTH,
         description="Another size/colour of the same product, for an exchange",
     )
     tool_call_id: Annotated[str, InjectedToolCallId]
@@ -113,32 +91,29 @@ def build_order_change_tools(env: ToolEnv) -> list[BaseTool]:
             order_number: the order number, e.g. 1042.
         """
 
-        def summarize(session: Session, ctx: Context) -> tuple[str, str, bool]:
+        def summarize(session: Session, ctx: Context) -> str:
             order = orders.get_order_by_number(session, ctx, order_number)
-            needs_owner = orders.cancellation_needs_approval(ctx, order)
+            orders.check_transition(order, orders.OrderStatus.CANCELLED)
             items = ", ".join(f"{line.quantity} × {line.product_name}" for line in order.lines)
-            text = f"Cancel order #{order.number} ({order.status.value}): {items}, total {money(order.total)}."
-            return text, str(order.id), needs_owner
+            return f"Cancel order #{order.number} ({order.status.value}): {items}, total {money(order.total)}."
 
-        summary, order_id, needs_owner = env.run(summarize)
+        summary = env.run(summarize)
         if not ask_to_confirm("cancel_order", summary):
             return {"cancelled": False, "order_number": order_number}
-        approval_id = None
-        if needs_owner:
-            payload = {"order_id": order_id, "order_number": order_number}
-            decision = wait_for_owner(env, ApprovalKind.CANCEL_CONFIRMED_ORDER, summary, payload, tool_call_id)
-            if not decision.approved:
-                return {"cancelled": False, "rejected": True, "order_number": order_number}
-            approval_id = decision.approval_id
 
-        def cancel(session: Session, ctx: Context) -> dict[str, Any]:
+        def request(session: Session, ctx: Context) -> approvals.ActionRequest:
             order = orders.get_order_by_number(session, ctx, order_number)
-            if order.status is not OrderStatus.CANCELLED:  # a retried resume cancels nothing twice
-                clearance = approvals.get_approval(session, ctx, approval_id) if approval_id else None
-                order = orders.cancel_order(session, ctx, order.id, CANCEL_REASON, clearance=clearance)
-            return {"cancelled": True, "order_number": order.number, "status": order.status.value}
+            return approvals.cancellation_request(
+                order, CANCEL_REASON, summary, request_key(tool_call_id), current_thread()
+            )
 
-        return env.run(cancel)
+        outcome = submit(env, request)
+        return {
+            "cancelled": outcome.ran,
+            "status": outcome.status,
+            "order_number": order_number,
+            "detail": outcome.result.get("detail"),
+        }
 
     def change_delivery_address(order_number: int, address: str, tool_call_id: str) -> dict[str, Any]:
         """Change where a pending order is delivered, after the requester confirms.
@@ -161,8 +136,13 @@ def build_order_change_tools(env: ToolEnv) -> list[BaseTool]:
 
         def change(session: Session, ctx: Context) -> dict[str, Any]:
             order = orders.get_order_by_number(session, ctx, order_number)
-            if order.delivery_address != address:  # setting the same address again changes nothing
-                order = orders.update_order(session, ctx, order.id, OrderChanges(delivery_address=address))
+            order = orders.update_order(
+                session,
+                ctx,
+                order.id,
+                OrderChanges(delivery_address=address),
+                idempotency_key=request_key(tool_call_id),
+            )
             return {"changed": True, "order_number": order.number, "delivery_address": order.delivery_address}
 
         return env.run(change)
@@ -181,17 +161,12 @@ def build_order_change_tools(env: ToolEnv) -> list[BaseTool]:
 
         def summarize(session: Session, ctx: Context) -> str:
             order = orders.get_order_by_number(session, ctx, order_number)
-            orders.check_editable(ctx, order)
-            before, lines = _describe_lines(order), wanted(session, ctx)
-
-            def change() -> str:
-                changed = orders.update_order(session, ctx, order.id, OrderChanges(lines=lines))
-                return (
-                    f"Change order #{changed.number} from {before} to {_describe_lines(changed)}. "
-                    f"New total {money(changed.total)}."
-                )
-
-            return preview(session, change)
+            quote = orders.quote_changes(session, ctx, order.id, wanted(session, ctx))
+            after = ", ".join(f"{quantity} × {name} ({sku})" for sku, name, quantity in quote.lines)
+            return (
+                f"Change order #{order.number} from {_describe_lines(order)} to {after}. "
+                f"New total {money(quote.totals.total)}."
+            )
 
         summary = env.run(summarize)
         if not ask_to_confirm("change_order_items", summary):
@@ -199,10 +174,13 @@ def build_order_change_tools(env: ToolEnv) -> list[BaseTool]:
 
         def change(session: Session, ctx: Context) -> dict[str, Any]:
             order = orders.get_order_by_number(session, ctx, order_number)
-            lines = orders.merge_lines(wanted(session, ctx))
-            if {line.variant_id: line.quantity for line in order.lines} != lines:  # a retried resume: no-op
-                changes = OrderChanges(lines=[LineRequest(v, q) for v, q in lines.items()])
-                order = orders.update_order(session, ctx, order.id, changes)
+            order = orders.update_order(
+                session,
+                ctx,
+                order.id,
+                OrderChanges(lines=wanted(session, ctx)),
+                idempotency_key=request_key(tool_call_id),
+            )
             return {
                 "changed": True,
                 "order_number": order.number,
@@ -225,7 +203,6 @@ def build_order_change_tools(env: ToolEnv) -> list[BaseTool]:
             items: SKUs from the order and how many of each come back (damaged or not).
             exchange_for_sku: for an exchange, the SKU wanted instead (same product).
         """
-        reason = f"by chat ({tool_call_id})"
 
         def request(session: Session, ctx: Context) -> tuple[Order, list[ReturnItem]]:
             order = orders.get_order_by_number(session, ctx, order_number)
@@ -240,32 +217,18 @@ def build_order_change_tools(env: ToolEnv) -> list[BaseTool]:
                 wanted.append(ReturnItem(line.id, item.quantity, condition, replacement_variant_id=swap))
             return order, wanted
 
-        def describe(record: Return, order: Order) -> dict[str, Any]:
-            names = {line.id: line for line in order.lines}
-            back = ", ".join(
-                f"{rl.quantity} × {names[rl.order_line_id].product_name} ({names[rl.order_line_id].sku})"
-                for rl in record.lines
-            )
-            return {
-                "kind": record.kind.value,
-                "items": back,
-                "refund": money(record.refund_amount),
-                "charge": money(record.charge_amount),
-            }
-
         def summarize(session: Session, ctx: Context) -> str:
             order, wanted = request(session, ctx)
-
-            def attempt() -> dict[str, Any]:
-                return describe(returns.create_return(session, ctx, order.id, wanted, reason=reason), order)
-
-            done = preview(session, attempt)
-            if done["kind"] == ReturnKind.EXCHANGE.value:
+            quote = returns.quote_return(session, ctx, order.id, wanted)
+            back = ", ".join(f"{quantity} × {line.product_name} ({line.sku})" for line, quantity in quote.items)
+            if quote.kind is ReturnKind.EXCHANGE:
                 money_part = (
-                    f"you pay {done['charge']} more" if done["charge"] != "0.00" else f"refund {done['refund']}"
+                    f"you pay {money(quote.charge_amount)} more"
+                    if quote.charge_amount
+                    else f"refund {money(quote.refund_amount)}"
                 )
-                return f"Exchange {done['items']} from order #{order_number} for {exchange_for_sku}; {money_part}."
-            return f"Return {done['items']} from order #{order_number}; refund {done['refund']}."
+                return f"Exchange {back} from order #{order_number} for {exchange_for_sku}; {money_part}."
+            return f"Return {back} from order #{order_number}; refund {money(quote.refund_amount)}."
 
         summary = env.run(summarize)
         if not ask_to_confirm("return_items", summary):
@@ -273,10 +236,10 @@ def build_order_change_tools(env: ToolEnv) -> list[BaseTool]:
 
         def give_back(session: Session, ctx: Context) -> dict[str, Any]:
             order, wanted = request(session, ctx)
-            record = session.scalar(select(Return).where(Return.order_id == order.id, Return.reason == reason))
-            if record is None:  # a retried resume returns nothing twice
-                record = returns.create_return(session, ctx, order.id, wanted, reason=reason)
-            return {"returned": True, "order_number": order.number} | describe(record, order)
+            record = returns.create_return(
+                session, ctx, order.id, wanted, reason="by chat", idempotency_key=request_key(tool_call_id)
+            )
+            return {"returned": True, "order_number": order.number} | _describe_return(record, order)
 
         return env.run(give_back)
 
@@ -286,3 +249,16 @@ def build_order_change_tools(env: ToolEnv) -> list[BaseTool]:
         make_tool(change_order_items, ChangeItemsArgs),
         make_tool(return_items, ReturnItemsArgs),
     ]
+
+
+def _describe_return(record: Return, order: Order) -> dict[str, Any]:
+    names = {line.id: line for line in order.lines}
+    back = ", ".join(
+        f"{rl.quantity} × {names[rl.order_line_id].product_name} ({names[rl.order_line_id].sku})" for rl in record.lines
+    )
+    return {
+        "kind": record.kind.value,
+        "items": back,
+        "refund": money(record.refund_amount),
+        "charge": money(record.charge_amount),
+    }

@@ -27,13 +27,13 @@ class SearchProductsArgs(BaseModel):
 class SkuArgs(BaseModel):
     """A product variant named by its SKU."""
 
-    sku: str = Field(min_length=1, max_length=64, description="The SKU from search_products")
+    sku: str = Field(min_length=1, max_length=catalog.MAX_SKU_LENGTH, description="The SKU from search_products")
 
 
 class OrderNumberArgs(BaseModel):
     """An order named by its number."""
 
-    order_number: int = Field(ge=1, le=10**9, description="The order number, e.g. 1042")
+    order_number: int = Field(ge=1, le=orders.MAX_ORDER_NUMBER, description="The order number, e.g. 1042")
 
 
 def describe_variant(variant: Variant) -> dict[str, Any]:

@@ -10,14 +10,11 @@ from typing import Annotated, Any
 
 from langchain_core.tools import BaseTool, InjectedToolCallId
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from domain import approvals, catalog, inventory, reports
 from domain.context import Context
-from domain.errors import ValidationFailed
-from domain.models import ApprovalKind, MovementKind, StockMovement
-from tools.confirmation import ask_to_confirm, wait_for_owner
+from tools.confirmation import ask_to_confirm, current_thread, request_key, submit
 from tools.runtime import ToolEnv, make_tool, money
 from tools.sales import SkuArgs
 
@@ -31,7 +28,7 @@ class LowStockArgs(BaseModel):
 class AdjustStockArgs(BaseModel):
     """Arguments of adjust_stock."""
 
-    sku: str = Field(min_length=1, max_length=64)
+    sku: str = Field(min_length=1, max_length=catalog.MAX_SKU_LENGTH)
     delta: int = Field(
         ge=-inventory.MAX_QUANTITY, le=inventory.MAX_QUANTITY, description="Units to add (+) or remove (-)"
     )
@@ -42,7 +39,7 @@ class AdjustStockArgs(BaseModel):
 class RecordReceiptArgs(BaseModel):
     """Arguments of record_receipt."""
 
-    sku: str = Field(min_length=1, max_length=64)
+    sku: str = Field(min_length=1, max_length=catalog.MAX_SKU_LENGTH)
     quantity: int = Field(ge=1, le=inventory.MAX_QUANTITY, description="Units received")
     unit_cost: Decimal = Field(
         ge=0, le=10**9, max_digits=14, decimal_places=4, description="What one unit cost, e.g. 6.50"
@@ -102,30 +99,22 @@ def build_stock_tools(env: ToolEnv) -> list[BaseTool]:
             reason: why the count changes (damaged, lost, counted, found).
         """
 
-        def check(session: Session, ctx: Context) -> tuple[str, bool]:
-            if delta == 0:
-                raise ValidationFailed("the adjustment must be a non-zero whole number of units")
+        def request(session: Session, ctx: Context) -> approvals.ActionRequest:
             variant = catalog.get_variant_by_sku(session, ctx, sku)
-            ctx.require(*inventory.STAFF_ROLES, action="adjusting stock")
-            return str(variant.id), inventory.adjustment_needs_approval(ctx, delta)
+            summary = f"Adjust {variant.sku} by {delta:+d} units ({reason})."
+            return approvals.adjustment_request(
+                variant.id, delta, reason, summary, request_key(tool_call_id), current_thread()
+            )
 
-        variant_id, needs_owner = env.run(check)
-        approval_id = None
-        if needs_owner:
-            summary = f"Adjust {sku} by {delta:+d} units ({reason})."
-            payload = {"variant_id": variant_id, "sku": sku, "delta": delta, "reason": reason}
-            decision = wait_for_owner(env, ApprovalKind.STOCK_ADJUSTMENT, summary, payload, tool_call_id)
-            if not decision.approved:
-                return {"adjusted": False, "rejected": True, "sku": sku, "delta": delta}
-            approval_id = decision.approval_id
-
-        def adjust(session: Session, ctx: Context) -> dict[str, Any]:
-            variant = catalog.get_variant_by_sku(session, ctx, sku)
-            clearance = approvals.get_approval(session, ctx, approval_id) if approval_id else None
-            inventory.adjust_stock(session, ctx, variant.id, delta, reason, clearance=clearance)
-            return {"adjusted": True, "sku": sku, "delta": delta, "on_hand": variant.on_hand}
-
-        return env.run(adjust)
+        outcome = submit(env, request)
+        return {
+            "adjusted": outcome.ran,
+            "status": outcome.status,
+            "sku": sku,
+            "delta": delta,
+            "on_hand": outcome.result.get("on_hand"),
+            "detail": outcome.result.get("detail"),
+        }
 
     def record_receipt(sku: str, quantity: int, unit_cost: Decimal, tool_call_id: str) -> dict[str, Any]:
         """Record stock received from a supplier (it is paid from cash in the books), after the
@@ -136,7 +125,6 @@ def build_stock_tools(env: ToolEnv) -> list[BaseTool]:
             quantity: units received.
             unit_cost: what one unit cost.
         """
-        reason = f"received by chat ({tool_call_id})"
 
         def summarize(session: Session, ctx: Context) -> str:
             ctx.require(*inventory.STAFF_ROLES, action="receiving stock")
@@ -153,20 +141,21 @@ def build_stock_tools(env: ToolEnv) -> list[BaseTool]:
 
         def receive(session: Session, ctx: Context) -> dict[str, Any]:
             variant = catalog.get_variant_by_sku(session, ctx, sku)
-            done = select(StockMovement.id).where(
-                StockMovement.client_id == ctx.client_id,
-                StockMovement.variant_id == variant.id,
-                StockMovement.kind == MovementKind.RECEIPT,
-                StockMovement.reason == reason,
+            movement = inventory.receive_stock(
+                session,
+                ctx,
+                variant.id,
+                quantity,
+                Decimal(unit_cost),
+                reason="received by chat",
+                idempotency_key=request_key(tool_call_id),
             )
-            if session.scalar(done.limit(1)) is None:  # a retried resume receives nothing twice
-                inventory.receive_stock(session, ctx, variant.id, quantity, Decimal(unit_cost), reason=reason)
             return {
                 "received": True,
                 "sku": variant.sku,
                 "quantity": quantity,
                 "unit_cost": money(Decimal(unit_cost)),
-                "on_hand": variant.on_hand,
+                "on_hand": movement.balance_after,
             }
 
         return env.run(receive)

@@ -6,8 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.auth import OwnerContext
-from api.deps import SessionDep
+from api.auth import OwnerCaller
 from api.schemas.accounting import JournalEntryCreate, JournalEntryRead
 from api.schemas.common import Page, PageQuery, Text
 from domain import journal
@@ -16,26 +15,27 @@ router = APIRouter(prefix="/accounting", tags=["accounting"])
 
 
 @router.post("/journal-entries", status_code=201)
-def post_journal_entry(body: JournalEntryCreate, ctx: OwnerContext, session: SessionDep) -> JournalEntryRead:
+def post_journal_entry(body: JournalEntryCreate, caller: OwnerCaller) -> JournalEntryRead:
     """Post a manual entry; an unbalanced one, or a line with both or neither side, is 422."""
-    entry = journal.post_manual_entry(
-        session, ctx, body.memo, [line.to_domain() for line in body.lines], occurred_at=body.occurred_at
-    )
-    return JournalEntryRead.model_validate(entry)
+    with caller.transaction() as (session, ctx):
+        entry = journal.post_manual_entry(
+            session, ctx, body.memo, [line.to_domain() for line in body.lines], occurred_at=body.occurred_at
+        )
+        return JournalEntryRead.model_validate(entry)
 
 
 @router.get("/journal-entries")
 def list_journal_entries(
-    ctx: OwnerContext,
-    session: SessionDep,
+    caller: OwnerCaller,
     page: PageQuery,
     kind: Annotated[Text | None, Query(max_length=32, description="sale, return, manual, stock_receipt, ...")] = None,
 ) -> Page[JournalEntryRead]:
     """Journal entries with their lines, most recent first."""
-    entries = journal.list_entries(session, ctx, kind=kind, limit=page.limit, offset=page.offset)
-    return Page(
-        items=[JournalEntryRead.model_validate(e) for e in entries],
-        total=journal.count_entries(session, ctx, kind=kind),
-        limit=page.limit,
-        offset=page.offset,
-    )
+    with caller.transaction() as (session, ctx):
+        entries = journal.list_entries(session, ctx, kind=kind, limit=page.limit, offset=page.offset)
+        return Page(
+            items=[JournalEntryRead.model_validate(e) for e in entries],
+            total=journal.count_entries(session, ctx, kind=kind),
+            limit=page.limit,
+            offset=page.offset,
+        )

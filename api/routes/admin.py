@@ -7,7 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.auth import SuperAdmin
-from api.deps import SessionDep
 from api.schemas.admin import (
     CLIENT_ID_PATTERN,
     ClientCreate,
@@ -29,44 +28,46 @@ ClientFilter = Annotated[
 
 
 @router.post("/clients", status_code=201)
-def create_client(body: ClientCreate, admin: SuperAdmin, session: SessionDep) -> ClientCreated:
+def create_client(body: ClientCreate, admin: SuperAdmin) -> ClientCreated:
     """Register a business and its first owner in one step (409 if the id is taken)."""
-    client, owner = admin_service.onboard_client(
-        session, body.id, body.name, body.owner.username, body.owner.password, **body.client_fields()
-    )
-    return ClientCreated(client=ClientRead.model_validate(client), owner=UserRead.model_validate(owner))
+    with admin.transaction() as session:
+        client, owner = admin_service.onboard_client(
+            session, body.id, body.name, body.owner.username, body.owner.password, **body.client_fields()
+        )
+        return ClientCreated(client=ClientRead.model_validate(client), owner=UserRead.model_validate(owner))
 
 
 @router.get("/clients")
-def list_clients(admin: SuperAdmin, session: SessionDep, page: PageQuery) -> Page[ClientRead]:
+def list_clients(admin: SuperAdmin, page: PageQuery) -> Page[ClientRead]:
     """Every business on the platform, by id."""
-    clients, total = admin_service.list_clients(session, limit=page.limit, offset=page.offset)
-    return Page(
-        items=[ClientRead.model_validate(c) for c in clients], total=total, limit=page.limit, offset=page.offset
-    )
+    with admin.transaction() as session:
+        clients, total = admin_service.list_clients(session, limit=page.limit, offset=page.offset)
+        return Page(
+            items=[ClientRead.model_validate(c) for c in clients], total=total, limit=page.limit, offset=page.offset
+        )
 
 
 @router.get("/users")
-def list_users(
-    admin: SuperAdmin, session: SessionDep, page: PageQuery, client_id: ClientFilter = None
-) -> Page[UserRead]:
+def list_users(admin: SuperAdmin, page: PageQuery, client_id: ClientFilter = None) -> Page[UserRead]:
     """Users of every business (or of one), by client and username; never their secrets."""
-    users, total = admin_service.list_users(session, client_id=client_id, limit=page.limit, offset=page.offset)
-    return Page(items=[UserRead.model_validate(u) for u in users], total=total, limit=page.limit, offset=page.offset)
+    with admin.transaction() as session:
+        users, total = admin_service.list_users(session, client_id=client_id, limit=page.limit, offset=page.offset)
+        return Page(
+            items=[UserRead.model_validate(u) for u in users], total=total, limit=page.limit, offset=page.offset
+        )
 
 
 @router.get("/dashboard")
-def platform_dashboard(
-    admin: SuperAdmin, session: SessionDep, page: PageQuery, client_id: ClientFilter = None
-) -> PlatformDashboardRead:
+def platform_dashboard(admin: SuperAdmin, page: PageQuery, client_id: ClientFilter = None) -> PlatformDashboardRead:
     """Orders, net sales and inventory value per business, with totals per currency."""
-    overview = admin_service.admin_overview(session, client_id=client_id, limit=page.limit, offset=page.offset)
-    return PlatformDashboardRead(
-        totals=[CurrencyTotalsRead.model_validate(t) for t in overview.totals],
-        clients=Page(
-            items=[ClientKpisRead.model_validate(c) for c in overview.clients],
-            total=overview.client_count,
-            limit=page.limit,
-            offset=page.offset,
-        ),
-    )
+    with admin.transaction() as session:
+        overview = admin_service.admin_overview(session, client_id=client_id, limit=page.limit, offset=page.offset)
+        return PlatformDashboardRead(
+            totals=[CurrencyTotalsRead.model_validate(t) for t in overview.totals],
+            clients=Page(
+                items=[ClientKpisRead.model_validate(c) for c in overview.clients],
+                total=overview.client_count,
+                limit=page.limit,
+                offset=page.offset,
+            ),
+        )

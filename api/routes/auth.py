@@ -6,16 +6,15 @@ from datetime import timedelta
 
 from fastapi import APIRouter, Request
 
-from api.auth import CurrentContext, OwnerContext
-from api.deps import RedisDep, SessionDep, SettingsDep
-from api.limits import LoginLockout, enforce
+from api.auth import CurrentCaller, OwnerCaller
+from api.deps import RuntimeDep, SettingsDep
+from api.limits import enforce
 from api.problems import PROBLEM_RESPONSES, problem_response
 from api.schemas.auth import LoginRequest, TokenRead, TotpEnrollment, UserCreate, UserRead
-from api.security import Principal, issue_token, new_totp_secret, totp_uri
+from api.security import Principal, issue_token
 from domain import auth as auth_service
-from domain.errors import AuthenticationFailed
 from domain.models import Channel, User
-from infra import crypto
+from infra.db import transaction
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -29,34 +28,26 @@ LOGINS_PER_IP_PER_MINUTE = 30
         429: PROBLEM_RESPONSES[429] | {"description": "Too many attempts from this IP, or the username is locked"},
     },
 )
-def login(
-    body: LoginRequest, request: Request, session: SessionDep, settings: SettingsDep, redis: RedisDep
-) -> TokenRead:
+def login(body: LoginRequest, request: Request, runtime: RuntimeDep, settings: SettingsDep) -> TokenRead:
     """Exchange client id, username and password for a bearer token.
 
     Failures are audited and counted; five in 15 minutes lock the username for the rest of the window.
     """
     enforce(
-        redis,
+        runtime.redis,
         f"rl:login-ip:{request.client.host if request.client else '-'}",
         LOGINS_PER_IP_PER_MINUTE,
         60,
         "login attempts",
     )
-    lockout = LoginLockout(redis)
-    lockout.check(body.client_id, body.username)
-    try:
-        if body.client_id is None:
-            admin = auth_service.authenticate_platform_admin(session, body.username, body.password)
-            principal = Principal(admin.id, admin.username, None, None)
-        else:
-            user = auth_service.authenticate(session, body.client_id, body.username, body.password, Channel.REST)
-            principal = Principal(user.id, user.username, user.role, user.client_id)
-    except AuthenticationFailed:
-        lockout.failed(body.client_id, body.username)
-        session.commit()  # keep the failed-login audit event
-        raise
-    lockout.succeeded(body.client_id, body.username)
+    lockout = auth_service.LoginLockout(runtime.redis)
+    with transaction(runtime.sessions) as session:  # committed with the failed-login audit event too
+        attempt = auth_service.login(session, lockout, body.client_id, body.username, body.password, Channel.REST)
+    account = attempt.accepted()
+    if isinstance(account, User):
+        principal = Principal(account.id, account.username, account.role, account.client_id)
+    else:
+        principal = Principal(account.id, account.username, None, None)
     ttl = timedelta(minutes=settings.ACCESS_TOKEN_EXPIRE_MINUTES)
     return TokenRead(
         access_token=issue_token(settings.secret_key(), principal, ttl),
@@ -67,20 +58,18 @@ def login(
 
 
 @router.post("/register", status_code=201)
-def register(body: UserCreate, ctx: OwnerContext, session: SessionDep) -> UserRead:
+def register(body: UserCreate, caller: OwnerCaller) -> UserRead:
     """An owner adds a staff member or another owner to their business."""
-    user = auth_service.create_user(session, ctx, body.username, body.password, body.role)
-    return UserRead.model_validate(user)
+    with caller.transaction() as (session, ctx):
+        return UserRead.model_validate(auth_service.create_user(session, ctx, body.username, body.password, body.role))
 
 
 @router.post("/2fa/enroll")
-def enroll_second_factor(ctx: CurrentContext, session: SessionDep, settings: SettingsDep) -> TotpEnrollment:
+def enroll_second_factor(caller: CurrentCaller, settings: SettingsDep) -> TotpEnrollment:
     """Create (or replace) the caller's TOTP seed and return the otpauth URI to scan.
 
     From then on the authenticator's current code is the X-2FA-Code for sensitive changes.
     """
-    user = session.get(User, ctx.user_id)
-    assert user is not None
-    secret = new_totp_secret()
-    user.totp_secret_encrypted = crypto.encrypt(settings.secret_key(), secret)
-    return TotpEnrollment(otpauth_uri=totp_uri(secret, f"{ctx.client_id}:{user.username}", "Easy Ecom"), secret=secret)
+    with caller.transaction() as (session, ctx):
+        enrollment = auth_service.enroll_second_factor(session, ctx, settings.secret_key())
+    return TotpEnrollment(otpauth_uri=enrollment.uri, secret=enrollment.secret)

@@ -5,15 +5,16 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
-from api.auth import CurrentContext
-from api.deps import SessionDep
-from api.schemas.common import Moment, Page, PageQuery
+from api.auth import CurrentCaller
+from api.routes.approvals import ACCEPTED, accepted
+from api.schemas.approvals import ApprovalRead
+from api.schemas.common import IdempotencyKey, Moment, Page, PageQuery
 from api.schemas.inventory import MovementOwnerRead, MovementRead, StockChange
-from domain import inventory
+from domain import approvals, inventory
 from domain.context import Context
-from domain.models import MovementKind, Role, StockMovement
+from domain.models import Approval, MovementKind, Role, StockMovement
 
 router = APIRouter(prefix="/inventory", tags=["inventory"])
 
@@ -26,23 +27,36 @@ def present(movement: StockMovement, ctx: Context) -> MovementView:
     return schema.model_validate(movement)
 
 
-@router.post("/adjustments", status_code=201)
-def record_stock_change(body: StockChange, ctx: CurrentContext, session: SessionDep) -> MovementView:
-    """Receive stock at a unit cost (updates the weighted average) or adjust a count with a reason."""
-    if body.type == "receipt":
-        assert body.unit_cost is not None
-        movement = inventory.receive_stock(
-            session, ctx, body.variant_id, body.quantity, body.unit_cost, reason=body.reason
-        )
-    else:
-        movement = inventory.adjust_stock(session, ctx, body.variant_id, body.quantity, body.reason)
-    return present(movement, ctx)
+@router.post("/adjustments", status_code=201, responses=ACCEPTED)
+def record_stock_change(
+    body: StockChange, caller: CurrentCaller, response: Response, idempotency_key: IdempotencyKey = None
+) -> MovementView | ApprovalRead:
+    """Receive stock at a unit cost (updates the weighted average) or adjust a count with a reason.
+
+    An adjustment of more than 20 units by staff answers 202 with an approval: it is made when the
+    owner approves. Retry-safe with `Idempotency-Key`.
+    """
+    with caller.transaction() as (session, ctx):
+        if body.type == "receipt":
+            assert body.unit_cost is not None
+            movement = inventory.receive_stock(
+                session,
+                ctx,
+                body.variant_id,
+                body.quantity,
+                body.unit_cost,
+                reason=body.reason,
+                idempotency_key=idempotency_key,
+            )
+            return present(movement, ctx)
+        request = approvals.adjustment_request(body.variant_id, body.quantity, body.reason, request_key=idempotency_key)
+        outcome = approvals.submit(session, ctx, request)
+        return accepted(response, outcome) if isinstance(outcome, Approval) else present(outcome, ctx)
 
 
 @router.get("/movements")
 def list_movements(
-    ctx: CurrentContext,
-    session: SessionDep,
+    caller: CurrentCaller,
     page: PageQuery,
     variant_id: uuid.UUID | None = None,
     product_id: uuid.UUID | None = None,
@@ -51,6 +65,7 @@ def list_movements(
     until: Moment | None = None,
 ) -> Page[MovementView]:
     """The append-only stock ledger, newest first."""
-    filters = inventory.MovementFilter(variant_id, product_id, kind, since, until)
-    items, total = inventory.list_movements(session, ctx, filters, limit=page.limit, offset=page.offset)
-    return Page(items=[present(m, ctx) for m in items], total=total, limit=page.limit, offset=page.offset)
+    with caller.transaction() as (session, ctx):
+        filters = inventory.MovementFilter(variant_id, product_id, kind, since, until)
+        items, total = inventory.list_movements(session, ctx, filters, limit=page.limit, offset=page.offset)
+        return Page(items=[present(m, ctx) for m in items], total=total, limit=page.limit, offset=page.offset)

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from api.deps import EngineDep, RedisDep
+from api.deps import RuntimeDep
 
 router = APIRouter(tags=["operations"])
 log = structlog.get_logger(__name__)
@@ -30,23 +30,23 @@ class Readiness(BaseModel):
 
 
 @router.get("/health", response_model=Health)
-def health() -> Health:
-    """Liveness: the process answers."""
+async def health() -> Health:
+    """Liveness: the process answers (in the event loop: no thread, no database connection)."""
     return Health()
 
 
 @router.get("/ready", response_model=Readiness, responses={503: {"model": Readiness}})
-def ready(engine: EngineDep, client: RedisDep) -> JSONResponse:
+def ready(runtime: RuntimeDep) -> JSONResponse:
     """Readiness: PostgreSQL answers `SELECT 1` and Redis answers PING (503 names what failed)."""
     checks: dict[str, CheckResult] = {"database": "ok", "redis": "ok"}
     try:
-        with engine.connect() as connection:
+        with runtime.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
     except SQLAlchemyError as exc:
         checks["database"] = "unavailable"
         log.warning("readiness check failed", check="database", error=str(exc).splitlines()[0])
     try:
-        client.ping()
+        runtime.redis.ping()
     except redis.RedisError as exc:
         checks["redis"] = "unavailable"
         log.warning("readiness check failed", check="redis", error=str(exc))

@@ -7,8 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.auth import CurrentContext
-from api.deps import SessionDep
+from api.auth import CurrentCaller
 from api.schemas.catalog import ProductCreate, ProductOwnerRead, ProductRead, ProductUpdate
 from api.schemas.common import Page, PageQuery, Text
 from domain import catalog
@@ -28,15 +27,15 @@ def present(product: Product, ctx: Context) -> ProductView:
 
 
 @router.post("", status_code=201)
-def create_product(body: ProductCreate, ctx: CurrentContext, session: SessionDep) -> ProductView:
+def create_product(body: ProductCreate, caller: CurrentCaller) -> ProductView:
     """Add a product with its variants (stock starts at 0: receive it through /inventory/adjustments)."""
-    return present(catalog.create_product(session, ctx, body.to_domain()), ctx)
+    with caller.transaction() as (session, ctx):
+        return present(catalog.create_product(session, ctx, body.to_domain()), ctx)
 
 
 @router.get("")
 def list_products(
-    ctx: CurrentContext,
-    session: SessionDep,
+    caller: CurrentCaller,
     page: PageQuery,
     search: Annotated[str | None, Query(max_length=200, description="Words or word prefixes")] = None,
     category: Annotated[Text | None, Query(max_length=100)] = None,
@@ -44,44 +43,48 @@ def list_products(
     include_inactive: bool = False,
 ) -> Page[ProductView]:
     """Products with their variants, best matches first when searching."""
-    items, total = catalog.list_products(
-        session,
-        ctx,
-        search=search,
-        category=category,
-        low_stock=low_stock,
-        include_inactive=include_inactive,
-        limit=page.limit,
-        offset=page.offset,
-    )
-    return Page(items=[present(p, ctx) for p in items], total=total, limit=page.limit, offset=page.offset)
+    with caller.transaction() as (session, ctx):
+        items, total = catalog.list_products(
+            session,
+            ctx,
+            search=search,
+            category=category,
+            low_stock=low_stock,
+            include_inactive=include_inactive,
+            limit=page.limit,
+            offset=page.offset,
+        )
+        return Page(items=[present(p, ctx) for p in items], total=total, limit=page.limit, offset=page.offset)
 
 
 @router.get("/{product_id}")
-def get_product(product_id: uuid.UUID, ctx: CurrentContext, session: SessionDep) -> ProductView:
+def get_product(product_id: uuid.UUID, caller: CurrentCaller) -> ProductView:
     """One product with its variants."""
-    return present(catalog.get_product(session, ctx, product_id), ctx)
+    with caller.transaction() as (session, ctx):
+        return present(catalog.get_product(session, ctx, product_id), ctx)
 
 
 @router.patch("/{product_id}")
-def update_product(product_id: uuid.UUID, body: ProductUpdate, ctx: CurrentContext, session: SessionDep) -> ProductView:
+def update_product(product_id: uuid.UUID, body: ProductUpdate, caller: CurrentCaller) -> ProductView:
     """Change product fields, edit variants by id, or add variants."""
-    product_changes = body.model_dump(include={"name", "description", "category", "is_active"}, exclude_none=True)
-    if product_changes:
-        catalog.update_product(session, ctx, product_id, product_changes)
-    product = catalog.get_product(session, ctx, product_id)
-    own_variants = {v.id for v in product.variants}
-    for variant_id, change in body.variants.items():
-        if variant_id not in own_variants:
-            raise NotFound(f"variant {variant_id} is not part of product {product_id}")
-        catalog.update_variant(session, ctx, variant_id, change.model_dump(exclude_none=True))
-    for spec in body.add_variants:
-        catalog.add_variant(session, ctx, product_id, spec.to_domain())
-    session.expire_all()
-    return present(catalog.get_product(session, ctx, product_id), ctx)
+    with caller.transaction() as (session, ctx):
+        product_changes = body.model_dump(include={"name", "description", "category", "is_active"}, exclude_none=True)
+        if product_changes:
+            catalog.update_product(session, ctx, product_id, product_changes)
+        product = catalog.get_product(session, ctx, product_id)
+        own_variants = {v.id for v in product.variants}
+        for variant_id, change in body.variants.items():
+            if variant_id not in own_variants:
+                raise NotFound(f"variant {variant_id} is not part of product {product_id}")
+            catalog.update_variant(session, ctx, variant_id, change.model_dump(exclude_none=True))
+        for spec in body.add_variants:
+            catalog.add_variant(session, ctx, product_id, spec.to_domain())
+        session.expire_all()
+        return present(catalog.get_product(session, ctx, product_id), ctx)
 
 
 @router.delete("/{product_id}")
-def delete_product(product_id: uuid.UUID, ctx: CurrentContext, session: SessionDep) -> ProductView:
+def delete_product(product_id: uuid.UUID, caller: CurrentCaller) -> ProductView:
     """Retire the product and its variants (owners; order history keeps referring to them)."""
-    return present(catalog.delete_product(session, ctx, product_id), ctx)
+    with caller.transaction() as (session, ctx):
+        return present(catalog.delete_product(session, ctx, product_id), ctx)

@@ -6,8 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.auth import OwnerContext
-from api.deps import SessionDep
+from api.auth import OwnerCaller
 from api.schemas.common import Moment, Page, PageQuery, Text
 from api.schemas.sessions import AuditEventRead
 from domain import audit
@@ -17,8 +16,7 @@ router = APIRouter(prefix="/sessions", tags=["sessions"])
 
 @router.get("/logs")
 def list_session_logs(
-    ctx: OwnerContext,
-    session: SessionDep,
+    caller: OwnerCaller,
     page: PageQuery,
     action: Annotated[
         Text | None, Query(max_length=64, description="login, login_failed, order_cancelled, policy_changed, ...")
@@ -26,10 +24,11 @@ def list_session_logs(
     since: Annotated[Moment | None, Query(description="Only events at or after this time")] = None,
 ) -> Page[AuditEventRead]:
     """Logins, failed logins and sensitive operations, newest first."""
-    events = audit.list_events(session, ctx, action=action, since=since, limit=page.limit, offset=page.offset)
-    return Page(
-        items=[AuditEventRead.model_validate(e) for e in events],
-        total=audit.count_events(session, ctx, action=action, since=since),
-        limit=page.limit,
-        offset=page.offset,
-    )
+    with caller.transaction() as (session, ctx):
+        events = audit.list_events(session, ctx, action=action, since=since, limit=page.limit, offset=page.offset)
+        return Page(
+            items=[AuditEventRead.model_validate(e) for e in events],
+            total=audit.count_events(session, ctx, action=action, since=since),
+            limit=page.limit,
+            offset=page.offset,
+        )

@@ -11,10 +11,10 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas.common import Text
-from domain.catalog import ProductSpec, VariantSpec
+from domain.catalog import MAX_SKU_LENGTH, SKU_PATTERN, ProductSpec, VariantSpec
 
 Price = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
-Sku = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+Sku = Annotated[str, Field(min_length=1, max_length=MAX_SKU_LENGTH, pattern=f"^{SKU_PATTERN.pattern}$")]
 
 
 class VariantCreate(BaseModel):

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-from datetime import datetime
-from typing import Any
-
 from pydantic import BaseModel, ConfigDict, Field
 
 ThreadId = Field(default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
@@ -27,32 +23,3 @@ class ChatReply(BaseModel):
     thread_id: str
     tool_calls: list[str]
     pending_approval: dict[str, object] | None = None
-
-
-class ApprovalDecision(BaseModel):
-    """The owner's answer to a pending approval."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    approve: bool
-
-
-class ApprovalOutcome(BaseModel):
-    """The decision taken, and the reply the requester now sees in their conversation."""
-
-    status: str
-    reply: str
-
-
-class ApprovalView(BaseModel):
-    """A request for the owner's approval."""
-
-    id: uuid.UUID
-    kind: str
-    summary: str
-    payload: dict[str, Any]
-    status: str
-    requested_role: str
-    requested_channel: str
-    created_at: datetime
-    decided_at: datetime | None

@@ -6,14 +6,16 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Generic, TypeVar
 
-from fastapi import Query
+from fastapi import Header, Query
 from pydantic import AfterValidator, AwareDatetime, BaseModel, Field, StringConstraints
+
+from domain import inventory
 
 MAX_PAGE_SIZE = 100
 T = TypeVar("T")
 
 Percent = Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2)]
-Quantity = Annotated[int, Field(ge=1, le=100_000)]
+Quantity = Annotated[int, Field(ge=1, le=inventory.MAX_QUANTITY)]
 Text = Annotated[str, StringConstraints(pattern=r"^[^\x00]*$")]
 """Free text that PostgreSQL can store: anything but NUL."""
 
@@ -47,3 +49,9 @@ class PageParams(BaseModel):
 
 
 PageQuery = Annotated[PageParams, Query()]
+
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(max_length=200, description="Retry-safe key per client: a retry with it returns the first result"),
+]

@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.schemas.common import Text
+from domain import inventory
 from domain.models import MovementKind
 
 
@@ -20,7 +21,7 @@ class StockChange(BaseModel):
 
     variant_id: uuid.UUID
     type: Literal["receipt", "adjustment"]
-    quantity: int = Field(ge=-1_000_000, le=1_000_000)
+    quantity: int = Field(ge=-inventory.MAX_QUANTITY, le=inventory.MAX_QUANTITY)
     unit_cost: Decimal | None = Field(default=None, ge=0, max_digits=14, decimal_places=4)
     reason: Text = Field(default="", max_length=500)
 

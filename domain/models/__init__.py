@@ -1,13 +1,13 @@
 """All ORM models, in one metadata (import this package to register every table)."""
 
-from domain.models.approvals import Approval, ApprovalKind, ApprovalState
+from domain.models.approvals import Approval, ApprovalKind, ApprovalStatus
 from domain.models.base import TENANT_TABLES, Base
 from domain.models.catalog import Product, Variant
+from domain.models.channel import Channel
+from domain.models.idempotency import IdempotencyKey
 from domain.models.inventory import MovementKind, ReceiptLayer, StockMovement
 from domain.models.ledger import Account, AuditEvent, JournalEntry, JournalLine
 from domain.models.orders import (
-    ApprovalStatus,
-    Channel,
     ItemCondition,
     Order,
     OrderLine,
@@ -31,13 +31,13 @@ __all__ = [
     "AgentTurn",
     "Approval",
     "ApprovalKind",
-    "ApprovalState",
     "ApprovalStatus",
     "AuditEvent",
     "Base",
     "Channel",
     "Client",
     "Customer",
+    "IdempotencyKey",
     "ItemCondition",
     "JournalEntry",
     "JournalHour",

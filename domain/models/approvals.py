@@ -1,4 +1,5 @@
-"""Owner approvals: a sensitive action a requester asked for, waiting for the owner's decision."""
+"""Owner approvals: a sensitive action a requester asked for, kept as a record of the action itself
+(kind and arguments), waiting for the owner's decision, and what executing it gave."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.models.base import Base, TenantOwned, UUIDPrimaryKey, str_enum, tenant_table, utcnow
-from domain.models.orders import Channel
+from domain.models.channel import Channel
 from domain.models.tenancy import Role
 
 
@@ -24,17 +25,23 @@ class ApprovalKind(enum.StrEnum):
     STOCK_ADJUSTMENT = "stock_adjustment"
 
 
-class ApprovalState(enum.StrEnum):
-    """Where a request for approval stands."""
+class ApprovalStatus(enum.StrEnum):
+    """Where the owner's approval of something stands (an approval request, or an order's discount).
 
+    `failed`: approved, but the action was refused when it ran (e.g. the stock had gone meanwhile).
+    """
+
+    NOT_NEEDED = "not_needed"
     PENDING = "pending"
     APPROVED = "approved"
     REJECTED = "rejected"
+    FAILED = "failed"
 
 
 @tenant_table
 class Approval(UUIDPrimaryKey, TenantOwned, Base):
-    """One request for the owner's approval, with the principal and the conversation to resume."""
+    """One requested action waiting for (or decided by) the owner: its kind and arguments, who asked
+    through which channel, the conversation waiting on it (if any) and the outcome."""
 
     __tablename__ = "approvals"
     __table_args__ = (
@@ -50,8 +57,9 @@ class Approval(UUIDPrimaryKey, TenantOwned, Base):
     requested_channel: Mapped[Channel] = mapped_column(str_enum(Channel))
     requested_by_user_id: Mapped[uuid.UUID | None]
     requested_by_customer_id: Mapped[uuid.UUID | None]
-    thread_id: Mapped[str] = mapped_column(String(200))
-    status: Mapped[ApprovalState] = mapped_column(str_enum(ApprovalState), default=ApprovalState.PENDING)
+    thread_id: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[ApprovalStatus] = mapped_column(str_enum(ApprovalStatus), default=ApprovalStatus.PENDING)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     decided_by_user_id: Mapped[uuid.UUID | None]
     decided_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(server_default=func.now(), default=utcnow)

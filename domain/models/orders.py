@@ -10,6 +10,7 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from domain.models.approvals import ApprovalStatus
 from domain.models.base import (
     Base,
     CreatedAt,
@@ -21,6 +22,7 @@ from domain.models.base import (
     tenant_table,
     utcnow,
 )
+from domain.models.channel import Channel
 
 
 class OrderStatus(enum.StrEnum):
@@ -32,16 +34,6 @@ class OrderStatus(enum.StrEnum):
     CANCELLED = "cancelled"
     PARTIALLY_RETURNED = "partially_returned"
     RETURNED = "returned"
-
-
-class Channel(enum.StrEnum):
-    """Where an order or action came from."""
-
-    REST = "rest"
-    WHATSAPP = "whatsapp"
-    CHAT = "chat"
-    POS = "pos"
-    SYSTEM = "system"
 
 
 class PaymentMethod(enum.StrEnum):
@@ -61,15 +53,6 @@ class PaymentStatus(enum.StrEnum):
     PAID = "paid"
     PARTIALLY_REFUNDED = "partially_refunded"
     REFUNDED = "refunded"
-
-
-class ApprovalStatus(enum.StrEnum):
-    """Owner approval of a discount above the auto-approval threshold."""
-
-    NOT_NEEDED = "not_needed"
-    PENDING = "pending"
-    APPROVED = "approved"
-    REJECTED = "rejected"
 
 
 @tenant_table

@@ -6,6 +6,7 @@ the one recomputed from the movements; debits = credits; inventory account = Σ 
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 
 import pytest
@@ -15,16 +16,21 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from domain import costing, inventory, journal, orders, returns
+from domain import approvals, auth, costing, inventory, journal, orders, returns
+from domain.context import Context
 from domain.errors import DomainError
 from domain.models import (
     Account,
+    Approval,
+    ApprovalStatus,
+    Channel,
     ItemCondition,
     MovementKind,
     Order,
     OrderStatus,
     Product,
     ReceiptLayer,
+    Role,
     StockMovement,
     Variant,
 )
@@ -50,6 +56,9 @@ class LedgerMachine(RuleBasedStateMachine):
             self.db, "shop_fuzz", max_discount_pct=Decimal(30), auto_approve_discount_pct=Decimal(15)
         )
         self.owner = self.ctx.with_second_factor()
+        clerk = auth.add_user(self.db, self.ctx.client_id, "clerk", "clerk-password", Role.STAFF)
+        self.staff = Context(self.ctx.client_id, Role.STAFF, Channel.REST, clerk.id)
+        self.approval_ids: list = []
         self.variants: list[Variant] = []
         for sku in SKUS:
             product = Product(client_id=self.ctx.client_id, name=sku.title())
@@ -82,21 +91,29 @@ class LedgerMachine(RuleBasedStateMachine):
     )
     def order(self, lines: dict[int, int], discount: Decimal) -> None:
         draft = OrderDraft(lines=[LineRequest(self.variants[i].id, q) for i, q in lines.items()], discount_pct=discount)
-        created = self.attempt(lambda: orders.create_order(self.db, self.ctx, draft))
-        if created is not None:
-            self.order_ids.append(created.id)
+        outcome = self.attempt(lambda: approvals.submit(self.db, self.staff, approvals.order_request(draft)))
+        if isinstance(outcome, Approval):
+            self.approval_ids.append(outcome.id)
+        elif outcome is not None:
+            self.order_ids.append(outcome.id)
+
+    @precondition(lambda self: self.approval_ids)
+    @rule(data=st.data(), approve=st.booleans())
+    def decide(self, data: st.DataObject, approve: bool) -> None:
+        approval_id = data.draw(st.sampled_from(self.approval_ids))
+        decided = self.attempt(lambda: approvals.decide(self.db, self.owner, approval_id, approve=approve))
+        if decided is not None and decided.status is ApprovalStatus.APPROVED:
+            self.order_ids.append(uuid.UUID(decided.result["order_id"]))
 
     @precondition(lambda self: self.order_ids)
     @rule(data=st.data())
     def progress(self, data: st.DataObject) -> None:
         order_id = data.draw(st.sampled_from(self.order_ids))
-        step = data.draw(st.sampled_from(["confirm", "deliver", "cancel", "approve", "reject", "pay"]))
+        step = data.draw(st.sampled_from(["confirm", "deliver", "cancel", "pay"]))
         call = {
             "confirm": lambda: orders.confirm_order(self.db, self.owner, order_id),
             "deliver": lambda: orders.deliver_order(self.db, self.owner, order_id),
             "cancel": lambda: orders.cancel_order(self.db, self.owner, order_id),
-            "approve": lambda: orders.decide_discount(self.db, self.owner, order_id, approve=True),
-            "reject": lambda: orders.decide_discount(self.db, self.owner, order_id, approve=False),
             "pay": lambda: orders.mark_paid(self.db, self.owner, order_id),
         }[step]
         self.attempt(call)

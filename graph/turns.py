@@ -25,7 +25,7 @@ from graph.metering import TurnMeter, TurnRecord
 from tools.runtime import ToolEnv
 
 YES = re.compile(r"^\s*(?:yes|yeah|yep|y|ok(?:ay)?|sure|confirm(?:ed)?|go ahead|please do)\b", re.IGNORECASE)
-CONFIRM_PROMPT = "Reply YES to confirm, or NO to cancel."
+CONFIRM_PROMPT = "Reply YES to go ahead, or NO to leave things as they are."
 OWNER_PROMPT = "I have asked the owner to approve this; I will tell you their answer here."
 STILL_WAITING = "This still waits for the owner's approval: {summary} I will tell you their answer here."
 

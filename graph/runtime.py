@@ -1,0 +1,57 @@
+"""The composition root every channel opens: settings → the application-role engine and sessions
+(refusing a privileged role) → Redis → chat model → checkpointer → graph cache → the
+conversation service, with one close. The API's lifespan, the WhatsApp worker, the console and
+the eval runner all call `open_runtime`; tests pass their own chat model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+
+import redis
+from langchain_core.language_models import BaseChatModel
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from graph.builder import GraphCache
+from graph.conversations import ConversationService, ThreadLocks
+from graph.memory import open_checkpointer
+from graph.model import make_chat_model
+from infra.db import app_role_url, connect_app_engine, make_session_factory
+from infra.redis_client import make_redis
+from infra.settings import Settings
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """What a running channel holds for its lifetime."""
+
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    redis: redis.Redis
+    conversations: ConversationService
+
+
+@contextmanager
+def open_runtime(settings: Settings, *, chat_model: BaseChatModel | None = None) -> Iterator[Runtime]:
+    """Open every shared resource for `settings` (the model from settings unless given); close
+    them all on exit, in reverse order."""
+    with ExitStack() as stack:
+        engine = connect_app_engine(settings)
+        stack.callback(engine.dispose)
+        client = make_redis(settings.service_urls()[1])
+        stack.callback(client.close)
+        checkpointer, pool = open_checkpointer(app_role_url(settings))
+        stack.callback(pool.close)
+        sessions = make_session_factory(engine)
+        conversations = ConversationService(
+            sessions,
+            chat_model or make_chat_model(settings),
+            checkpointer,
+            GraphCache(),
+            ThreadLocks(client),
+        )
+        yield Runtime(settings, engine, sessions, client, conversations)
