@@ -33,10 +33,10 @@ from domain import demo
 from domain.context import Context
 from domain.models import Channel, Role
 from graph.builder import GraphCache, build_graph
-from graph.conversation import run_turn
 from graph.memory import open_checkpointer
 from graph.metering import TurnMeter
 from graph.offline import OfflineChatModel
+from graph.turns import run_turn
 from infra.db import make_engine, make_session_factory, transaction
 from infra.settings import Settings
 from tools.checkout import build_checkout_tools

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from domain import approvals, catalog, inventory, orders, returns
 from domain.context import Context
 from domain.errors import NotFound
-from domain.models import ItemCondition, Order, Return, ReturnKind
+from domain.models import ItemCondition, Order, OrderStatus, Return, ReturnKind
 from domain.orders import LineRequest, OrderChanges
 from domain.returns import ReturnItem
 from tools.confirmation import ask_to_confirm, current_thread, request_key, submit
@@ -93,7 +93,8 @@ def build_order_change_tools(env: ToolEnv) -> list[BaseTool]:
 
         def summarize(session: Session, ctx: Context) -> str:
             order = orders.get_order_by_number(session, ctx, order_number)
-            orders.check_transition(order, orders.OrderStatus.CANCELLED)
+            if order.status is not OrderStatus.CANCELLED:  # already cancelled: this is the resume after it
+                orders.check_transition(order, OrderStatus.CANCELLED)
             items = ", ".join(f"{line.quantity} × {line.product_name}" for line in order.lines)
             return f"Cancel order #{order.number} ({order.status.value}): {items}, total {money(order.total)}."
 

@@ -36,7 +36,7 @@ def test_threads_are_kept_in_postgres_across_app_restarts(settings: Settings, sh
     with TestClient(create_app(settings)) as client:
         thread = client.post("/api/v1/chat", json={"message": "hello"}, headers=shop.owner).json()["thread_id"]
     with TestClient(create_app(settings)) as client:
-        graph_state = client.app.state.checkpointer.get_tuple(
+        graph_state = client.app.state.runtime.conversations.checkpointer.get_tuple(
             {"configurable": {"thread_id": f"rest:{shop.client_id}:{shop.owner_id}:{thread}"}}
         )
     assert graph_state is not None

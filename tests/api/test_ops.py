@@ -10,8 +10,8 @@ from fastapi import APIRouter
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import make_url
 
-from api import resources
 from api.main import create_app
+from infra import db as infra_db
 from infra.settings import ConfigError, Settings
 
 
@@ -124,7 +124,7 @@ def test_the_app_refuses_to_start_as_a_superuser_role(
     settings: Settings, owner_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     owner = make_url(owner_url)
-    monkeypatch.setattr(resources, "app_role_password", lambda *_: owner.password or "")
+    monkeypatch.setattr(infra_db, "app_role_password", lambda *_: owner.password or "")
     privileged = settings.model_copy(update={"DATABASE_APP_ROLE": owner.username})
     with pytest.raises(ConfigError, match="superuser"), TestClient(create_app(privileged)):
         pass

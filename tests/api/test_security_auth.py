@@ -14,10 +14,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select, text
 from sqlalchemy.engine import make_url
 
-from api import resources
 from api.main import create_app
 from domain import auth as auth_service
 from domain.models import AuditEvent
+from infra import db as infra_db
 from infra.db import make_engine, make_session_factory, transaction
 from infra.settings import ConfigError, Settings
 from tests.api.conftest import Shop
@@ -94,16 +94,17 @@ def test_the_superadmin_logs_in_without_a_client_id(client: TestClient, app_engi
 
 def test_staff_get_403_on_owner_only_routes(client: TestClient, shop: Shop) -> None:
     vase = add_product(client, shop, "Glass Vase", {"VASE-GLS": "35.00"}, stock=3)
-    order = place_order(client, shop, [(vase["variants"][0]["id"], 1)], discount_pct="15")  # above auto-approval
-    assert order["discount_approval"] == "pending"
-    decision = f"{V1}/orders/{order['id']}/discount-decision"
+    body = {"lines": [{"variant_id": vase["variants"][0]["id"], "quantity": 1}], "discount_pct": "15"}
+    asked = client.post(f"{V1}/orders", json=body, headers=shop.staff)  # above auto-approval: the owner decides
+    assert asked.status_code == 202
+    decision = f"{V1}/approvals/{asked.json()['id']}"
     register = client.post(
         f"{V1}/auth/register", json={"username": "mole", "password": "mole-password"}, headers=shop.staff
     )
     for response in (register, client.post(decision, json={"approve": True}, headers=shop.staff)):
         assert response.status_code == 403
         assert response.json()["type"] == "/problems/forbidden"
-    assert ok(client.post(decision, json={"approve": True}, headers=shop.owner))["discount_approval"] == "approved"
+    assert ok(client.post(decision, json={"approve": True}, headers=shop.owner))["approval"]["status"] == "approved"
 
 
 def test_an_owner_registers_a_staff_member_who_can_then_log_in(client: TestClient, shop: Shop) -> None:
@@ -235,7 +236,7 @@ def test_the_app_refuses_to_start_as_a_role_with_bypassrls(
     with owner_engine.begin() as connection:
         connection.execute(text(f"CREATE ROLE {role} LOGIN BYPASSRLS PASSWORD 'bypass-password'"))
         connection.execute(text(f'GRANT CONNECT ON DATABASE "{make_url(owner_url).database}" TO {role}'))
-    monkeypatch.setattr(resources, "app_role_password", lambda *_: "bypass-password")
+    monkeypatch.setattr(infra_db, "app_role_password", lambda *_: "bypass-password")
     try:
         with (
             pytest.raises(ConfigError, match="BYPASSRLS"),

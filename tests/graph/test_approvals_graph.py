@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 
 from domain import approvals, orders, tenancy
 from domain.context import Context
-from domain.models import Approval, ApprovalState, Channel, Order, OrderStatus, Role, Variant
+from domain.models import Approval, ApprovalStatus, Channel, Order, OrderStatus, Role, Variant
 from domain.orders import LineRequest, OrderDraft
-from graph.conversation import resume_with_decision, run_turn
+from graph.turns import resume_with_decision, run_turn
 
 
 def customer(db, tenant: Context) -> Context:
@@ -27,7 +27,7 @@ def test_a_customers_discount_above_the_threshold_waits_for_the_owner(db, tenant
     waiting = run_turn(graph, "wa-1", "yes")
     assert waiting.pending["kind"] == "approval"
     approval = db.scalars(select(Approval)).one()
-    assert (approval.kind.value, approval.status, approval.thread_id) == ("discount", ApprovalState.PENDING, "wa-1")
+    assert (approval.kind.value, approval.status, approval.thread_id) == ("discount", ApprovalStatus.PENDING, "wa-1")
     assert approval.payload["discount_pct"] == "15"
     assert db.scalar(select(func.count(Order.id))) == 0
     still = run_turn(graph, "wa-1", "yes")  # the requester's yes is not the owner's
@@ -50,7 +50,7 @@ def test_a_rejected_discount_places_nothing(db, tenant_a, make_variant, build) -
     approval = db.scalars(select(Approval)).one()
     approvals.decide(db, tenant_a, approval.id, approve=False)
     answer = resume_with_decision(graph, "wa-2", approved=False)
-    assert answer.reply == "Sorry, the owner did not approve that discount, so I have not placed the order."
+    assert answer.reply == "Sorry, the owner did not approve that discount, so nothing changed."
     assert db.scalar(select(func.count(Order.id))) == 0
 
 
@@ -66,7 +66,7 @@ def test_staff_cancelling_a_confirmed_order_needs_the_owner(db, tenant_a, make_v
     db.expire_all()
     assert db.get(Order, order.id).status is OrderStatus.CONFIRMED
     approval = db.scalars(select(Approval)).one()
-    assert approval.payload == {"order_id": str(order.id), "order_number": order.number}
+    assert approval.payload == {"order_id": str(order.id), "order_number": order.number, "reason": "cancelled by chat"}
     approvals.decide(db, tenant_a, approval.id, approve=True)
     assert resume_with_decision(graph, "c-1", approved=True).reply == f"Order #{order.number} is cancelled."
     db.expire_all()

@@ -7,7 +7,7 @@ from langchain_core.messages import AIMessage
 from domain.context import Context
 from domain.models import Channel, Role
 from graph.builder import AgentLimits
-from graph.conversation import UsageLedger, run_turn
+from graph.turns import UsageLedger, run_turn
 from tests.graph.scripted import ScriptedChatModel
 from tools.runtime import ToolEnv
 

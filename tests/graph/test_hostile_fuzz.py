@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from domain import tenancy
 from domain.context import Context
 from domain.models import Channel, Order, Role, Variant
-from graph.conversation import run_turn
+from graph.turns import run_turn
 from infra.db import set_tenant
 from tests.graph.scripted import ScriptedChatModel, tool_calls
 

@@ -75,7 +75,7 @@ def test_an_order_is_placed_only_after_the_customer_says_yes(db, tenant_a, make_
 
     from domain import tenancy
     from domain.models import Order
-    from graph.conversation import run_turn
+    from graph.turns import run_turn
 
     shirt = make_variant(tenant_a, "LINEN-M", "38.00", stock=5, name="Linen Shirt")
     alice = tenancy.get_or_create_customer(db, tenant_a, wa_id="2348033333333", name="Alice")
@@ -100,7 +100,7 @@ def test_declining_the_summary_places_nothing(db, tenant_a, make_variant, build)
     from sqlalchemy import func, select
 
     from domain.models import Order
-    from graph.conversation import run_turn
+    from graph.turns import run_turn
 
     make_variant(tenant_a, "LINEN-L", "38.00", stock=5, name="Linen Shirt")
     graph = build(customer_of(tenant_a))

@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.orm import Session
 
-from domain import orders
+from domain import approvals, orders
 from domain.context import Context
 from domain.models import Order, OrderStatus, Variant
 from domain.orders import LineRequest, OrderDraft
-from graph.conversation import run_turn
+from graph.turns import resume_with_decision, run_turn
 
 
 @pytest.fixture
@@ -76,11 +76,19 @@ def test_another_customers_order_is_not_found(db, alices_order, bob, build) -> N
     assert (order.status, order.delivery_address) == (OrderStatus.PENDING, "1 Old Road")
 
 
-def test_a_customer_cannot_cancel_a_confirmed_order(db, tenant_a, alices_order, alice, build) -> None:
+def test_a_customer_cancelling_a_confirmed_order_asks_the_owner(db, tenant_a, alices_order, alice, build) -> None:
     orders.confirm_order(db, tenant_a, alices_order.id)
-    answer = run_turn(build(alice), "wa-x", f"cancel order {alices_order.number}")
-    assert answer.pending is None
-    assert answer.reply.startswith("Sorry: cancelling a confirmed order needs the owner or staff role")
+    graph = build(alice)
+    assert run_turn(graph, "wa-x", f"cancel order {alices_order.number}").pending["kind"] == "confirm"
+    waiting = run_turn(graph, "wa-x", "yes")
+    assert waiting.pending["kind"] == "approval"
+    assert refreshed(db, alices_order).status is OrderStatus.CONFIRMED
+    [approval], _ = approvals.list_approvals(db, tenant_a)
+    approvals.decide(db, tenant_a, approval.id, approve=False)
+    answer = resume_with_decision(graph, "wa-x", approved=False)
+    assert (
+        answer.reply == f"Sorry, the owner did not approve cancelling order #{alices_order.number}, so nothing changed."
+    )
     assert refreshed(db, alices_order).status is OrderStatus.CONFIRMED
 
 

@@ -17,7 +17,7 @@ from domain.context import Context
 from domain.models import Order, OrderStatus, PaymentStatus, Return, Variant
 from domain.models.base import utcnow
 from domain.orders import LineRequest, OrderDraft
-from graph.conversation import run_turn
+from graph.turns import run_turn
 from tests.graph.conftest import say
 from tests.graph.scripted import ScriptedChatModel, tool_calls
 

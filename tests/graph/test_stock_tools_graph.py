@@ -15,7 +15,7 @@ from domain import journal, orders
 from domain.context import Context, scoped
 from domain.models import Account, Channel, MovementKind, Role, StockMovement, Variant
 from domain.orders import LineRequest, OrderDraft
-from graph.conversation import run_turn
+from graph.turns import run_turn
 from tests.graph.conftest import delegated_to, reply, say
 from tests.graph.scripted import ScriptedChatModel, tool_calls
 
