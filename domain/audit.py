@@ -66,16 +66,11 @@ def list_events(
     since: datetime | None = None,
     limit: int = 50,
     offset: int = 0,
-) -> list[AuditEvent]:
-    """The client's audit events, newest first (owners only)."""
+) -> tuple[list[AuditEvent], int]:
+    """The client's audit events, newest first, and how many there are (owners only)."""
     ctx.require(Role.OWNER, action="reading the audit log")
-    query = select(AuditEvent).where(*_events_where(ctx, action, since))
+    where = _events_where(ctx, action, since)
+    total = scoped(session, ctx).scalar(select(func.count(AuditEvent.id)).where(*where)) or 0
+    query = select(AuditEvent).where(*where)
     query = query.order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()).limit(limit).offset(offset)
-    return list(scoped(session, ctx).scalars(query))
-
-
-def count_events(session: Session, ctx: Context, *, action: str | None = None, since: datetime | None = None) -> int:
-    """How many events `list_events` pages through (for pagination totals)."""
-    ctx.require(Role.OWNER, action="reading the audit log")
-    query = select(func.count(AuditEvent.id)).where(*_events_where(ctx, action, since))
-    return scoped(session, ctx).scalar(query) or 0
+    return list(session.scalars(query)), total

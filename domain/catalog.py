@@ -346,7 +346,7 @@ def list_products(
     if not (1 <= limit <= MAX_PAGE and offset >= 0):
         raise ValidationFailed(f"limit must be 1–{MAX_PAGE} and offset 0 or more")
     if include_inactive:
-        ctx.require(Role.OWNER, Role.STAFF, action="listing retired products")
+        ctx.require_staff(action="listing retired products")
     query = select(Product).where(Product.client_id == ctx.client_id)
     if not include_inactive:
         query = query.where(Product.is_active.is_(True))
@@ -417,7 +417,7 @@ def search_variants(session: Session, ctx: Context, text: str, limit: int = 5) -
 
 def create_product(session: Session, ctx: Context, spec: ProductSpec) -> Product:
     """Add a product and its variants (owner or staff). Each variant starts with no stock at zero cost."""
-    ctx.require(Role.OWNER, Role.STAFF, action="adding a product")
+    ctx.require_staff(action="adding a product")
     name = _text(spec.name, "name", MAX_NAME)
     description = _text(spec.description, "description", MAX_DESCRIPTION, required=False)
     category = _text(spec.category, "category", MAX_CATEGORY)
@@ -457,7 +457,7 @@ def _new_variant(ctx: Context, spec: VariantSpec) -> Variant:
 
 def add_variant(session: Session, ctx: Context, product_id: uuid.UUID, spec: VariantSpec) -> Variant:
     """Add a variant to a product (owner or staff); with several variants, each needs distinct options."""
-    ctx.require(Role.OWNER, Role.STAFF, action="adding a variant")
+    ctx.require_staff(action="adding a variant")
     clean = _valid_variant(spec)
     product = get_product(session, ctx, product_id)
     _check_variant_set([(v.sku, v.options) for v in product.variants if v.is_active] + [(clean.sku, clean.options)])
@@ -475,7 +475,7 @@ def update_product(session: Session, ctx: Context, product_id: uuid.UUID, change
     product leaves its variants as they are (restore them with `update_variant`).
     """
     _refuse_unknown_fields(changes, frozenset(_PRODUCT_VALIDATORS), "product")
-    ctx.require(Role.OWNER, Role.STAFF, action="editing a product")
+    ctx.require_staff(action="editing a product")
     if "is_active" in changes:
         ctx.require(Role.OWNER, action="retiring or restoring a product")
     values = {key: _PRODUCT_VALIDATORS[key](value) for key, value in changes.items()}
@@ -493,7 +493,7 @@ def update_variant(session: Session, ctx: Context, variant_id: uuid.UUID, change
     On-hand stock and average cost are never set here.
     """
     _refuse_unknown_fields(changes, frozenset(_VARIANT_VALIDATORS), "variant")
-    ctx.require(Role.OWNER, Role.STAFF, action="editing a variant")
+    ctx.require_staff(action="editing a variant")
     if "is_active" in changes:
         ctx.require(Role.OWNER, action="retiring or restoring a variant")
     values = {key: _VARIANT_VALIDATORS[key](value) for key, value in changes.items()}

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from domain.errors import Forbidden
 from domain.models import Channel, Role
-from infra.db import TENANT_KEY, set_tenant
+from infra.db import FIXED_KEY, TENANT_KEY, set_tenant
 
 
 @dataclass(frozen=True)
@@ -34,13 +34,23 @@ class Context:
             allowed = " or ".join(r.value for r in roles)
             raise Forbidden(f"{action} needs the {allowed} role; you act as {self.role.value}")
 
+    def require_staff(self, *, action: str) -> None:
+        """Raise Forbidden unless the actor works for the business (owner or staff)."""
+        self.require(Role.OWNER, Role.STAFF, action=action)
+
     def with_second_factor(self) -> Context:
         """The same principal after a verified second factor (TOTP) for a sensitive operation."""
         return replace(self, second_factor_verified=True)
 
 
 def scoped(session: Session, ctx: Context) -> Session:
-    """Scope `session` to the context's tenant (row-level security) and return it."""
-    if session.info.get(TENANT_KEY) != ctx.client_id:
-        set_tenant(session, ctx.client_id)
+    """`session`, checked to be scoped to the context's tenant (row-level security). A unit of
+    work opened for a tenant (`infra.db.transaction`) keeps it: a service called for another
+    tenant on it is a bug and raises. A session without a tenant yet is scoped here."""
+    current = session.info.get(TENANT_KEY)
+    if current == ctx.client_id:
+        return session
+    if current is not None and session.info.get(FIXED_KEY):
+        raise RuntimeError(f"this transaction belongs to tenant {current!r}, not {ctx.client_id!r}")
+    set_tenant(session, ctx.client_id)
     return session

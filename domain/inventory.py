@@ -37,7 +37,6 @@ from domain.models.base import utcnow
 from domain.money import cents, unit_cost
 
 MAX_QUANTITY = 1_000_000
-STAFF_ROLES = (Role.OWNER, Role.STAFF)
 ADJUSTMENT_APPROVAL_UNITS = 20
 """A stock adjustment by more units than this (either way) needs the owner, through any channel."""
 
@@ -45,7 +44,7 @@ ADJUSTMENT_APPROVAL_UNITS = 20
 def check_adjustment(ctx: Context, variant_id: uuid.UUID, delta: int, clearance: Approval | None) -> None:
     """The adjustment rule: owners and staff only; above ADJUSTMENT_APPROVAL_UNITS units only the
     owner, or `clearance` (the owner's approval of exactly this adjustment)."""
-    ctx.require(Role.OWNER, Role.STAFF, action="adjusting stock")
+    ctx.require_staff(action="adjusting stock")
     if isinstance(delta, bool) or not isinstance(delta, int) or delta == 0:
         raise ValidationFailed("the adjustment must be a non-zero whole number of units")
     validate_quantity(abs(delta), what="adjustment")
@@ -160,7 +159,7 @@ def receive_stock(
     idempotency_key: str | None = None,
 ) -> StockMovement:
     """Receive purchased stock at `cost` per unit; posts inventory against cash. Retry-safe with a key."""
-    ctx.require(Role.OWNER, Role.STAFF, action="receiving stock")
+    ctx.require_staff(action="receiving stock")
     validate_quantity(quantity)
     _validate_cost(cost)
     return idempotency.once(
@@ -394,7 +393,7 @@ def list_movements(
     session: Session, ctx: Context, filters: MovementFilter | None = None, *, limit: int = 50, offset: int = 0
 ) -> tuple[list[StockMovement], int]:
     """The stock ledger, newest first, with the total count for pagination (owner/staff)."""
-    ctx.require(Role.OWNER, Role.STAFF, action="reading stock movements")
+    ctx.require_staff(action="reading stock movements")
     f = filters or MovementFilter()
     scoped(session, ctx)
     total = session.scalar(_filtered(select(func.count(StockMovement.id)), ctx, f)) or 0
@@ -409,7 +408,7 @@ def list_movements(
 
 def low_stock_variants(session: Session, ctx: Context, *, limit: int = 20) -> list[Variant]:
     """Active SKUs at or below their reorder point, emptiest first (owner/staff)."""
-    ctx.require(Role.OWNER, Role.STAFF, action="reading stock levels")
+    ctx.require_staff(action="reading stock levels")
     query = (
         catalog.sellable_variants(ctx)
         .where(Variant.on_hand <= Variant.reorder_point)
@@ -452,7 +451,7 @@ def reorder_suggestions(
     suggested = max(ceil(velocity × cover_days), reorder_point + 1) − on_hand, listed when > 0
     (so a SKU at or below its reorder point is always listed). Active SKUs only, largest first.
     """
-    ctx.require(*STAFF_ROLES, action="reading reorder suggestions")
+    ctx.require_staff(action="reading reorder suggestions")
     for value, what in ((days, "days"), (cover_days, "cover_days")):
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_REORDER_DAYS:
             raise ValidationFailed(f"{what} must be a whole number from 1 to {MAX_REORDER_DAYS}")

@@ -123,15 +123,11 @@ def _entries_where(ctx: Context, kind: str | None) -> list[ColumnElement[bool]]:
 
 def list_entries(
     session: Session, ctx: Context, *, limit: int = 50, offset: int = 0, kind: str | None = None
-) -> list[JournalEntry]:
-    """Recent entries with their lines (two queries, no N+1)."""
+) -> tuple[list[JournalEntry], int]:
+    """Recent entries with their lines (no N+1), and how many there are."""
     ctx.require(Role.OWNER, action="reading the journal")
-    query = select(JournalEntry).where(*_entries_where(ctx, kind))
+    where = _entries_where(ctx, kind)
+    total = scoped(session, ctx).scalar(select(func.count(JournalEntry.id)).where(*where)) or 0
+    query = select(JournalEntry).where(*where)
     query = query.order_by(JournalEntry.occurred_at.desc(), JournalEntry.id).limit(limit).offset(offset)
-    return list(scoped(session, ctx).scalars(query.options(selectinload(JournalEntry.lines))))
-
-
-def count_entries(session: Session, ctx: Context, *, kind: str | None = None) -> int:
-    """How many entries `list_entries` pages through (for pagination totals)."""
-    ctx.require(Role.OWNER, action="reading the journal")
-    return scoped(session, ctx).scalar(select(func.count(JournalEntry.id)).where(*_entries_where(ctx, kind))) or 0
+    return list(session.scalars(query.options(selectinload(JournalEntry.lines)))), total

@@ -56,7 +56,6 @@ from domain.money import ZERO, unit_cost
 
 MAX_LINES = 100
 MAX_ORDER_NUMBER = 10**9
-STAFF_ROLES = (Role.OWNER, Role.STAFF)
 
 TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
     OrderStatus.PENDING: frozenset({OrderStatus.CONFIRMED, OrderStatus.CANCELLED}),
@@ -441,14 +440,14 @@ def _require_sensitive_clearance(ctx: Context, order: Order, action: str) -> Non
     """Changing a confirmed order is sensitive: staff/owner with a verified second factor."""
     if order.status is OrderStatus.PENDING:
         return
-    ctx.require(Role.OWNER, Role.STAFF, action=f"{action} a {order.status.value} order")
+    ctx.require_staff(action=f"{action} a {order.status.value} order")
     if not ctx.second_factor_verified:
         raise Forbidden(f"{action} a {order.status.value} order needs a second factor (X-2FA-Code)")
 
 
 def confirm_order(session: Session, ctx: Context, order_id: uuid.UUID) -> Order:
     """pending → confirmed, once any discount above the threshold has been decided."""
-    ctx.require(Role.OWNER, Role.STAFF, action="confirming an order")
+    ctx.require_staff(action="confirming an order")
     order = get_order(session, ctx, order_id, for_update=True)
     check_transition(order, OrderStatus.CONFIRMED)
     order.status, order.confirmed_at = OrderStatus.CONFIRMED, utcnow()
@@ -458,7 +457,7 @@ def confirm_order(session: Session, ctx: Context, order_id: uuid.UUID) -> Order:
 
 def deliver_order(session: Session, ctx: Context, order_id: uuid.UUID, *, at: datetime | None = None) -> Order:
     """confirmed → delivered; the return window starts now."""
-    ctx.require(Role.OWNER, Role.STAFF, action="marking an order delivered")
+    ctx.require_staff(action="marking an order delivered")
     order = get_order(session, ctx, order_id, for_update=True)
     check_transition(order, OrderStatus.DELIVERED)
     order.status, order.delivered_at = OrderStatus.DELIVERED, at or utcnow()
@@ -468,7 +467,7 @@ def deliver_order(session: Session, ctx: Context, order_id: uuid.UUID, *, at: da
 
 def mark_paid(session: Session, ctx: Context, order_id: uuid.UUID) -> Order:
     """Record the payment of an unpaid order: receivables become cash."""
-    ctx.require(Role.OWNER, Role.STAFF, action="recording a payment")
+    ctx.require_staff(action="recording a payment")
     order = get_order(session, ctx, order_id, for_update=True)
     if order.payment_status is not PaymentStatus.UNPAID or order.status is OrderStatus.CANCELLED:
         raise InvalidTransition(f"order #{order.number} is {order.payment_status.value}; nothing to collect")

@@ -41,7 +41,6 @@ from domain.money import HUNDRED, ZERO, cents
 HOUR = timedelta(hours=1)
 TREND_DAYS = 30
 RANKED_PRODUCTS = 5
-STAFF_ROLES = (Role.OWNER, Role.STAFF)
 
 PNL_ACCOUNTS = (
     Account.REVENUE,
@@ -443,7 +442,7 @@ def _most_valuable_variants(ctx: Context, limit: int) -> Select:
 
 def stock_alerts(session: Session, ctx: Context) -> StockAlerts:
     """How many active SKUs are low (0 < on hand ≤ reorder point) or out of stock (staff may read)."""
-    ctx.require(*STAFF_ROLES, action="reading stock alerts")
+    ctx.require_staff(action="reading stock alerts")
     row = scoped(session, ctx).execute(_inventory_snapshot(ctx)).one()
     return StockAlerts(row.low_stock, row.out_of_stock)
 

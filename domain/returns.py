@@ -277,15 +277,11 @@ def _returns_where(ctx: Context, order_id: uuid.UUID | None) -> list[ColumnEleme
 
 def list_returns(
     session: Session, ctx: Context, *, order_id: uuid.UUID | None = None, limit: int = 50, offset: int = 0
-) -> list[Return]:
-    """Returns, newest first, with their lines."""
-    ctx.require(*orders.STAFF_ROLES, action="listing returns")
-    query = select(Return).where(*_returns_where(ctx, order_id))
+) -> tuple[list[Return], int]:
+    """Returns, newest first, with their lines, and how many there are."""
+    ctx.require_staff(action="listing returns")
+    where = _returns_where(ctx, order_id)
+    total = scoped(session, ctx).scalar(select(func.count(Return.id)).where(*where)) or 0
+    query = select(Return).where(*where)
     query = query.order_by(Return.created_at.desc()).limit(limit).offset(offset).options(selectinload(Return.lines))
-    return list(scoped(session, ctx).scalars(query))
-
-
-def count_returns(session: Session, ctx: Context, *, order_id: uuid.UUID | None = None) -> int:
-    """How many returns `list_returns` pages through (for pagination totals)."""
-    ctx.require(*orders.STAFF_ROLES, action="listing returns")
-    return scoped(session, ctx).scalar(select(func.count(Return.id)).where(*_returns_where(ctx, order_id))) or 0
+    return list(session.scalars(query)), total

@@ -192,7 +192,7 @@ def get_or_create_customer(
 
 def create_customer(session: Session, ctx: Context, name: str, **fields: str | None) -> Customer:
     """A customer entered by staff (walk-in, phone order)."""
-    ctx.require(Role.OWNER, Role.STAFF, action="adding a customer")
+    ctx.require_staff(action="adding a customer")
     customer = Customer(client_id=ctx.client_id, name=name, **fields)
     scoped(session, ctx).add(customer)
     session.flush()

@@ -15,6 +15,8 @@ from infra.settings import ConfigError, Settings
 
 TENANT_KEY = "client_id"
 PLATFORM_KEY = "platform_admin"
+FIXED_KEY = "tenant_fixed"
+"""Set on sessions opened by `transaction`: their tenant is the unit of work's and may not change."""
 
 
 def normalize_url(url: str) -> str:
@@ -161,5 +163,6 @@ def transaction(
     commit on success, roll back on error."""
     with factory() as session:
         set_tenant(session, client_id, platform_admin=platform_admin)
+        session.info[FIXED_KEY] = True
         with session.begin():
             yield session

@@ -127,7 +127,7 @@ def build_stock_tools(env: ToolEnv) -> list[BaseTool]:
         """
 
         def summarize(session: Session, ctx: Context) -> str:
-            ctx.require(*inventory.STAFF_ROLES, action="receiving stock")
+            ctx.require_staff(action="receiving stock")
             variant = catalog.get_variant_by_sku(session, ctx, sku)
             total = money(Decimal(quantity) * Decimal(unit_cost))
             return (

@@ -8,6 +8,7 @@ from api.routes import (
     accounting,
     admin,
     approvals,
+    audit,
     auth,
     chat,
     inventory,
@@ -15,9 +16,8 @@ from api.routes import (
     products,
     reports,
     returns,
-    sessions,
 )
 
 api_router = APIRouter(prefix="/api/v1")
-for feature in (auth, products, inventory, orders, returns, approvals, accounting, reports, sessions, admin, chat):
+for feature in (auth, products, inventory, orders, returns, approvals, accounting, reports, audit, admin, chat):
     api_router.include_router(feature.router)

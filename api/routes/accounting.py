@@ -32,10 +32,10 @@ def list_journal_entries(
 ) -> Page[JournalEntryRead]:
     """Journal entries with their lines, most recent first."""
     with caller.transaction() as (session, ctx):
-        entries = journal.list_entries(session, ctx, kind=kind, limit=page.limit, offset=page.offset)
+        entries, total = journal.list_entries(session, ctx, kind=kind, limit=page.limit, offset=page.offset)
         return Page(
             items=[JournalEntryRead.model_validate(e) for e in entries],
-            total=journal.count_entries(session, ctx, kind=kind),
+            total=total,
             limit=page.limit,
             offset=page.offset,
         )

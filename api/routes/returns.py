@@ -37,8 +37,9 @@ def list_returns(
 ) -> Page[ReturnRead]:
     """Returns and exchanges, newest first."""
     with caller.transaction() as (session, ctx):
-        items = return_service.list_returns(session, ctx, order_id=order_id, limit=page.limit, offset=page.offset)
-        total = return_service.count_returns(session, ctx, order_id=order_id)
+        items, total = return_service.list_returns(
+            session, ctx, order_id=order_id, limit=page.limit, offset=page.offset
+        )
         return Page(
             items=[ReturnRead.model_validate(r) for r in items], total=total, limit=page.limit, offset=page.offset
         )

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import Engine, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
+from domain import catalog
 from domain.models import TENANT_TABLES
-from infra.db import set_tenant
+from infra.db import set_tenant, transaction
 
 
 def test_every_tenant_table_forces_row_level_security(db: Session) -> None:
@@ -75,3 +77,11 @@ def test_migrating_again_keeps_the_ledgers_append_only(owner_url: str, db: Sessi
             refused = "permission denied" in str(exc)
         nested.rollback()
         assert refused, table
+
+
+def test_a_unit_of_work_keeps_its_tenant(app_engine: Engine, db: Session, tenant_a, tenant_b) -> None:
+    sessions = sessionmaker(bind=db.connection(), join_transaction_mode="create_savepoint")
+    with transaction(sessions, tenant_a.client_id) as session:
+        assert catalog.list_products(session, tenant_a) == ([], 0)
+        with pytest.raises(RuntimeError, match="belongs to tenant 'shop_a', not 'shop_b'"):
+            catalog.list_products(session, tenant_b)

@@ -1,4 +1,4 @@
-"""/sessions/logs: the business's audit log (owners only)."""
+"""The audit log (owners only), served at the seed's URL /sessions/logs."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.auth import OwnerCaller
+from api.schemas.audit import AuditEventRead
 from api.schemas.common import Moment, Page, PageQuery, Text
-from api.schemas.sessions import AuditEventRead
 from domain import audit
 
 router = APIRouter(prefix="/sessions", tags=["sessions"])
@@ -25,10 +25,12 @@ def list_session_logs(
 ) -> Page[AuditEventRead]:
     """Logins, failed logins and sensitive operations, newest first."""
     with caller.transaction() as (session, ctx):
-        events = audit.list_events(session, ctx, action=action, since=since, limit=page.limit, offset=page.offset)
+        events, total = audit.list_events(
+            session, ctx, action=action, since=since, limit=page.limit, offset=page.offset
+        )
         return Page(
             items=[AuditEventRead.model_validate(e) for e in events],
-            total=audit.count_events(session, ctx, action=action, since=since),
+            total=total,
             limit=page.limit,
             offset=page.offset,
         )
