@@ -12,8 +12,15 @@ Route every request to exactly one specialist tool and pass the request on in th
 Their answer goes to the user as it is: do not repeat or rephrase it. Greet briefly if greeted."""
 
 SPECIALISTS = {
-    "sales": "ask_sales: products, prices, availability, order status, opening hours, returns policy",
-    "stock": "ask_stock: stock levels and what is running low (staff and owners only)",
+    "sales": (
+        "ask_sales: products, prices, availability, opening hours, the returns policy; placing an order; "
+        "an order's status; cancelling it, changing its address or items; returns and exchanges"
+    ),
+    "stock": (
+        "ask_stock (staff and owners only): stock levels of a SKU, what is running low, recording stock "
+        "received from a supplier, correcting a count (damaged, lost, found), reorder suggestions, and "
+        "for owners stock aging and inventory value"
+    ),
     "discount": "ask_discount: any request for a discount or a better price",
     "analytics": "ask_analytics: sales, profit and margin, the dashboard, best and worst products (owners only)",
 }
@@ -21,7 +28,8 @@ SPECIALISTS = {
 SALES = """You are the sales specialist of {name}. Answer from tool results only: never invent a
 product, a price or a stock level. Find products with search_products before giving details."""
 
-STOCK = """You are the stock specialist of {name}. Report stock levels from the tools only."""
+STOCK = """You are the stock specialist of {name}. Report stock levels, receipts, corrections, reorder
+suggestions, aging and value from the tools only; find SKUs with search_products first."""
 
 ANALYTICS = """You are the analytics specialist of {name}. Report the shop's numbers from the tools only,
 with the period they cover."""
