@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import sys
 from collections.abc import Callable, Sequence
 
@@ -22,7 +23,6 @@ from api.launcher import (
     local_base_url,
     stop_on_signals,
 )
-from api.main import create_app
 from graph.memory import setup_checkpoint_tables
 from infra.db import (
     app_role_password,
@@ -74,17 +74,27 @@ def seed(settings: Settings) -> None:
 
 
 def serve_api(settings: Settings) -> None:
-    """Run the API in this process with uvicorn (one worker; scale with processes)."""
+    """Run the API with uvicorn: API_WORKERS processes (each its own pools and graph cache) behind
+    one port; the workers read the resolved URLs from the environment."""
     ensure_port_free(settings.API_HOST, settings.API_PORT)
     connect_app_engine(settings).dispose()
-    client = make_redis(settings.service_urls()[1])
+    database_url, redis_url = settings.service_urls()
+    client = make_redis(redis_url)
     try:
         check_redis(client)
     finally:
         client.close()
-    app = create_app(settings)
+    os.environ.update(DATABASE_URL=database_url, REDIS_URL=redis_url, DATA_DIR=str(settings.DATA_DIR.resolve()))
     with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the stop signal after its graceful shutdown
-        uvicorn.run(app, host=settings.API_HOST, port=settings.API_PORT, log_config=None, access_log=False)
+        uvicorn.run(
+            "api.main:create_app",
+            factory=True,
+            workers=settings.API_WORKERS,
+            host=settings.API_HOST,
+            port=settings.API_PORT,
+            log_config=None,
+            access_log=False,
+        )
 
 
 def with_urls(settings: Settings, urls: ServiceURLs) -> Settings:
@@ -115,7 +125,8 @@ def up(settings: Settings) -> int:
             seed(resolved)
         supervisor = Supervisor(child_env(urls.database_url, urls.redis_url, str(settings.DATA_DIR.resolve())))
         try:
-            supervisor.start(ChildSpec("api", [sys.executable, "-m", "api.cli", "api"]))
+            workers = ["--workers", str(resolved.API_WORKERS)]
+            supervisor.start(ChildSpec("api", [sys.executable, "-m", "api.cli", "api", *workers]))
             base = local_base_url(resolved.API_HOST, resolved.API_PORT)
             supervisor.wait_until_ready(f"{base}/ready")
             print(banner(base, demo_logins=not resolved.is_production), flush=True)
@@ -173,7 +184,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (help_text, _) in COMMANDS.items():
-        commands.add_parser(name, help=help_text, description=help_text)
+        command = commands.add_parser(name, help=help_text, description=help_text)
+        if name in ("up", "api"):
+            command.add_argument(
+                "--workers", type=int, metavar="N", help="API worker processes (default: API_WORKERS, the CPU count)"
+            )
     return parser
 
 
@@ -183,7 +198,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging()
     stop_on_signals()
     try:
-        return COMMANDS[args.command][1](load_settings())
+        settings = load_settings()
+        if getattr(args, "workers", None) is not None:
+            if args.workers < 1:
+                raise ConfigError("--workers needs a whole number of at least 1")
+            settings = settings.model_copy(update={"API_WORKERS": args.workers})
+        return COMMANDS[args.command][1](settings)
     except ConfigError as exc:
         print(f"easy-ecom: {exc}", file=sys.stderr, flush=True)
         return CONFIG_ERROR_EXIT

@@ -16,6 +16,10 @@ from infra.settings import ConfigError
 
 STOP_TIMEOUT_S = 15.0
 READY_TIMEOUT_S = 60.0
+STABLE_S = 60.0
+"""A child that ran this long before exiting counts as up: its next crash starts the back-off anew."""
+MAX_CRASHES = 6
+MAX_BACKOFF_S = 30
 
 
 @dataclass(frozen=True)
@@ -27,7 +31,7 @@ class ChildSpec:
 
 
 class ChildExited(Exception):
-    """A child process ended on its own; the whole service stops."""
+    """A child process ended while starting, or keeps crashing: the whole service stops."""
 
     def __init__(self, name: str, returncode: int) -> None:
         super().__init__(f"{name} exited with code {returncode}")
@@ -72,19 +76,23 @@ def stop_on_signals() -> None:
 
 
 class Supervisor:
-    """Starts children in their own sessions (a terminal's Ctrl-C reaches only us) and stops them in turn."""
+    """Starts children in their own sessions (a terminal's Ctrl-C reaches only us), restarts a child
+    that dies after it was up (with a growing back-off), and stops them in turn."""
 
     def __init__(self, env: Mapping[str, str]) -> None:
         self.env = dict(env)
         self.children: list[tuple[ChildSpec, subprocess.Popen[bytes]]] = []
+        self._started: dict[str, float] = {}
+        self._crashes: dict[str, int] = {}
 
     def start(self, spec: ChildSpec) -> None:
         """Spawn one child with the shared environment."""
         process = subprocess.Popen(list(spec.argv), env=self.env, start_new_session=True)
         self.children.append((spec, process))
+        self._started[spec.name] = time.monotonic()
 
     def check_alive(self) -> None:
-        """Raise ChildExited when any child has ended."""
+        """Raise ChildExited when any child has ended (while starting up: fail fast)."""
         for spec, process in self.children:
             if process.poll() is not None:
                 raise ChildExited(spec.name, process.returncode)
@@ -103,10 +111,26 @@ class Supervisor:
         raise ConfigError(f"the service did not become ready at {url} within {timeout_s:.0f}s; see the log above")
 
     def watch(self) -> None:
-        """Block until a child exits (raises ChildExited) or we are interrupted (KeyboardInterrupt)."""
+        """Until interrupted (KeyboardInterrupt): restart any child that exits, after a back-off
+        that grows with each crash in a row (1, 2, 4 … 30 s); a child that keeps crashing right
+        away (MAX_CRASHES in a row, each within STABLE_S of its start) raises ChildExited."""
         while True:
-            self.check_alive()
+            for index, (spec, process) in enumerate(self.children):
+                if process.poll() is not None:
+                    self.children[index] = (spec, self._restart(spec, process.returncode))
             time.sleep(0.2)
+
+    def _restart(self, spec: ChildSpec, returncode: int) -> subprocess.Popen[bytes]:
+        stable = time.monotonic() - self._started[spec.name] >= STABLE_S
+        crashes = 1 if stable else self._crashes.get(spec.name, 0) + 1
+        if crashes > MAX_CRASHES:
+            raise ChildExited(spec.name, returncode)
+        self._crashes[spec.name] = crashes
+        delay = min(2 ** (crashes - 1), MAX_BACKOFF_S)
+        print(f"easy-ecom: {spec.name} exited with code {returncode}; restarting in {delay} s", flush=True)
+        time.sleep(delay)
+        self._started[spec.name] = time.monotonic()
+        return subprocess.Popen(list(spec.argv), env=self.env, start_new_session=True)
 
     def stop(self) -> None:
         """SIGTERM every child in reverse start order, then SIGKILL those still running after a grace period."""

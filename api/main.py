@@ -5,11 +5,17 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import FastAPI
 
 from api.limits import RequestLimiter
 from api.metrics import HttpMetrics
-from api.middleware import BodySizeLimitMiddleware, RateLimitMiddleware, RequestContextMiddleware
+from api.middleware import (
+    AdmissionMiddleware,
+    BodySizeLimitMiddleware,
+    RateLimitMiddleware,
+    RequestContextMiddleware,
+)
 from api.problems import PROBLEM_RESPONSES, install_problem_handlers
 from api.routes import api_router
 from api.routes.ops import router as ops_router
@@ -23,6 +29,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     rate limiter; close them on exit."""
     settings: Settings = app.state.settings
     limiter: RequestLimiter = app.state.limiter
+    # Sync routes run in this many threads; more would only fight the event loop for the GIL while
+    # they wait for one of DB_POOL_SIZE connections.
+    anyio.to_thread.current_default_thread_limiter().total_tokens = settings.API_THREADS
     with open_runtime(settings) as runtime:
         app.state.runtime = runtime
         limiter.connect(settings.service_urls()[1])
@@ -38,11 +47,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     config = app.state.settings = settings or get_settings()
     app.state.metrics = HttpMetrics()
     app.state.limiter = RequestLimiter(config.RATE_LIMIT_PER_IP_PER_MINUTE, config.RATE_LIMIT_PER_CLIENT_PER_MINUTE)
-    # The last added runs first: request context (logs, metrics) around the rate limits around the body limit.
+    # The last added runs first: request context (logs, metrics) around admission around the rate
+    # limits around the body limit.
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=config.MAX_REQUEST_BODY_BYTES)
     app.add_middleware(
         RateLimitMiddleware, limiter=app.state.limiter, secret_key=config.secret_key, prefix=api_router.prefix
     )
+    app.add_middleware(AdmissionMiddleware, limit=config.MAX_REQUESTS_IN_FLIGHT)
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
     install_problem_handlers(app)
     app.include_router(ops_router)

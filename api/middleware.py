@@ -1,5 +1,6 @@
 """Pure ASGI middleware: per-request context (request id in every log line, one access-log line,
-metrics), per-IP and per-client rate limits, and the request body size limit."""
+metrics), admission (a bounded number of requests in flight), per-IP and per-client rate limits,
+and the request body size limit."""
 
 from __future__ import annotations
 
@@ -203,3 +204,35 @@ class RateLimitMiddleware:
             await response(scope, receive, send)
             return
         await self.app(scope, receive, send)
+
+
+BUSY_RETRY_AFTER_S = 1
+
+
+class AdmissionMiddleware:
+    """At most `limit` requests in flight in this process; one more gets an immediate 503 with
+    Retry-After instead of a place in a queue that ends in timeouts. /health is always admitted
+    (it needs no thread and no connection)."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app, self.limit, self.in_flight = app, limit, 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] == "/health":
+            await self.app(scope, receive, send)
+            return
+        if self.in_flight >= self.limit:
+            busy = problem(
+                503,
+                "service busy",
+                f"this server is at its limit of {self.limit} requests in flight; retry in {BUSY_RETRY_AFTER_S} s",
+                type_="/problems/busy",
+                headers={"Retry-After": str(BUSY_RETRY_AFTER_S)},
+            )
+            await busy(scope, receive, send)
+            return
+        self.in_flight += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.in_flight -= 1

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from domain.errors import (
@@ -23,6 +26,8 @@ from domain.errors import (
     RateLimited,
     ValidationFailed,
 )
+
+log = structlog.get_logger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -122,8 +127,26 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     return problem(exc.status_code, str(exc.detail), str(exc.detail), headers=getattr(exc, "headers", None))
 
 
+DATABASE_RETRY_AFTER_S = 2
+
+
+async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """No connection in time (pool full, server down or restarting), or a statement or lock wait
+    cut off by its timeout: nothing was committed, so the client may retry."""
+    log.warning("database unavailable", error=str(exc).splitlines()[0])
+    return problem(
+        503,
+        "database unavailable",
+        f"the database did not answer in time; nothing was saved, retry in {DATABASE_RETRY_AFTER_S} s",
+        type_="/problems/database_unavailable",
+        headers={"Retry-After": str(DATABASE_RETRY_AFTER_S)},
+    )
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     """Render every error as problem+json."""
+    app.add_exception_handler(SQLAlchemyTimeoutError, _database_unavailable)
+    app.add_exception_handler(OperationalError, _database_unavailable)
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -23,6 +23,7 @@ class Action:
     POLICY_CHANGED = "policy_changed"
     STOCK_ADJUSTED = "stock_adjusted"
     USER_CREATED = "user_created"
+    SECOND_FACTOR_ENROLLED = "second_factor_enrolled"
 
 
 def record(

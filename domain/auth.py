@@ -203,6 +203,7 @@ def enroll_second_factor(session: Session, ctx: Context, secret_key: str) -> Tot
     secret = pyotp.random_base32()
     user.totp_secret_encrypted = crypto.encrypt(secret_key, secret)
     uri = pyotp.TOTP(secret).provisioning_uri(name=f"{ctx.client_id}:{user.username}", issuer_name="Easy Ecom")
+    audit.record(session, ctx, audit.Action.SECOND_FACTOR_ENROLLED, target=("user", user.id))
     return TotpEnrollment(secret, uri)
 
 

@@ -25,13 +25,14 @@ def setup_checkpoint_tables(owner_url: str) -> None:
         PostgresSaver(connection).setup()  # type: ignore[arg-type]
 
 
-def open_checkpointer(app_url: str, max_size: int = 10) -> tuple[PostgresSaver, ConnectionPool]:
-    """A checkpointer over a small pool of application-role connections; close the pool on exit."""
+def open_checkpointer(app_url: str, options: str = "", max_size: int = 10) -> tuple[PostgresSaver, ConnectionPool]:
+    """A checkpointer over a small pool of application-role connections (with the app's
+    connection `options`: timeouts); close the pool on exit."""
     pool = ConnectionPool(
         libpq_url(app_url),
         min_size=1,
         max_size=max_size,
-        kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
+        kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row, "options": options},
         open=True,
     )
     return PostgresSaver(pool), pool  # type: ignore[arg-type]

@@ -19,7 +19,7 @@ from graph.builder import GraphCache
 from graph.conversations import ConversationService, ThreadLocks
 from graph.memory import open_checkpointer
 from graph.model import make_chat_model
-from infra.db import app_role_url, connect_app_engine, make_session_factory
+from infra.db import app_role_url, connect_app_engine, make_session_factory, session_options
 from infra.redis_client import make_redis
 from infra.settings import Settings
 
@@ -44,7 +44,7 @@ def open_runtime(settings: Settings, *, chat_model: BaseChatModel | None = None)
         stack.callback(engine.dispose)
         client = make_redis(settings.service_urls()[1])
         stack.callback(client.close)
-        checkpointer, pool = open_checkpointer(app_role_url(settings))
+        checkpointer, pool = open_checkpointer(app_role_url(settings), session_options(settings))
         stack.callback(pool.close)
         sessions = make_session_factory(engine)
         conversations = ConversationService(

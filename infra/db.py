@@ -43,7 +43,17 @@ def make_engine(url: str, **kwargs: object) -> Engine:
     """An engine for `url` with pre-ping (a restarted server does not break pooled connections)
     and a connect timeout (an unreachable host fails instead of hanging)."""
     kwargs.setdefault("connect_args", {"connect_timeout": CONNECT_TIMEOUT_S})
-    return create_engine(normalize_url(url), pool_pre_ping=True, **kwargs)
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(normalize_url(url), **kwargs)
+
+
+def session_options(settings: Settings) -> str:
+    """libpq `options` bounding every application connection: no statement, lock wait or idle
+    transaction lasts past its limit, so nothing holds locks forever."""
+    return (
+        f"-c statement_timeout={settings.DB_STATEMENT_TIMEOUT_MS} -c lock_timeout={settings.DB_LOCK_TIMEOUT_MS} "
+        f"-c idle_in_transaction_session_timeout={settings.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS}"
+    )
 
 
 def check_reachable(engine: Engine, what: str) -> None:
@@ -97,8 +107,18 @@ def app_role_url(settings: Settings) -> str:
 
 def connect_app_engine(settings: Settings) -> Engine:
     """An engine for the application role, checked reachable and bound by row-level security
-    (refusing a privileged role). Its password derives from SECRET_KEY; `easy-ecom migrate` creates it."""
-    engine = make_engine(app_role_url(settings))
+    (refusing a privileged role). Its password derives from SECRET_KEY; `easy-ecom migrate` creates it.
+
+    A bounded pool (DB_POOL_SIZE, no overflow; a request waits DB_POOL_TIMEOUT_S at most for a
+    connection) and per-connection timeouts (`session_options`)."""
+    engine = make_engine(
+        app_role_url(settings),
+        pool_size=settings.DB_POOL_SIZE,
+        max_overflow=0,
+        pool_timeout=settings.DB_POOL_TIMEOUT_S,
+        pool_pre_ping=False,  # a dead connection fails one request (503) and invalidates the pool
+        connect_args={"connect_timeout": CONNECT_TIMEOUT_S, "options": session_options(settings)},
+    )
     try:
         check_reachable(
             engine, f"as the application role {settings.DATABASE_APP_ROLE}; run `easy-ecom migrate` first if it is new"

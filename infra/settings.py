@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -37,6 +38,14 @@ class Settings(BaseSettings):
     MAX_REQUEST_BODY_BYTES: int = Field(default=1024 * 1024, ge=1024)
     API_HOST: str = "127.0.0.1"
     API_PORT: int = Field(default=8000, ge=1, le=65535)
+    API_WORKERS: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=64)
+    MAX_REQUESTS_IN_FLIGHT: int = Field(default=64, ge=1, le=10_000)
+    API_THREADS: int = Field(default=16, ge=1, le=256)
+    DB_POOL_SIZE: int = Field(default=20, ge=1, le=500)
+    DB_POOL_TIMEOUT_S: float = Field(default=5.0, gt=0, le=120)
+    DB_STATEMENT_TIMEOUT_MS: int = Field(default=30_000, ge=100)
+    DB_LOCK_TIMEOUT_MS: int = Field(default=5_000, ge=100)
+    DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: int = Field(default=60_000, ge=100)
     OPENAI_API_KEY: SecretStr | None = None
     OPENAI_BASE_URL: str | None = None
     LLM_MODEL: str = "gpt-4o-mini"

@@ -1,0 +1,239 @@
+"""Under load nothing stalls or half-commits (a real uvicorn server on loopback, real PostgreSQL and
+Redis): past the admission limit the answer is an immediate 503 with Retry-After, /health answers
+throughout, stock is never oversold, and a retried order with its Idempotency-Key gets the first."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, func, select, text
+from sqlalchemy.exc import DBAPIError
+
+from api.main import create_app
+from domain import journal
+from domain.context import Context
+from domain.models import Channel, Order, Role, StockMovement, Variant
+from graph.memory import setup_checkpoint_tables
+from infra.db import app_role_password, app_url, connect_app_engine, make_engine, make_session_factory, transaction
+from infra.embedded import start_postgres
+from infra.migrate import upgrade
+from infra.settings import Settings
+from tests.api.conftest import Shop, cli_env, committed_shop
+from tests.conftest import APP_ROLE, TEST_SECRET
+
+V1 = "/api/v1"
+
+
+@contextmanager
+def live_server(settings: Settings, **overrides: str) -> Iterator[str]:
+    """`easy-ecom api` (one worker) in its own process on a free loopback port; its base URL."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = cli_env(
+        DATABASE_URL=str(settings.DATABASE_URL),
+        REDIS_URL=str(settings.REDIS_URL),
+        SECRET_KEY=TEST_SECRET,
+        DATA_DIR=str(settings.DATA_DIR),
+        API_PORT=str(port),
+        RATE_LIMIT_PER_IP_PER_MINUTE="100000",
+        RATE_LIMIT_PER_CLIENT_PER_MINUTE="100000",
+        **overrides,
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "api.cli", "api", "--workers", "1"], env=env, stdout=subprocess.DEVNULL
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert process.poll() is None, "the API exited"
+            assert time.monotonic() < deadline, "the API did not start"
+            with suppress(httpx.TransportError):
+                if httpx.get(f"{base}/ready", timeout=1).status_code == 200:
+                    break
+            time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def loaded(settings: Settings, **overrides: object) -> Settings:
+    return settings.model_copy(
+        update={"RATE_LIMIT_PER_IP_PER_MINUTE": 100_000, "RATE_LIMIT_PER_CLIENT_PER_MINUTE": 100_000, **overrides}
+    )
+
+
+def new_product(client: httpx.Client, shop: Shop, sku: str, stock: int) -> str:
+    body = {"name": sku.title(), "variants": [{"sku": sku, "price": "10.00"}]}
+    variant_id = client.post(f"{V1}/products", json=body, headers=shop.owner).json()["variants"][0]["id"]
+    receipt = {"variant_id": variant_id, "type": "receipt", "quantity": stock, "unit_cost": "4.00"}
+    assert client.post(f"{V1}/inventory/adjustments", json=receipt, headers=shop.owner).status_code == 201
+    return variant_id
+
+
+def test_200_concurrent_reads_answer_200_or_503_fast_and_health_answers_throughout(
+    settings: Settings, shop: Shop
+) -> None:
+    async def storm(base: str) -> tuple[Counter[int], float, list[float], bool]:
+        limits = httpx.Limits(max_connections=300, max_keepalive_connections=0)
+        async with httpx.AsyncClient(base_url=base, timeout=10, limits=limits) as client:
+            health: list[float] = []
+            done = asyncio.Event()
+
+            async def probe() -> None:
+                while not done.is_set():
+                    started = time.perf_counter()
+                    assert (await client.get("/health")).status_code == 200
+                    health.append(time.perf_counter() - started)
+                    await asyncio.sleep(0.05)
+
+            async def read() -> httpx.Response:
+                return await client.get(f"{V1}/products", headers=shop.staff)
+
+            prober = asyncio.create_task(probe())
+            started = time.perf_counter()
+            responses = await asyncio.gather(*(read() for _ in range(200)))
+            elapsed = time.perf_counter() - started
+            done.set()
+            await prober
+            busy_have_retry_after = all(r.headers.get("Retry-After") for r in responses if r.status_code == 503)
+            return Counter(r.status_code for r in responses), elapsed, health, busy_have_retry_after
+
+    with live_server(settings) as base:
+        statuses, elapsed, health, retry_after = asyncio.run(storm(base))
+    assert set(statuses) <= {200, 503}, statuses
+    assert statuses[200] > 0
+    assert retry_after
+    assert elapsed < 10
+    assert health
+    assert max(health) < 5, health  # behind the storm in the event loop's queue, never stuck
+
+
+def test_300_orders_at_128_in_flight_sell_exactly_the_stock(settings: Settings, shop: Shop, app_engine: Engine) -> None:
+    async def storm(base: str, variant_id: str) -> Counter[int]:
+        limits = httpx.Limits(max_connections=128, max_keepalive_connections=0)
+        async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
+            gate = asyncio.Semaphore(128)
+
+            async def order(n: int) -> int:
+                body = {"lines": [{"variant_id": variant_id, "quantity": 1}]}
+                async with gate:
+                    response = await client.post(
+                        f"{V1}/orders", json=body, headers=shop.staff | {"Idempotency-Key": f"storm-{n}"}
+                    )
+                return response.status_code
+
+            return Counter(await asyncio.gather(*(order(n) for n in range(300))))
+
+    with live_server(settings) as base:
+        with httpx.Client(base_url=base) as client:
+            variant_id = new_product(client, shop, "HOT-1", stock=50)
+        statuses = asyncio.run(storm(base, variant_id))
+    assert statuses[201] == 50, statuses
+    assert set(statuses) <= {201, 409, 503}, statuses
+    with transaction(make_session_factory(app_engine), shop.client_id) as session:
+        variant = session.scalars(select(Variant).where(Variant.sku == "HOT-1")).one()
+        moved = session.scalar(select(func.sum(StockMovement.quantity)).where(StockMovement.variant_id == variant.id))
+        orders = session.scalar(select(func.count(Order.id)).where(Order.client_id == shop.client_id))
+        debits, credits = journal.totals(session, Context(shop.client_id, Role.OWNER, Channel.SYSTEM))
+    assert (variant.on_hand, moved, orders) == (0, 0, 50)
+    assert debits == credits
+
+
+def test_an_order_whose_response_was_lost_is_returned_to_the_retry(settings: Settings, shop: Shop) -> None:
+    with live_server(settings) as base, httpx.Client(base_url=base) as client:
+        variant_id = new_product(client, shop, "LOST-1", stock=5)
+        body = f'{{"lines": [{{"variant_id": "{variant_id}", "quantity": 1}}]}}'.encode()
+        host, port = base.removeprefix("http://").split(":")
+        headers = "".join(f"{k}: {v}\r\n" for k, v in (shop.staff | {"Idempotency-Key": "lost-1"}).items())
+        request = (
+            f"POST {V1}/orders HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n{headers}"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+        ).encode() + body
+        with socket.create_connection((host, int(port))) as raw:
+            raw.sendall(request)  # and hang up before the answer: the client never learns the outcome
+        time.sleep(1)
+        retry = client.post(
+            f"{V1}/orders",
+            json={"lines": [{"variant_id": variant_id, "quantity": 1}]},
+            headers=shop.staff | {"Idempotency-Key": "lost-1"},
+        )
+        listed = client.get(f"{V1}/orders", headers=shop.owner).json()
+    assert retry.status_code == 201
+    assert listed["total"] == 1
+    assert listed["items"][0]["id"] == retry.json()["id"]
+
+
+def test_a_transaction_left_idle_is_cut_off_and_its_locks_released(settings: Settings, shop: Shop) -> None:
+    quick = connect_app_engine(loaded(settings, DB_IDLE_IN_TRANSACTION_TIMEOUT_MS=500))
+    scope = text("SELECT set_config('app.client_id', :c, false)")
+    lock = text("SELECT id FROM clients WHERE id = :c FOR UPDATE")
+    try:
+        forgotten = quick.connect()
+        forgotten.execute(scope, {"c": shop.client_id})
+        forgotten.execute(lock, {"c": shop.client_id})  # a transaction holding a row lock, then nothing
+        time.sleep(1.5)
+        with quick.connect() as other:
+            other.execute(scope, {"c": shop.client_id})
+            started = time.perf_counter()
+            assert other.execute(lock, {"c": shop.client_id}).scalar_one() == shop.client_id
+            assert time.perf_counter() - started < 1  # the lock was released when the idle one was cut off
+            other.rollback()
+        with pytest.raises(DBAPIError, match="idle-in-transaction timeout"):
+            forgotten.execute(text("SELECT 1"))
+        forgotten.invalidate()
+    finally:
+        quick.dispose()
+
+
+def test_the_app_role_connections_carry_the_timeouts(settings: Settings) -> None:
+    engine = connect_app_engine(settings)
+    try:
+        with engine.connect() as connection:
+            shown = [
+                connection.execute(text(f"SHOW {name}")).scalar_one()
+                for name in ("statement_timeout", "lock_timeout", "idle_in_transaction_session_timeout")
+            ]
+    finally:
+        engine.dispose()
+    assert shown == ["30s", "5s", "1min"]
+
+
+def test_postgres_down_answers_503_with_retry_after_and_recovers_by_itself(settings: Settings, tmp_path) -> None:
+    url, server = start_postgres(tmp_path / "pg")  # a server of this test's own, to stop and start
+    owner = make_engine(url)
+    upgrade(owner, APP_ROLE, app_role_password(TEST_SECRET, APP_ROLE))
+    owner.dispose()
+    setup_checkpoint_tables(url)
+    own = settings.model_copy(update={"DATABASE_URL": url, "DB_POOL_TIMEOUT_S": 1.0})
+    app_engine = make_engine(app_url(url, APP_ROLE, app_role_password(TEST_SECRET, APP_ROLE)))
+    shop = committed_shop(app_engine, own)
+    app_engine.dispose()
+    try:
+        with TestClient(create_app(own)) as client:
+            assert client.get(f"{V1}/products", headers=shop.staff).status_code == 200
+            server.cleanup()  # PostgreSQL stops
+            down = client.get(f"{V1}/products", headers=shop.staff)
+            assert (down.status_code, down.headers["Retry-After"]) == (503, "2")
+            assert down.json()["type"] == "/problems/database_unavailable"
+            assert client.get("/ready").status_code == 503
+            assert client.get("/health").status_code == 200
+            url, server = start_postgres(tmp_path / "pg")  # back up
+            answers = [client.get(f"{V1}/products", headers=shop.staff).status_code for _ in range(3)]
+            assert answers[-1] == 200, answers
+            assert set(answers) <= {200, 503}
+            assert client.get("/ready").status_code == 200
+    finally:
+        server.cleanup()
