@@ -78,3 +78,21 @@ def test_ci_runs_the_readme_test_command() -> None:
     lines = (ROOT / ".ci" / "run").read_text().splitlines()
     assert "set -euo pipefail" in lines
     assert lines[-1] == "python3 dev.py test"
+
+
+def test_nginx_fronts_the_api_replicas_and_sets_the_forwarded_headers_itself(compose: dict) -> None:
+    services = compose["services"]
+    assert services["api"]["deploy"]["replicas"] >= 2
+    assert "ports" not in services["api"]  # reachable only through the proxy
+    proxy = services["proxy"]
+    assert proxy["image"].startswith("nginx:")
+    assert "./deployment/nginx/default.conf:/etc/nginx/conf.d/default.conf:ro" in proxy["volumes"]
+    conf = (ROOT / "deployment" / "nginx" / "default.conf").read_text()
+    live = "\n".join(line.split("#")[0] for line in conf.splitlines())
+    assert re.search(r"upstream easy_ecom_api \{\s*server api:8000;", live)
+    passes = re.findall(r"proxy_pass (\S+);", live)
+    assert passes
+    assert set(passes) == {"http://easy_ecom_api"}
+    forwarded = re.findall(r"proxy_set_header X-Forwarded-For (\S+);", live)
+    assert forwarded == ["$remote_addr"] * len(passes)  # overwritten, never appended to what a client sent
+    assert "$proxy_add_x_forwarded_for" not in live
