@@ -145,11 +145,14 @@ class ConversationService:
                 auth.require_active(session, ctx)
             yield session
 
+    def _check_account(self, ctx: Context) -> None:
+        with self._transaction(ctx):
+            return
+
     def stream(self, ctx: Context, text: str, conversation: str) -> Iterator[TurnEvent | Turn]:
         """One turn of `ctx`'s `conversation`: token and tool events, then the finished Turn."""
         env, thread = self._env(ctx), thread_key(ctx, conversation)
-        with self._transaction(ctx):
-            pass  # the account check, committed before any model call
+        self._check_account(ctx)  # in its own short transaction: none stays open across a model call
         graph = self.graphs.get(env, self.model, self.checkpointer)
         with self.locks.hold(thread):
             yield from stream_turn(graph, thread, text, limits=self.limits, ledger=UsageLedger(env))

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from domain import tenancy
 from domain.context import Context
-from domain.models import Channel, Order, Role, StockMovement
+from domain.models import ApprovalStatus, Channel, Order, Role, StockMovement
 from graph.conversations import ConversationService
 from graph.turns import Turn
 from infra.db import transaction
@@ -184,3 +184,20 @@ def test_staff_cancel_a_confirmed_order_by_rest_waits_for_the_owner(client: Test
     assert client.get(f"{V1}/orders/{created['id']}", headers=shop.staff).json()["status"] == "confirmed"
     decide(client, shop, asked.json()["id"], approve=True)
     assert client.get(f"{V1}/orders/{created['id']}", headers=shop.staff).json()["status"] == "cancelled"
+
+
+def test_a_console_staff_members_request_reaches_the_owner_and_the_reply_comes_back_to_their_console(
+    client: TestClient, shop: Shop
+) -> None:
+    add_product(client, shop, "MUG-CON", "10.00", stock=40)
+    conversations = service(client)
+    staff = Context(shop.client_id, Role.STAFF, Channel.CONSOLE, shop.staff_id, actor_name="clerk")
+    waiting = conversations.send(staff, "adjust MUG-CON by -25 because flooded", "console-1")
+    assert waiting.pending["kind"] == "approval"
+    owner = Context(shop.client_id, Role.OWNER, Channel.CONSOLE, shop.owner_id, actor_name="owner")
+    [pending], total = conversations.list_approvals(owner, status=ApprovalStatus.PENDING)
+    assert (total, pending.requested_channel) == (1, Channel.CONSOLE)
+    decision = conversations.decide(owner, pending.id, approve=True)
+    assert decision.reply == "MUG-CON adjusted by -25: 15 on hand now."
+    assert (decision.notify.channel, decision.notify.user_id) == (Channel.CONSOLE, shop.staff_id)
+    assert decision.notify.thread == f"console:{shop.client_id}:{shop.staff_id}:console-1"

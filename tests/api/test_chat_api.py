@@ -172,8 +172,10 @@ def test_every_turn_is_metered_for_its_client(client: TestClient, shop: Shop, ot
     client.post("/api/v1/chat", json={"message": "do you have a leather belt?"}, headers=shop.owner)
     client.post("/api/v1/chat", json={"message": "hello"}, headers=shop.owner)
     since = utcnow() - timedelta(minutes=5)
-    with transaction(make_session_factory(app_engine)) as session:
+    sessions = make_session_factory(app_engine)
+    with transaction(sessions, shop.client_id) as session:
         mine = usage.usage_totals(session, Context(shop.client_id, Role.OWNER, Channel.REST), since)
+    with transaction(sessions, other_shop.client_id) as session:
         theirs = usage.usage_totals(session, Context(other_shop.client_id, Role.OWNER, Channel.REST), since)
     assert (mine.turns, mine.llm_calls) == (2, 4)  # 3 calls to search and answer, 1 to greet
     assert mine.input_tokens > 0
