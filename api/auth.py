@@ -92,3 +92,17 @@ def get_second_factor_context(
 
 
 SecondFactorContext = Annotated[Context, Depends(get_second_factor_context)]
+
+
+def get_optional_second_factor_context(
+    ctx: CurrentContext,
+    session: SessionDep,
+    settings: SettingsDep,
+    x_2fa_code: Annotated[str | None, Header(description="Your authenticator's current code, when needed")] = None,
+) -> Context:
+    """The context, with a verified second factor when `X-2FA-Code` is sent (a wrong code is 403);
+    the domain decides whether the operation needs one."""
+    return get_second_factor_context(ctx, session, settings, x_2fa_code) if x_2fa_code else ctx
+
+
+OptionalSecondFactorContext = Annotated[Context, Depends(get_optional_second_factor_context)]

@@ -4,8 +4,36 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.routes import accounting, admin, auth, chat, inventory, orders, products, reports, returns, sessions
+from api.routes import (
+    accounting,
+    admin,
+    auth,
+    business,
+    chat,
+    customers,
+    inventory,
+    orders,
+    products,
+    reports,
+    returns,
+    sessions,
+    users,
+)
 
 api_router = APIRouter(prefix="/api/v1")
-for feature in (auth, products, inventory, orders, returns, accounting, reports, sessions, admin, chat):
+for feature in (
+    auth,
+    users,
+    business,
+    customers,
+    products,
+    inventory,
+    orders,
+    returns,
+    accounting,
+    reports,
+    sessions,
+    admin,
+    chat,
+):
     api_router.include_router(feature.router)

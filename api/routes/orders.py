@@ -5,12 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Body, Header, Query
 
-from api.auth import CurrentContext, OwnerContext, SecondFactorContext
+from api.auth import CurrentContext, OptionalSecondFactorContext, OwnerContext, SecondFactorContext
 from api.deps import SessionDep
-from api.schemas.common import Page, PageQuery
-from api.schemas.orders import DiscountDecision, OrderCreate, OrderOwnerRead, OrderRead, OrderUpdate
+from api.schemas.common import Moment, Page, PageQuery, Text
+from api.schemas.orders import DiscountDecision, OrderCancel, OrderCreate, OrderOwnerRead, OrderRead, OrderUpdate
 from domain import orders as order_service
 from domain.context import Context
 from domain.models import Channel, Order, OrderStatus, Role
@@ -48,12 +48,17 @@ def list_orders(
     status: Annotated[OrderStatus | None, Query()] = None,
     customer_id: Annotated[uuid.UUID | None, Query()] = None,
     channel: Annotated[Channel | None, Query()] = None,
+    number: Annotated[int | None, Query(ge=1, le=2_000_000_000, description="the order number, e.g. 1042")] = None,
+    since: Annotated[Moment | None, Query(description="created at or after (with a timezone)")] = None,
+    until: Annotated[Moment | None, Query(description="created before (with a timezone)")] = None,
 ) -> Page[OrderView]:
-    """Orders, newest first."""
+    """Orders, newest first; every filter narrows the others (`?number=1042`, `?customer_id=…&status=…`)."""
     items, total = order_service.list_orders(
         session,
         ctx,
-        order_service.OrderFilter(status=status, customer_id=customer_id, channel=channel),
+        order_service.OrderFilter(
+            status=status, customer_id=customer_id, channel=channel, number=number, since=since, until=until
+        ),
         limit=page.limit,
         offset=page.offset,
     )
@@ -73,9 +78,19 @@ def update_order(order_id: uuid.UUID, body: OrderUpdate, ctx: SecondFactorContex
 
 
 @router.delete("/{order_id}")
-def cancel_order(order_id: uuid.UUID, ctx: SecondFactorContext, session: SessionDep) -> OrderView:
-    """Cancel the order, restocking its lines and reversing the sale (needs `X-2FA-Code`)."""
-    return present(order_service.cancel_order(session, ctx, order_id, "cancelled via REST"), ctx)
+def cancel_order(
+    order_id: uuid.UUID,
+    ctx: OptionalSecondFactorContext,
+    session: SessionDep,
+    body: Annotated[OrderCancel | None, Body()] = None,
+    reason: Annotated[Text | None, Query(max_length=500, description='or send {"reason": …}')] = None,
+) -> OrderView:
+    """Cancel the order with a reason, restocking its lines and reversing the sale.
+
+    A pending order needs nothing more; a confirmed one needs `X-2FA-Code`.
+    """
+    why = (body.reason if body else "") or reason or ""
+    return present(order_service.cancel_order(session, ctx, order_id, why), ctx)
 
 
 @router.post("/{order_id}/confirm")

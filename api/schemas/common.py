@@ -47,3 +47,8 @@ class PageParams(BaseModel):
 
 
 PageQuery = Annotated[PageParams, Query()]
+
+
+def set_fields(model: BaseModel, nullable: frozenset[str] = frozenset()) -> dict[str, object]:
+    """The fields a PATCH body set; an explicit null clears only the `nullable` ones (others are skipped)."""
+    return {k: v for k, v in model.model_dump(exclude_unset=True).items() if v is not None or k in nullable}

@@ -35,7 +35,10 @@ class OrderCreate(BaseModel):
     customer_id: uuid.UUID | None = None
     payment_method: PaymentMethod = PaymentMethod.CASH
     payment_status: PaymentStatus = Field(default=PaymentStatus.UNPAID, description="paid or unpaid")
-    delivery_address: Text | None = Field(default=None, max_length=500)
+    delivery_address: Text | None = Field(default=None, max_length=500, description="a one-off address")
+    delivery_address_id: uuid.UUID | None = Field(
+        default=None, description="one of the customer's saved addresses; without either, their default"
+    )
     note: Text = Field(default="", max_length=1000)
 
     def to_domain(self, idempotency_key: str | None) -> OrderDraft:
@@ -46,6 +49,7 @@ class OrderCreate(BaseModel):
             discount_pct=self.discount_pct,
             customer_id=self.customer_id,
             delivery_address=self.delivery_address,
+            delivery_address_id=self.delivery_address_id,
             note=self.note,
             idempotency_key=idempotency_key,
         )
@@ -68,6 +72,14 @@ class OrderUpdate(BaseModel):
             payment_method=self.payment_method,
             note=self.note,
         )
+
+
+class OrderCancel(BaseModel):
+    """Why the order is cancelled (stored on the order and in the audit log)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Text = Field(default="", max_length=500)
 
 
 class DiscountDecision(BaseModel):
@@ -115,7 +127,9 @@ class OrderRead(BaseModel):
     payment_method: PaymentMethod
     payment_status: PaymentStatus
     delivery_address: str | None
+    delivery_address_id: uuid.UUID | None
     note: str
+    cancel_reason: str
     subtotal: Decimal
     discount_pct: Decimal
     discount_amount: Decimal

@@ -19,7 +19,7 @@ from domain.models.orders import (
     ReturnLine,
 )
 from domain.models.reporting import JournalHour
-from domain.models.tenancy import Client, Customer, PlatformAdmin, Role, User
+from domain.models.tenancy import Client, Customer, CustomerAddress, PlatformAdmin, Role, User
 from domain.models.usage import AgentTurn
 
 APPEND_ONLY_TABLES = ("stock_movements", "journal_entries", "journal_lines", "audit_events", "agent_turns")
@@ -38,6 +38,7 @@ __all__ = [
     "Channel",
     "Client",
     "Customer",
+    "CustomerAddress",
     "ItemCondition",
     "JournalEntry",
     "JournalHour",

@@ -95,6 +95,10 @@ class Order(UUIDPrimaryKey, TenantOwned, CreatedAt, Base):
     payment_method: Mapped[PaymentMethod] = mapped_column(str_enum(PaymentMethod))
     payment_status: Mapped[PaymentStatus] = mapped_column(str_enum(PaymentStatus), default=PaymentStatus.UNPAID)
     delivery_address: Mapped[str | None] = mapped_column(Text)
+    delivery_address_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("customer_addresses.id", ondelete="SET NULL")
+    )
+    cancel_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     note: Mapped[str] = mapped_column(Text, default="")
     subtotal: Mapped[Decimal]
     discount_pct: Mapped[Percent]
