@@ -6,11 +6,29 @@ from datetime import time
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints, WithJsonSchema
 
 from api.schemas.common import Percent, Text, set_fields
 
 ApiKeyName = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z][A-Za-z0-9_]*$")]
+CLOCK_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"
+
+
+def _local(moment: time) -> time:
+    if moment.tzinfo is not None:
+        raise ValueError("give the shop's local time without an offset (the timezone field says where)")
+    return moment
+
+
+ClockIn = Annotated[
+    time, AfterValidator(_local), WithJsonSchema({"type": "string", "pattern": CLOCK_PATTERN, "examples": ["09:00"]})
+]
+"""A local wall-clock time, `HH:MM` or `HH:MM:SS`, in the business's timezone."""
+ClockOut = Annotated[
+    time,
+    PlainSerializer(lambda moment: moment.strftime("%H:%M"), return_type=str),
+    WithJsonSchema({"type": "string", "pattern": CLOCK_PATTERN, "examples": ["09:00"]}),
+]
 NULLABLE_FIELDS = frozenset({"whatsapp_number", "whatsapp_phone_number_id", "messenger", "country_calling_code"})
 
 
@@ -22,8 +40,8 @@ class BusinessFields(BaseModel):
     name: Text | None = Field(default=None, min_length=1, max_length=200)
     business_overview: Text | None = Field(default=None, max_length=5000)
     timezone: Text | None = Field(default=None, max_length=64, description="IANA name, e.g. Africa/Lagos")
-    opening_hours: time | None = Field(default=None, description="local time, e.g. 09:00")
-    closing_hours: time | None = Field(default=None, description="local time; before opening means past midnight")
+    opening_hours: ClockIn | None = Field(default=None, description="local time, e.g. 09:00")
+    closing_hours: ClockIn | None = Field(default=None, description="local time; before opening means past midnight")
     currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
     max_discount_pct: Percent | None = None
     auto_approve_discount_pct: Percent | None = Field(default=None, description="at most max_discount_pct")
@@ -68,8 +86,8 @@ class BusinessRead(BaseModel):
     name: str
     business_overview: str
     timezone: str
-    opening_hours: time
-    closing_hours: time
+    opening_hours: ClockOut
+    closing_hours: ClockOut
     currency: str
     max_discount_pct: Decimal
     auto_approve_discount_pct: Decimal
