@@ -30,6 +30,7 @@ class Action:
     PASSWORD_CHANGED = "password_changed"  # noqa: S105 - an action name
     CUSTOMER_DELETED = "customer_deleted"
     CUSTOMER_ERASED = "customer_erased"
+    REFUND_PAID = "refund_paid"
 
 
 def record(

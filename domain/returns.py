@@ -44,7 +44,8 @@ class ReturnItem:
     replacement_variant_id: uuid.UUID | None = None
 
 
-def _check_window(order: Order, window_days: int, now: datetime) -> None:
+def check_window(order: Order, window_days: int, now: datetime) -> None:
+    """Raise unless `order` is delivered and `now` is within its return window."""
     if order.status not in RETURNABLE:
         raise InvalidTransition(f"order #{order.number} is {order.status.value}; only delivered orders take returns")
     assert order.delivered_at is not None
@@ -56,7 +57,8 @@ def _check_window(order: Order, window_days: int, now: datetime) -> None:
         )
 
 
-def _lines_by_id(order: Order, items: list[ReturnItem]) -> dict[uuid.UUID, OrderLine]:
+def lines_by_id(order: Order, items: list[ReturnItem]) -> dict[uuid.UUID, OrderLine]:
+    """The order's lines by id, once every item names one of them and no more than can still come back."""
     if not items:
         raise ValidationFailed("name at least one line to return")
     lines = {line.id: line for line in order.lines}
@@ -105,17 +107,19 @@ def create_return(
     *,
     reason: str = "",
     now: datetime | None = None,
+    refund_owed: bool = False,
 ) -> Return:
-    """Take back delivered units within the return window: refund or exchange them.
+    """Take back delivered units within the return window (judged at `now`): refund or exchange them.
 
-    A refund is each line's net (after-discount) share, paid back the way the order was paid.
+    A refund is each line's net (after-discount) share, paid back the way the order was paid, or,
+    with `refund_owed`, owed to the customer (a credit on receivables) until it is paid out.
     An exchange swaps for another variant of the same product (stock checked) and charges or
     refunds the price difference. Returning more than was sold is refused.
     """
     order = orders.get_order(session, ctx, order_id, for_update=True)
     client = tenancy.get_client(scoped(session, ctx), ctx.client_id)
-    _check_window(order, client.return_window_days, now or utcnow())
-    lines = _lines_by_id(order, items)
+    check_window(order, client.return_window_days, now or utcnow())
+    lines = lines_by_id(order, items)
     exchanges = [item.replacement_variant_id is not None for item in items]
     if any(exchanges) and not all(exchanges):
         raise ValidationFailed("send returns and exchanges as separate requests")
@@ -133,7 +137,8 @@ def create_return(
     )
     ref = Reference("return", record.id)
     postings: list[Posting] = []
-    settle = Account.CASH if order.payment_status is not PaymentStatus.UNPAID else Account.RECEIVABLES
+    paid = order.payment_status is not PaymentStatus.UNPAID
+    settle = Account.CASH if paid and not refund_owed else Account.RECEIVABLES
     with session.begin_nested():
         for item in items:
             line = lines[item.order_line_id]

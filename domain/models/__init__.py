@@ -17,6 +17,8 @@ from domain.models.orders import (
     Return,
     ReturnKind,
     ReturnLine,
+    ReturnRequest,
+    ReturnRequestStatus,
 )
 from domain.models.reporting import JournalHour
 from domain.models.tenancy import Client, Customer, CustomerAddress, PlatformAdmin, Role, User
@@ -55,6 +57,8 @@ __all__ = [
     "Return",
     "ReturnKind",
     "ReturnLine",
+    "ReturnRequest",
+    "ReturnRequestStatus",
     "Role",
     "StockMovement",
     "User",

@@ -113,8 +113,54 @@ def upgrade() -> None:
     )
     op.add_column("orders", sa.Column("cancel_reason", sa.Text(), server_default="", nullable=False))
 
+    op.create_table(
+        "return_requests",
+        sa.Column("order_id", sa.Uuid(), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "open", "received", "refunded", "rejected", name="returnrequeststatus", native_enum=False, length=24
+            ),
+            nullable=False,
+        ),
+        sa.Column("items", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column(
+            "channel",
+            sa.Enum("rest", "whatsapp", "chat", "pos", "system", name="channel", native_enum=False, length=24),
+            nullable=False,
+        ),
+        sa.Column("opened_by_user_id", sa.Uuid(), nullable=True),
+        sa.Column("opened_by_customer_id", sa.Uuid(), nullable=True),
+        sa.Column("return_id", sa.Uuid(), nullable=True),
+        sa.Column("refund_amount", sa.Numeric(14, 2), nullable=False),
+        sa.Column("rejection_note", sa.Text(), nullable=False),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("refunded_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("closed_by_user_id", sa.Uuid(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("client_id", sa.String(length=40), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["client_id"], ["clients.id"], name=op.f("fk_return_requests_client_id_clients"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["order_id"], ["orders.id"], name=op.f("fk_return_requests_order_id_orders"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["return_id"], ["returns.id"], name=op.f("fk_return_requests_return_id_returns"), ondelete="SET NULL"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_return_requests")),
+    )
+    op.create_index(
+        "ix_return_requests_client_id_status_created_at", "return_requests", ["client_id", "status", "created_at"]
+    )
+    op.create_index("ix_return_requests_client_id_order_id", "return_requests", ["client_id", "order_id"])
+    isolate_tenant_table("return_requests")
+
 
 def downgrade() -> None:
+    op.drop_table("return_requests")
     op.drop_column("orders", "cancel_reason")
     op.drop_constraint(op.f("fk_orders_delivery_address_id_customer_addresses"), "orders", type_="foreignkey")
     op.drop_column("orders", "delivery_address_id")
