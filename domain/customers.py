@@ -84,8 +84,9 @@ class CustomerFigures:
     gross_profit: Decimal | None
 
 
-def _calling_code(session: Session, ctx: Context) -> str | None:
-    return tenancy.get_client(session, ctx.client_id).country_calling_code
+def e164(session: Session, ctx: Context, raw: str) -> str:
+    """`raw` as an E.164 phone, a local number completed with the shop's country calling code."""
+    return phones.to_e164(raw, tenancy.get_client(session, ctx.client_id).country_calling_code)
 
 
 def normalize_tags(tags: list[str]) -> list[str]:
@@ -100,7 +101,7 @@ def _contact_fields(session: Session, ctx: Context, fields: dict[str, object]) -
     """Validated, normalised contact fields (phone E.164, e-mail lower-case, wa_id digits, tags)."""
     out = dict(fields)
     if out.get("phone"):
-        out["phone"] = phones.to_e164(str(out["phone"]), _calling_code(session, ctx))
+        out["phone"] = e164(session, ctx, str(out["phone"]))
     if out.get("wa_id"):
         out["phone"] = out.get("phone") or phones.from_wa_id(str(out["wa_id"]))
     if "email" in out:
@@ -219,7 +220,7 @@ def _like(text: str) -> str:
 def _search(session: Session, ctx: Context, q: str) -> ColumnElement[bool]:
     terms = [Customer.name.ilike(_like(q)), Customer.email.ilike(_like(q)), Customer.wa_id == q.lstrip("+")]
     with contextlib.suppress(ValidationFailed):  # not a phone number: the other terms still apply
-        terms.append(Customer.phone == phones.to_e164(q, _calling_code(session, ctx)))
+        terms.append(Customer.phone == e164(session, ctx, q))
     digits = "".join(ch for ch in q if ch.isdigit())
     if len(digits) >= 4:
         terms.append(Customer.phone.like(_like(digits.lstrip("0"))))
