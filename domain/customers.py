@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, inspect, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, object_session, selectinload
 
 from domain import audit, phones, tenancy
 from domain.context import Context, scoped
@@ -97,13 +97,16 @@ def normalize_tags(tags: list[str]) -> list[str]:
     return cleaned
 
 
-def _contact_fields(session: Session, ctx: Context, fields: dict[str, object]) -> dict[str, object]:
-    """Validated, normalised contact fields (phone E.164, e-mail lower-case, wa_id digits, tags)."""
+def _contact_fields(
+    session: Session, ctx: Context, fields: dict[str, object], current_phone: str | None = None
+) -> dict[str, object]:
+    """Validated, normalised contact fields (phone E.164, e-mail lower-case, wa_id digits, tags).
+    A WhatsApp id gives the phone when there is none (neither sent nor on file)."""
     out = dict(fields)
     if out.get("phone"):
         out["phone"] = e164(session, ctx, str(out["phone"]))
-    if out.get("wa_id"):
-        out["phone"] = out.get("phone") or phones.from_wa_id(str(out["wa_id"]))
+    if out.get("wa_id") and not out.get("phone") and not ("phone" not in out and current_phone):
+        out["phone"] = phones.from_wa_id(str(out["wa_id"]))
     if "email" in out:
         out["email"] = str(out["email"] or "").strip().lower() or None
     if "tags" in out:
@@ -149,7 +152,7 @@ def _new_address(ctx: Context, draft: AddressDraft) -> CustomerAddress:
         region=draft.region,
         postcode=draft.postcode,
         country=draft.country.upper(),
-        is_default=draft.is_default,
+        is_default=False,  # set by _keep_one_default
     )
 
 
@@ -159,7 +162,12 @@ def _keep_one_default(customer: Customer, preferred: CustomerAddress | None = No
         return
     current = preferred or next((a for a in customer.addresses if a.is_default), customer.addresses[0])
     for address in customer.addresses:
-        address.is_default = address is current
+        if address is not current:
+            address.is_default = False
+    session = object_session(customer)
+    if session is not None and inspect(customer).persistent:
+        session.flush()  # clear the old default first: one default per customer is a unique index
+    current.is_default = True
 
 
 def create_customer(session: Session, ctx: Context, draft: CustomerDraft) -> Customer:
@@ -184,7 +192,8 @@ def create_customer(session: Session, ctx: Context, draft: CustomerDraft) -> Cus
     _check_unique(session, ctx, fields, None)
     customer = Customer(client_id=ctx.client_id, **fields)
     customer.addresses = [_new_address(ctx, a) for a in draft.addresses]
-    _keep_one_default(customer, next((a for a in customer.addresses if a.is_default), None))
+    marked = (address for address, d in zip(customer.addresses, draft.addresses, strict=True) if d.is_default)
+    _keep_one_default(customer, next(marked, None))
     session.add(customer)
     _flush_unique(session)
     return customer
@@ -257,7 +266,7 @@ def update_customer(session: Session, ctx: Context, customer_id: uuid.UUID, chan
     if unknown:
         raise ValidationFailed(f"these customer fields cannot be changed: {', '.join(sorted(unknown))}")
     customer = get_customer(session, ctx, customer_id, for_update=True)
-    fields = _contact_fields(session, ctx, changes)
+    fields = _contact_fields(session, ctx, changes, customer.phone)
     _check_unique(session, ctx, fields, customer.id)
     for key, value in fields.items():
         setattr(customer, key, value)

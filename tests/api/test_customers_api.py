@@ -237,3 +237,17 @@ def test_another_shops_customers_are_not_found(client: TestClient, lagos_shop: S
         assert response.status_code == 404, (method, url)
     assert ok(client.get(CUSTOMERS, params={"q": "Ada"}, headers=other_shop.owner))["total"] == 0
     assert ok(client.get(f"{CUSTOMERS}/{ada['id']}", headers=lagos_shop.staff))["addresses"][0]["id"] == address
+
+
+def test_adding_a_whatsapp_id_keeps_the_phone_on_file_and_fills_a_missing_one(
+    client: TestClient, lagos_shop: Shop
+) -> None:
+    ada = new_customer(client, lagos_shop)
+    linked = ok(client.patch(f"{CUSTOMERS}/{ada['id']}", json={"wa_id": "2348059990000"}, headers=lagos_shop.staff))
+    assert (linked["phone"], linked["wa_id"]) == ("+2348031234567", "2348059990000")
+    walk_in = new_customer(client, lagos_shop, name="Bola", phone=None)
+    filled = ok(client.patch(f"{CUSTOMERS}/{walk_in['id']}", json={"wa_id": "2348051112222"}, headers=lagos_shop.staff))
+    assert filled["phone"] == "+2348051112222"
+    taken = client.patch(f"{CUSTOMERS}/{walk_in['id']}", json={"phone": "0803 123 4567"}, headers=lagos_shop.staff)
+    assert taken.status_code == 409
+    assert taken.json()["customer_id"] == ada["id"]
