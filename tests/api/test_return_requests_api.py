@@ -169,3 +169,16 @@ def test_another_shops_requests_are_not_found(client: TestClient, shop: Shop, ot
     assert stolen.status_code == 404
     assert ok(client.get(REQUESTS, headers=other_shop.owner))["total"] == 0
     assert ok(client.get(f"{REQUESTS}/{request['id']}", headers=shop.staff))["status"] == "open"
+
+
+def test_units_returned_at_the_counter_first_make_the_request_unreceivable(client: TestClient, shop: Shop) -> None:
+    order, _ = delivered_totes(client, shop, "TOTE-RQ7")
+    line = order["lines"][0]["id"]
+    items = [{"order_line_id": line, "quantity": 2}]
+    request = ok(client.post(REQUESTS, json={"order_id": order["id"], "items": items}, headers=shop.staff), 201)
+    counter = [{"order_line_id": line, "quantity": 3}]
+    ok(client.post(f"{V1}/returns", json={"order_id": order["id"], "items": counter}, headers=shop.staff), 201)
+    refused = client.post(f"{REQUESTS}/{request['id']}/receive", json={}, headers=shop.staff)
+    assert refused.status_code == 422
+    assert "only 1" in refused.json()["detail"]
+    assert ok(client.get(f"{REQUESTS}/{request['id']}", headers=shop.staff))["status"] == "open"
