@@ -199,6 +199,14 @@ def create_customer(session: Session, ctx: Context, draft: CustomerDraft) -> Cus
     return customer
 
 
+def find_or_create_by_phone(session: Session, ctx: Context, name: str, phone: str) -> Customer:
+    """The live customer with this phone (in any form), or a new one: staff taking an order over the
+    phone or at the counter need not search first."""
+    ctx.require(*STAFF_ROLES, action="adding a customer")
+    found = tenancy.live_customer_by_phone(scoped(session, ctx), ctx.client_id, e164(session, ctx, phone))
+    return found or create_customer(session, ctx, CustomerDraft(name=name, phone=phone))
+
+
 def _customer_query(ctx: Context) -> Select[tuple[Customer]]:
     query = select(Customer).where(Customer.client_id == ctx.client_id).options(selectinload(Customer.addresses))
     if ctx.role is Role.CUSTOMER:

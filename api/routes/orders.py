@@ -11,6 +11,7 @@ from api.auth import CurrentContext, OptionalSecondFactorContext, OwnerContext, 
 from api.deps import SessionDep
 from api.schemas.common import Moment, Page, PageQuery, Text
 from api.schemas.orders import DiscountDecision, OrderCancel, OrderCreate, OrderOwnerRead, OrderRead, OrderUpdate
+from domain import customers as customer_service
 from domain import orders as order_service
 from domain.context import Context
 from domain.models import Channel, Order, OrderStatus, Role
@@ -36,8 +37,12 @@ def create_order(
     """Create a pending order: stock for every line or none, discount within the policy.
 
     With `Idempotency-Key`, a retry with the same body returns the first order; another body is 422.
+    `customer` ({name, phone}) finds the customer by phone or adds them, in the same transaction.
     """
-    return present(order_service.create_order(session, ctx, body.to_domain(idempotency_key)), ctx)
+    buyer = body.customer
+    found = customer_service.find_or_create_by_phone(session, ctx, buyer.name, buyer.phone) if buyer else None
+    draft = body.to_domain(idempotency_key, found.id if found else None)
+    return present(order_service.create_order(session, ctx, draft), ctx)
 
 
 @router.get("")

@@ -115,3 +115,24 @@ def test_a_confirmed_order_still_needs_the_second_factor_to_cancel(client: TestC
     assert (done["status"], done["cancel_reason"]) == ("cancelled", "late")
     too_long = client.delete(f"{ORDERS}/{order['id']}", params={"reason": "x" * 501}, headers=shop.staff)
     assert too_long.status_code == 422
+
+
+def test_staff_take_an_order_for_a_caller_by_phone_found_or_added_in_one_step(client: TestClient, shop: Shop) -> None:
+    ok(client.patch(f"{V1}/business", json={"country_calling_code": "234"}, headers=shop.owner))
+    variant = add_product(client, shop, "Mug", {"MUG-CALL": "9.00"})["variants"][0]["id"]
+    lines = [{"variant_id": variant, "quantity": 1}]
+    first = order_for(client, shop, variant, customer={"name": "Chidi", "phone": "0802 000 1111"})
+    again = order_for(client, shop, variant, customer={"name": "Chidi O.", "phone": "+2348020001111"})
+    assert first["customer_id"] == again["customer_id"] is not None
+    found = ok(client.get(f"{V1}/customers", params={"q": "08020001111"}, headers=shop.staff))
+    assert [(c["id"], c["name"]) for c in found["items"]] == [(first["customer_id"], "Chidi")]
+    both = {"lines": lines, "customer_id": first["customer_id"], "customer": {"name": "X", "phone": "+2348020001111"}}
+    response = client.post(ORDERS, json=both, headers=shop.staff)
+    assert response.status_code == 422
+    assert "not both" in response.json()["detail"]
+    out_of_stock = {
+        "lines": [{"variant_id": variant, "quantity": 99}],
+        "customer": {"name": "Dayo", "phone": "0803 555 0000"},
+    }
+    assert client.post(ORDERS, json=out_of_stock, headers=shop.staff).status_code == 409
+    assert ok(client.get(f"{V1}/customers", params={"q": "Dayo"}, headers=shop.staff))["total"] == 0  # rolled back
