@@ -43,7 +43,9 @@ def test_a_port_in_use_is_refused_in_one_line_naming_api_port(run_cli: RunCli) -
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        result = run_cli("api", API_PORT=str(port), DATABASE_URL=UNREACHABLE_DATABASE, REDIS_URL=UNUSED_REDIS)
+        result = run_cli(
+            "api", API_PORT=str(port), DATABASE_URL=UNREACHABLE_DATABASE, REDIS_URL=UNUSED_REDIS
+        )
     assert result.returncode == 2
     line = one_line(result.stderr)
     assert f"127.0.0.1:{port}" in line

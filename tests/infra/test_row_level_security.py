@@ -26,7 +26,9 @@ def test_writing_a_row_for_another_tenant_is_refused(db: Session, tenant_a, tena
     set_tenant(db, tenant_a.client_id)
     nested = db.begin_nested()
     try:
-        db.execute(text("INSERT INTO customers (id, client_id, name) VALUES (gen_random_uuid(), 'shop_b', 'intruder')"))
+        db.execute(
+            text("INSERT INTO customers (id, client_id, name) VALUES (gen_random_uuid(), 'shop_b', 'intruder')")
+        )
         raised = False
     except Exception as exc:  # asserting the database refused
         raised = "row-level security" in str(exc)
