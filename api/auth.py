@@ -96,6 +96,18 @@ async def get_second_factor_caller(
 SecondFactorCaller = Annotated[Caller, Depends(get_second_factor_caller)]
 
 
+async def get_optional_second_factor_caller(
+    caller: CurrentCaller,
+    x_2fa_code: Annotated[str | None, Header(description="Your authenticator's current code, when needed")] = None,
+) -> Caller:
+    """A caller whose transaction verifies `X-2FA-Code` when one is sent (a wrong code is 403);
+    the domain decides whether the operation needs one."""
+    return Caller(caller.ctx, caller.runtime, x_2fa_code) if x_2fa_code else caller
+
+
+OptionalSecondFactorCaller = Annotated[Caller, Depends(get_optional_second_factor_caller)]
+
+
 @dataclass(frozen=True)
 class Admin:
     """The platform superadmin; `transaction()` may read across tenants (admin routes only)."""

@@ -1,4 +1,5 @@
-"""`easy-ecom`: run the whole service (`up`) or one part of it (`api`, `migrate`, `seed`).
+"""`easy-ecom`: run the whole service (`up`) or one part of it (`api`, `migrate`, `seed`); bring a
+shop's CSV files in (`import`) or take them out (`export`).
 
 It lives in api/ because it wires every layer (infra servers, domain seed, the app); infra
 imports nothing of ours. Bad configuration ends with one line on stderr and exit code 2.
@@ -11,6 +12,7 @@ import contextlib
 import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import uvicorn
 
@@ -23,6 +25,7 @@ from api.launcher import (
     local_base_url,
     stop_on_signals,
 )
+from api.transfer import export_shop, import_shop
 from graph.memory import setup_checkpoint_tables
 from infra.db import (
     app_role_password,
@@ -39,6 +42,10 @@ from infra.redis_client import check_redis, make_redis
 from infra.settings import ConfigError, Settings, load_settings
 
 CONFIG_ERROR_EXIT = 2
+IMPORT_HELP = (
+    "Load a shop from the CSV files in PATH (see README, 'Bring your data'). Every bad row is reported with "
+    "its file, line and reason, and a file with a bad row imports nothing; exit code 1 then."
+)
 
 
 def migrate(settings: Settings) -> None:
@@ -177,6 +184,19 @@ COMMANDS: dict[str, tuple[str, Callable[[Settings], int]]] = {
 }
 
 
+def transfer_command(args: argparse.Namespace) -> Callable[[Settings], int]:
+    """`import` or `export` with their arguments, run against the configured (or embedded) database."""
+
+    def run(settings: Settings) -> int:
+        with running_services(settings) as urls:
+            resolved = with_urls(settings, urls)
+            if args.command == "import":
+                return import_shop(resolved, Path(args.path), args.client)
+            return export_shop(resolved, args.client, Path(args.path))
+
+    return run
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser: one sub-command per process or task; settings come from the environment."""
     parser = argparse.ArgumentParser(
@@ -189,6 +209,14 @@ def build_parser() -> argparse.ArgumentParser:
             command.add_argument(
                 "--workers", type=int, metavar="N", help="API worker processes (default: API_WORKERS, the CPU count)"
             )
+    importer = commands.add_parser(
+        "import", help="load a shop from CSV files (idempotent, all or nothing per file)", description=IMPORT_HELP
+    )
+    importer.add_argument("path", help="folder with clients.csv, users.csv, products.csv, customers.csv")
+    importer.add_argument("--client", required=True, help="the shop's client id (created if missing)")
+    exporter = commands.add_parser("export", help="write a shop's products, customers and orders as CSV files")
+    exporter.add_argument("--client", required=True, help="the shop's client id")
+    exporter.add_argument("path", help="folder to write products.csv, customers.csv and orders.csv into")
     return parser
 
 
@@ -203,7 +231,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.workers < 1:
                 raise ConfigError("--workers needs a whole number of at least 1")
             settings = settings.model_copy(update={"API_WORKERS": args.workers})
-        return COMMANDS[args.command][1](settings)
+        command = transfer_command(args) if args.command in ("import", "export") else COMMANDS[args.command][1]
+        return command(settings)
     except ConfigError as exc:
         print(f"easy-ecom: {exc}", file=sys.stderr, flush=True)
         return CONFIG_ERROR_EXIT

@@ -12,11 +12,11 @@ from decimal import Decimal
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from domain import auth, reports, tenancy
 from domain.errors import ValidationFailed
-from domain.models import Account, Client, JournalHour, Order, OrderStatus, Role, User, Variant
+from domain.models import Account, Client, JournalHour, Order, OrderStatus, Product, Role, User, Variant
 from domain.money import ZERO
 
 CLIENT_CHECKS = {
@@ -89,17 +89,43 @@ def list_clients(session: Session, *, limit: int = 50, offset: int = 0) -> tuple
     return list(clients), total
 
 
+def _for_client(session: Session, query: Select, column: object, client_id: str | None) -> Select:
+    """`query` narrowed to one client, which must exist (404 otherwise); all clients when None."""
+    if client_id is None:
+        return query
+    tenancy.get_client(session, client_id)
+    return query.where(column == client_id)
+
+
+def _page(session: Session, query: Select, *order_by: object, limit: int, offset: int) -> tuple[list, int]:
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    return list(session.scalars(query.order_by(*order_by).limit(limit).offset(offset))), total
+
+
 def list_users(
     session: Session, *, client_id: str | None = None, limit: int = 50, offset: int = 0
 ) -> tuple[list[User], int]:
     """Users of every client (or of one, which must exist) by client and username, and how many there are."""
-    query = select(User)
-    if client_id is not None:
-        tenancy.get_client(session, client_id)
-        query = query.where(User.client_id == client_id)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    users = session.scalars(query.order_by(User.client_id, User.username).limit(limit).offset(offset))
-    return list(users), total
+    query = _for_client(session, select(User), User.client_id, client_id)
+    return _page(session, query, User.client_id, User.username, limit=limit, offset=offset)
+
+
+def list_products(
+    session: Session, *, client_id: str | None = None, limit: int = 50, offset: int = 0
+) -> tuple[list[Product], int]:
+    """Products (retired too) of every client or of one, with variants and costs, by client and name."""
+    query = _for_client(session, select(Product).options(selectinload(Product.variants)), Product.client_id, client_id)
+    return _page(session, query, Product.client_id, Product.name, Product.id, limit=limit, offset=offset)
+
+
+def list_orders(
+    session: Session, *, client_id: str | None = None, limit: int = 50, offset: int = 0
+) -> tuple[list[Order], int]:
+    """Orders of every client or of one, with lines, newest first."""
+    query = _for_client(session, select(Order).options(selectinload(Order.lines)), Order.client_id, client_id)
+    return _page(
+        session, query, Order.created_at.desc(), Order.client_id, Order.number.desc(), limit=limit, offset=offset
+    )
 
 
 def admin_overview(

@@ -24,6 +24,13 @@ class Action:
     STOCK_ADJUSTED = "stock_adjusted"
     USER_CREATED = "user_created"
     SECOND_FACTOR_ENROLLED = "second_factor_enrolled"
+    USER_DEACTIVATED = "user_deactivated"
+    USER_REACTIVATED = "user_reactivated"
+    PASSWORD_RESET = "password_reset"  # noqa: S105 - an action name
+    PASSWORD_CHANGED = "password_changed"  # noqa: S105 - an action name
+    CUSTOMER_DELETED = "customer_deleted"
+    CUSTOMER_ERASED = "customer_erased"
+    REFUND_PAID = "refund_paid"
 
 
 def record(

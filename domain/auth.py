@@ -4,6 +4,7 @@ the console) logs in through here."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 import pyotp
@@ -11,12 +12,12 @@ import redis
 import structlog
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from domain import audit
 from domain.context import Context, scoped
-from domain.errors import AuthenticationFailed, Conflict, Forbidden, RateLimited, ValidationFailed
+from domain.errors import AuthenticationFailed, Conflict, Forbidden, NotFound, RateLimited, ValidationFailed
 from domain.models import Channel, Client, PlatformAdmin, Role, User
 from infra import crypto
 from infra.redis_client import count_hits
@@ -49,12 +50,16 @@ def create_user(session: Session, ctx: Context, username: str, password: str, ro
     return add_user(session, ctx.client_id, username, password, role, actor=ctx)
 
 
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationFailed(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+
+
 def add_user(
     session: Session, client_id: str, username: str, password: str, role: Role, actor: Context | None = None
 ) -> User:
     """Insert a user (used by `create_user`, client creation and the seed)."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+    _check_password(password)
     ctx = actor or Context(client_id=client_id, role=Role.OWNER, channel=Channel.SYSTEM)
     scoped(session, ctx)
     exists = session.scalar(select(User.id).where(User.client_id == client_id, User.username == username))
@@ -64,6 +69,73 @@ def add_user(
     session.add(user)
     session.flush()
     audit.record(session, ctx, audit.Action.USER_CREATED, target=("user", user.id), detail={"role": role.value})
+    return user
+
+
+def list_users(session: Session, ctx: Context, *, limit: int = 50, offset: int = 0) -> tuple[list[User], int]:
+    """The business's users by username, and how many there are (owners only)."""
+    ctx.require(Role.OWNER, action="listing users")
+    query = select(User).where(User.client_id == ctx.client_id)
+    total = scoped(session, ctx).scalar(select(func.count()).select_from(query.subquery())) or 0
+    return list(session.scalars(query.order_by(User.username).limit(limit).offset(offset))), total
+
+
+def _user(session: Session, ctx: Context, user_id: uuid.UUID) -> User:
+    user = (
+        scoped(session, ctx)
+        .scalars(select(User).where(User.id == user_id, User.client_id == ctx.client_id).with_for_update())
+        .first()
+    )
+    if user is None:
+        raise NotFound(f"user {user_id} not found")
+    return user
+
+
+def set_user_active(session: Session, ctx: Context, user_id: uuid.UUID, *, active: bool) -> User:
+    """An owner deactivates or reactivates a user; a deactivated user's tokens stop working at once.
+
+    Owners cannot deactivate themselves, so a business always keeps an active owner.
+    """
+    ctx.require(Role.OWNER, action="deactivating or reactivating users")
+    user = _user(session, ctx, user_id)
+    if not active and user.id == ctx.user_id:
+        raise ValidationFailed("you cannot deactivate yourself; another owner can")
+    if user.is_active != active:
+        user.is_active = active
+        session.flush()
+        action = audit.Action.USER_REACTIVATED if active else audit.Action.USER_DEACTIVATED
+        audit.record(session, ctx, action, target=("user", user.id), detail={"username": user.username})
+    return user
+
+
+def reset_password(session: Session, ctx: Context, user_id: uuid.UUID, new_password: str) -> User:
+    """An owner sets a new password for a staff member (owners change their own)."""
+    ctx.require(Role.OWNER, action="resetting a password")
+    user = _user(session, ctx, user_id)
+    if user.role is not Role.STAFF:
+        raise Forbidden("owners change their own password (POST /users/me/password); only staff passwords are reset")
+    _check_password(new_password)
+    user.password_hash = hash_password(new_password)
+    session.flush()
+    audit.record(
+        session, ctx, audit.Action.PASSWORD_RESET, target=("user", user.id), detail={"username": user.username}
+    )
+    return user
+
+
+def change_own_password(session: Session, ctx: Context, current_password: str, new_password: str) -> User:
+    """Any user changes their own password; the current one is required."""
+    if ctx.user_id is None:
+        raise Forbidden("only owners and staff have passwords here")
+    user = _user(session, ctx, ctx.user_id)
+    if not verify_password(user.password_hash, current_password):
+        raise Forbidden("the current password is wrong")
+    _check_password(new_password)
+    if new_password == current_password:
+        raise ValidationFailed("the new password is the same as the current one")
+    user.password_hash = hash_password(new_password)
+    session.flush()
+    audit.record(session, ctx, audit.Action.PASSWORD_CHANGED, target=("user", user.id))
     return user
 
 

@@ -163,6 +163,8 @@ def _create_shop(session: Session, client_id: str) -> Context:
         sales_commission_pct=Decimal("3"),
         currency="USD",
         whatsapp_number="+2348000000000",
+        country_calling_code="234",
+        off_hours_reply="Thanks for your message! We are closed now and reply from 9am (Lagos time).",
     )
     owner = auth.add_user(session, client_id, *DEMO_OWNER, Role.OWNER)
     auth.add_user(session, client_id, *DEMO_STAFF, Role.STAFF)

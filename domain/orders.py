@@ -19,7 +19,7 @@ from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from domain import audit, catalog, idempotency, inventory, journal, pricing, tenancy
+from domain import audit, catalog, customers, idempotency, inventory, journal, pricing, tenancy
 from domain.clearance import require_clearance
 from domain.context import Context, scoped
 from domain.errors import (
@@ -40,7 +40,6 @@ from domain.models import (
     ApprovalStatus,
     Channel,
     Client,
-    Customer,
     MovementKind,
     Order,
     OrderLine,
@@ -85,6 +84,7 @@ class OrderDraft:
     discount_pct: Decimal = ZERO
     customer_id: uuid.UUID | None = None
     delivery_address: str | None = None
+    delivery_address_id: uuid.UUID | None = None
     note: str = ""
     idempotency_key: str | None = None
     created_at: datetime | None = field(default=None, compare=False)
@@ -114,6 +114,7 @@ def draft_from_payload(payload: dict[str, Any], idempotency_key: str | None) -> 
         discount_pct=Decimal(payload["discount_pct"]),
         customer_id=uuid.UUID(payload["customer_id"]) if payload["customer_id"] else None,
         delivery_address=payload["delivery_address"],
+        delivery_address_id=uuid.UUID(payload["delivery_address_id"]) if payload.get("delivery_address_id") else None,
         note=payload["note"],
         idempotency_key=idempotency_key,
     )
@@ -193,10 +194,21 @@ def _customer_for(session: Session, ctx: Context, requested: uuid.UUID | None) -
             raise Forbidden("a customer can only order for themself")
         return ctx.customer_id
     if requested is not None:
-        customer = session.get(Customer, requested)
-        if customer is None or customer.client_id != ctx.client_id:
-            raise NotFound(f"customer {requested} not found")
+        customers.get_customer(session, ctx, requested)
     return requested
+
+
+def _delivery_for(
+    session: Session, ctx: Context, customer_id: uuid.UUID | None, draft: OrderDraft
+) -> tuple[str | None, uuid.UUID | None]:
+    """(address text, saved address id): a one-off text, or the customer's chosen or default address,
+    snapshotted as text so later edits of the address do not change the order."""
+    if draft.delivery_address is not None:
+        if draft.delivery_address_id is not None:
+            raise ValidationFailed("send either delivery_address (one-off) or delivery_address_id, not both")
+        return draft.delivery_address, None
+    address = customers.delivery_address(session, ctx, customer_id, draft.delivery_address_id)
+    return (address.one_line(), address.id) if address else (None, None)
 
 
 def _apply_totals(order: Order) -> None:
@@ -300,6 +312,7 @@ def create_order(session: Session, ctx: Context, draft: OrderDraft, *, clearance
     client = tenancy.get_client(session, ctx.client_id)
     approval = discount_approval(ctx, client, Decimal(draft.discount_pct), clearance)
     customer_id = _customer_for(session, ctx, draft.customer_id)
+    delivery_text, delivery_address_id = _delivery_for(session, ctx, customer_id, draft)
     order_id = uuid.uuid4()
     try:
         with session.begin_nested():
@@ -325,7 +338,8 @@ def create_order(session: Session, ctx: Context, draft: OrderDraft, *, clearance
                 created_by_user_id=ctx.user_id,
                 payment_method=draft.payment_method,
                 payment_status=draft.payment_status,
-                delivery_address=draft.delivery_address,
+                delivery_address=delivery_text,
+                delivery_address_id=delivery_address_id,
                 note=draft.note,
                 discount_pct=Decimal(draft.discount_pct),
                 commission_pct=client.sales_commission_pct,
@@ -404,6 +418,7 @@ class OrderFilter:
     status: OrderStatus | None = None
     customer_id: uuid.UUID | None = None
     channel: Channel | None = None
+    number: int | None = None
     since: datetime | None = None
     until: datetime | None = None
 
@@ -418,6 +433,7 @@ def list_orders(
         (Order.status, f.status),
         (Order.customer_id, f.customer_id),
         (Order.channel, f.channel),
+        (Order.number, f.number),
     ):
         if value is not None:
             query = query.where(column == value)
@@ -512,7 +528,9 @@ def check_cancellable(ctx: Context, order: Order, clearance: Approval | None) ->
     check_transition(order, OrderStatus.CANCELLED)
     if order.status is OrderStatus.PENDING or (ctx.role is Role.OWNER and ctx.second_factor_verified):
         return
-    why = f"order #{order.number} is {order.status.value}: only the owner with a second factor (X-2FA-Code) cancels it"
+    if ctx.role is Role.OWNER and clearance is None:  # owners do not ask themselves
+        raise Forbidden(f"cancelling a {order.status.value} order needs your second factor (X-2FA-Code)")
+    why = f"order #{order.number} is {order.status.value}: only the owner with a second factor cancels it"
     require_clearance(clearance, ApprovalKind.CANCEL_CONFIRMED_ORDER, why, order_id=str(order.id))
 
 
@@ -539,7 +557,7 @@ def _cancel(session: Session, ctx: Context, order_id: uuid.UUID, reason: str, cl
         memo=f"order #{order.number} cancelled",
         reference=("order", order.id),
     )
-    order.status, order.cancelled_at = OrderStatus.CANCELLED, utcnow()
+    order.status, order.cancelled_at, order.cancel_reason = OrderStatus.CANCELLED, utcnow(), reason
     if order.payment_status is PaymentStatus.PAID:
         order.payment_status, order.refunded_amount = PaymentStatus.REFUNDED, order.total
     audit.record(

@@ -44,7 +44,8 @@ class ReturnItem:
     replacement_variant_id: uuid.UUID | None = None
 
 
-def _check_window(order: Order, window_days: int, now: datetime) -> None:
+def check_window(order: Order, window_days: int, now: datetime) -> None:
+    """Raise unless `order` is delivered and `now` is within its return window."""
     if order.status not in RETURNABLE:
         raise InvalidTransition(f"order #{order.number} is {order.status.value}; only delivered orders take returns")
     assert order.delivered_at is not None
@@ -56,7 +57,8 @@ def _check_window(order: Order, window_days: int, now: datetime) -> None:
         )
 
 
-def _lines_by_id(order: Order, items: list[ReturnItem]) -> dict[uuid.UUID, OrderLine]:
+def lines_by_id(order: Order, items: list[ReturnItem]) -> dict[uuid.UUID, OrderLine]:
+    """The order's lines by id, once every item names one of them and no more than can still come back."""
     if not items:
         raise ValidationFailed("name at least one line to return")
     lines = {line.id: line for line in order.lines}
@@ -101,8 +103,8 @@ def _check_request(
     session: Session, ctx: Context, order: Order, items: list[ReturnItem], now: datetime | None
 ) -> tuple[ReturnKind, dict[uuid.UUID, OrderLine]]:
     client = tenancy.get_client(scoped(session, ctx), ctx.client_id)
-    _check_window(order, client.return_window_days, now or utcnow())
-    lines = _lines_by_id(order, items)
+    check_window(order, client.return_window_days, now or utcnow())
+    lines = lines_by_id(order, items)
     exchanges = [item.replacement_variant_id is not None for item in items]
     if any(exchanges) and not all(exchanges):
         raise ValidationFailed("send returns and exchanges as separate requests")
@@ -153,11 +155,13 @@ def create_return(
     *,
     reason: str = "",
     now: datetime | None = None,
+    refund_owed: bool = False,
     idempotency_key: str | None = None,
 ) -> Return:
-    """Take back delivered units within the return window: refund or exchange them.
+    """Take back delivered units within the return window (judged at `now`): refund or exchange them.
 
-    A refund is each line's net (after-discount) share, paid back the way the order was paid.
+    A refund is each line's net (after-discount) share, paid back the way the order was paid, or,
+    with `refund_owed`, owed to the customer (a credit on receivables) until it is paid out.
     An exchange swaps for another variant of the same product (stock checked) and charges or
     refunds the price difference. Returning more than was sold is refused. Retry-safe with a key.
     """
@@ -166,15 +170,21 @@ def create_return(
         ctx,
         idempotency_key,
         "create_return",
-        {"order_id": order_id, "items": [asdict(item) for item in items], "reason": reason},
-        lambda: _create(session, ctx, order_id, items, reason, now),
+        {"order_id": order_id, "items": [asdict(item) for item in items], "reason": reason, "owed": refund_owed},
+        lambda: _create(session, ctx, order_id, items, reason, now, refund_owed),
         lambda record: record.id,
         lambda found: get_return(session, ctx, uuid.UUID(found)),
     )
 
 
 def _create(
-    session: Session, ctx: Context, order_id: uuid.UUID, items: list[ReturnItem], reason: str, now: datetime | None
+    session: Session,
+    ctx: Context,
+    order_id: uuid.UUID,
+    items: list[ReturnItem],
+    reason: str,
+    now: datetime | None,
+    refund_owed: bool,
 ) -> Return:
     order = orders.get_order(session, ctx, order_id, for_update=True)
     kind, lines = _check_request(session, ctx, order, items, now)
@@ -191,7 +201,8 @@ def _create(
     )
     ref = Reference("return", record.id)
     postings: list[Posting] = []
-    settle = Account.CASH if order.payment_status is not PaymentStatus.UNPAID else Account.RECEIVABLES
+    paid = order.payment_status is not PaymentStatus.UNPAID
+    settle = Account.CASH if paid and not refund_owed else Account.RECEIVABLES
     with session.begin_nested():
         for item in items:
             line = lines[item.order_line_id]

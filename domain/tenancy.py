@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, time
 from decimal import Decimal
@@ -11,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from domain import audit
+from domain import audit, phones
 from domain.context import Context, scoped
 from domain.errors import Conflict, NotFound, ValidationFailed
 from domain.models import Client, Customer, Role
@@ -26,6 +25,8 @@ POLICY_FIELDS = frozenset(
         "return_refund_policy",
         "return_window_days",
         "sales_commission_pct",
+        "receipt_cost_band_pct",
+        "daily_adjustment_approval_units",
     }
 )
 PROFILE_FIELDS = frozenset(
@@ -40,8 +41,13 @@ PROFILE_FIELDS = frozenset(
         "whatsapp_phone_number_id",
         "messenger",
         "required_api_keys",
+        "country_calling_code",
+        "agent_language",
+        "off_hours_reply",
     }
 )
+PERCENT_FIELDS = ("max_discount_pct", "auto_approve_discount_pct", "sales_commission_pct")
+MAX_COST_BAND_PCT = Decimal(999)
 
 
 def get_client(session: Session, client_id: str) -> Client:
@@ -64,11 +70,19 @@ def _validate(fields: dict[str, object]) -> None:
             ZoneInfo(str(tz))
         except (ZoneInfoNotFoundError, ValueError):
             raise ValidationFailed(f"unknown timezone {tz!r}; use an IANA name like 'Africa/Lagos'") from None
-    for key in ("max_discount_pct", "auto_approve_discount_pct", "sales_commission_pct"):
+    for key in PERCENT_FIELDS:
         if key in fields and not (Decimal(0) <= Decimal(str(fields[key])) <= Decimal(100)):
             raise ValidationFailed(f"{key} must be between 0 and 100")
+    if "receipt_cost_band_pct" in fields and not (
+        Decimal(0) <= Decimal(str(fields["receipt_cost_band_pct"])) <= MAX_COST_BAND_PCT
+    ):
+        raise ValidationFailed(f"receipt_cost_band_pct must be between 0 and {MAX_COST_BAND_PCT}")
     if "return_window_days" in fields and int(str(fields["return_window_days"])) < 0:
         raise ValidationFailed("return_window_days cannot be negative")
+    if "daily_adjustment_approval_units" in fields and int(str(fields["daily_adjustment_approval_units"])) < 1:
+        raise ValidationFailed("daily_adjustment_approval_units must be at least 1")
+    if fields.get("opening_hours") is not None and fields.get("opening_hours") == fields.get("closing_hours"):
+        raise ValidationFailed("opening and closing hours are the same; a shop open all day uses 00:00 to 23:59")
 
 
 def create_client(session: Session, client_id: str, name: str, **fields: object) -> Client:
@@ -85,28 +99,34 @@ def create_client(session: Session, client_id: str, name: str, **fields: object)
     return client
 
 
+def _audit_value(value: object) -> object:
+    return value if isinstance(value, list | int | bool) or value is None else str(value)
+
+
 def update_client(session: Session, ctx: Context, changes: dict[str, object]) -> Client:
-    """Change profile or policy fields; policy changes are owner-only and audited."""
+    """Change profile or policy fields (owners only); audited with every changed field before and after."""
     unknown = set(changes) - POLICY_FIELDS - PROFILE_FIELDS
     if unknown:
         raise ValidationFailed(f"these fields cannot be changed: {', '.join(sorted(unknown))}")
     ctx.require(Role.OWNER, action="changing the business profile or policies")
     _validate(changes)
     client = get_client(scoped(session, ctx), ctx.client_id)
-    before = {k: str(getattr(client, k)) for k in changes if k in POLICY_FIELDS}
-    for key, value in changes.items():
+    changed = {k: v for k, v in changes.items() if getattr(client, k) != v}
+    before = {k: _audit_value(getattr(client, k)) for k in changed}
+    for key, value in changed.items():
         setattr(client, key, value)
     if client.auto_approve_discount_pct > client.max_discount_pct:
         raise ValidationFailed("the auto-approval threshold cannot exceed the discount cap")
+    if client.opening_hours == client.closing_hours:
+        raise ValidationFailed("opening and closing hours are the same; a shop open all day uses 00:00 to 23:59")
     session.flush()
-    if before:
-        after = {k: str(getattr(client, k)) for k in before}
+    if changed:
         audit.record(
             session,
             ctx,
             audit.Action.POLICY_CHANGED,
             target=("client", client.id),
-            detail={"before": before, "after": after},
+            detail={"before": before, "after": {k: _audit_value(getattr(client, k)) for k in changed}},
         )
     return client
 
@@ -140,6 +160,16 @@ class BusinessInfo:
     return_window_days: int
     currency: str
 
+    @property
+    def returns_summary(self) -> str:
+        """The return policy as a customer should hear it; an empty policy text is never shown."""
+        if self.return_window_days == 0:
+            return self.return_policy or "This shop does not take returns."
+        window = f"Returns within {self.return_window_days} days of delivery."
+        return (
+            f"{window} {self.return_policy}" if self.return_policy else f"{window} The shop has no other return terms."
+        )
+
 
 def business_info(session: Session, ctx: Context, now: datetime | None = None) -> BusinessInfo:
     """The client's public profile, with 'open now' computed in its own timezone."""
@@ -162,6 +192,14 @@ def business_info(session: Session, ctx: Context, now: datetime | None = None) -
     )
 
 
+def live_customer_by_phone(session: Session, client_id: str, phone: str) -> Customer | None:
+    """The customer (not deleted) with this E.164 phone; phones are unique among live customers."""
+    query = select(Customer).where(
+        Customer.client_id == client_id, Customer.phone == phone, Customer.deleted_at.is_(None)
+    )
+    return session.scalars(query).first()
+
+
 def get_or_create_customer(
     session: Session,
     ctx: Context,
@@ -171,39 +209,26 @@ def get_or_create_customer(
     name: str = "",
     phone: str | None = None,
 ) -> Customer:
-    """Find a customer by WhatsApp user id or wa_id, or create one (keeping names fresh)."""
+    """Find a customer by WhatsApp user id, wa_id or their phone (+wa_id, as staff may have typed it),
+    or create one (keeping names fresh). A soft-deleted customer who writes again is restored."""
     if not (wa_id or wa_user_id):
         raise ValidationFailed("a customer needs a wa_id or a business-scoped user id")
     scoped(session, ctx)
+    e164 = phones.from_wa_id(wa_id) if wa_id else phone
     query = select(Customer).where(Customer.client_id == ctx.client_id)
     found = session.scalars(query.where(Customer.wa_user_id == wa_user_id)).first() if wa_user_id else None
     if found is None and wa_id:
         found = session.scalars(query.where(Customer.wa_id == wa_id)).first()
+    if found is None and e164:
+        found = live_customer_by_phone(session, ctx.client_id, e164)
     if found is None:
-        found = Customer(client_id=ctx.client_id, wa_id=wa_id, wa_user_id=wa_user_id, name=name, phone=phone or wa_id)
+        found = Customer(client_id=ctx.client_id, wa_id=wa_id, wa_user_id=wa_user_id, name=name, phone=e164)
         session.add(found)
     else:
         found.wa_user_id = found.wa_user_id or wa_user_id
         found.wa_id = found.wa_id or wa_id
+        found.phone = found.phone or e164
         found.name = name or found.name
+        found.deleted_at = None
     session.flush()
     return found
-
-
-def create_customer(session: Session, ctx: Context, name: str, **fields: str | None) -> Customer:
-    """A customer entered by staff (walk-in, phone order)."""
-    ctx.require_staff(action="adding a customer")
-    customer = Customer(client_id=ctx.client_id, name=name, **fields)
-    scoped(session, ctx).add(customer)
-    session.flush()
-    return customer
-
-
-def get_customer(session: Session, ctx: Context, customer_id: uuid.UUID) -> Customer:
-    """A customer of this client; a customer may only see themself."""
-    if ctx.role is Role.CUSTOMER and customer_id != ctx.customer_id:
-        raise NotFound("customer not found")
-    customer = scoped(session, ctx).get(Customer, customer_id)
-    if customer is None or customer.client_id != ctx.client_id:
-        raise NotFound("customer not found")
-    return customer

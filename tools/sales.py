@@ -82,7 +82,7 @@ def build_sales_tools(env: ToolEnv) -> list[BaseTool]:
             "about": info.overview,
             "hours": f"{info.opening_hours:%H:%M}-{info.closing_hours:%H:%M} ({info.timezone})",
             "open_now": info.is_open_now,
-            "return_policy": info.return_policy,
+            "return_policy": info.returns_summary,
             "return_window_days": info.return_window_days,
             "currency": info.currency,
         }

@@ -10,14 +10,34 @@ from api.routes import (
     approvals,
     audit,
     auth,
+    business,
     chat,
+    customers,
     inventory,
     orders,
     products,
     reports,
+    return_requests,
     returns,
+    users,
 )
 
 api_router = APIRouter(prefix="/api/v1")
-for feature in (auth, products, inventory, orders, returns, approvals, accounting, reports, audit, admin, chat):
+for feature in (
+    auth,
+    users,
+    business,
+    customers,
+    products,
+    inventory,
+    orders,
+    returns,
+    return_requests,
+    approvals,
+    accounting,
+    reports,
+    audit,
+    admin,
+    chat,
+):
     api_router.include_router(feature.router)

@@ -9,6 +9,8 @@ from fastapi import APIRouter, Query
 from api.auth import SuperAdmin
 from api.schemas.admin import (
     CLIENT_ID_PATTERN,
+    AdminOrderRead,
+    AdminProductRead,
     ClientCreate,
     ClientCreated,
     ClientKpisRead,
@@ -54,6 +56,26 @@ def list_users(admin: SuperAdmin, page: PageQuery, client_id: ClientFilter = Non
         users, total = admin_service.list_users(session, client_id=client_id, limit=page.limit, offset=page.offset)
         return Page(
             items=[UserRead.model_validate(u) for u in users], total=total, limit=page.limit, offset=page.offset
+        )
+
+
+@router.get("/products")
+def list_products(admin: SuperAdmin, page: PageQuery, client_id: ClientFilter = None) -> Page[AdminProductRead]:
+    """Products of every business (or of one) with variants and costs, retired ones too; read-only."""
+    with admin.transaction() as session:
+        items, total = admin_service.list_products(session, client_id=client_id, limit=page.limit, offset=page.offset)
+        return Page(
+            items=[AdminProductRead.model_validate(p) for p in items], total=total, limit=page.limit, offset=page.offset
+        )
+
+
+@router.get("/orders")
+def list_orders(admin: SuperAdmin, page: PageQuery, client_id: ClientFilter = None) -> Page[AdminOrderRead]:
+    """Orders (sales) of every business (or of one), newest first, with costs; read-only."""
+    with admin.transaction() as session:
+        items, total = admin_service.list_orders(session, client_id=client_id, limit=page.limit, offset=page.offset)
+        return Page(
+            items=[AdminOrderRead.model_validate(o) for o in items], total=total, limit=page.limit, offset=page.offset
         )
 
 

@@ -6,14 +6,15 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Body, Query, Response
 
-from api.auth import CurrentCaller, SecondFactorCaller
+from api.auth import CurrentCaller, OptionalSecondFactorCaller, SecondFactorCaller
 from api.routes.approvals import ACCEPTED, accepted
 from api.schemas.approvals import ApprovalRead
-from api.schemas.common import IdempotencyKey, Page, PageQuery
-from api.schemas.orders import OrderCreate, OrderOwnerRead, OrderRead, OrderUpdate
+from api.schemas.common import IdempotencyKey, Moment, Page, PageQuery, Text
+from api.schemas.orders import OrderCancel, OrderCreate, OrderOwnerRead, OrderRead, OrderUpdate
 from domain import approvals
+from domain import customers as customer_service
 from domain import orders as order_service
 from domain.context import Context
 from domain.models import Approval, Channel, Order, OrderStatus, Role
@@ -37,12 +38,14 @@ def create_order(
 
     A discount above the auto-approval threshold from anyone but the owner answers 202 with an
     approval; the order is placed when the owner approves. With `Idempotency-Key`, a retry with
-    the same body returns the first order (or approval); another body is 422.
+    the same body returns the first order (or approval); another body is 422. `customer`
+    ({name, phone}) finds the customer by phone or adds them, in the same transaction.
     """
     with caller.transaction() as (session, ctx):
-        outcome = approvals.submit(
-            session, ctx, approvals.order_request(body.to_domain(idempotency_key), request_key=idempotency_key)
-        )
+        buyer = body.customer
+        found = customer_service.find_or_create_by_phone(session, ctx, buyer.name, buyer.phone) if buyer else None
+        draft = body.to_domain(idempotency_key, found.id if found else None)
+        outcome = approvals.submit(session, ctx, approvals.order_request(draft, request_key=idempotency_key))
         return accepted(response, outcome) if isinstance(outcome, Approval) else present(outcome, ctx)
 
 
@@ -53,13 +56,18 @@ def list_orders(
     status: Annotated[OrderStatus | None, Query()] = None,
     customer_id: Annotated[uuid.UUID | None, Query()] = None,
     channel: Annotated[Channel | None, Query()] = None,
+    number: Annotated[int | None, Query(ge=1, le=2_000_000_000, description="the order number, e.g. 1042")] = None,
+    since: Annotated[Moment | None, Query(description="created at or after (with a timezone)")] = None,
+    until: Annotated[Moment | None, Query(description="created before (with a timezone)")] = None,
 ) -> Page[OrderView]:
-    """Orders, newest first."""
+    """Orders, newest first; every filter narrows the others (`?number=1042`, `?customer_id=…&status=…`)."""
     with caller.transaction() as (session, ctx):
         items, total = order_service.list_orders(
             session,
             ctx,
-            order_service.OrderFilter(status=status, customer_id=customer_id, channel=channel),
+            order_service.OrderFilter(
+                status=status, customer_id=customer_id, channel=channel, number=number, since=since, until=until
+            ),
             limit=page.limit,
             offset=page.offset,
         )
@@ -87,13 +95,22 @@ def update_order(
 
 @router.delete("/{order_id}", responses=ACCEPTED)
 def cancel_order(
-    order_id: uuid.UUID, caller: SecondFactorCaller, response: Response, idempotency_key: IdempotencyKey = None
+    order_id: uuid.UUID,
+    caller: OptionalSecondFactorCaller,
+    response: Response,
+    body: Annotated[OrderCancel | None, Body()] = None,
+    reason: Annotated[Text | None, Query(max_length=500, description='or send {"reason": …}')] = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> OrderView | ApprovalRead:
-    """Cancel the order, restocking its lines and reversing the sale (needs `X-2FA-Code`). A
-    confirmed order only the owner cancels: staff get 202 with an approval for the owner."""
+    """Cancel the order with a reason, restocking its lines and reversing the sale.
+
+    A pending order needs nothing more. A confirmed one only the owner cancels, with `X-2FA-Code`;
+    anyone else gets 202 with an approval for the owner.
+    """
+    why = (body.reason if body else "") or reason or ""
     with caller.transaction() as (session, ctx):
         order = order_service.get_order(session, ctx, order_id)
-        request = approvals.cancellation_request(order, "cancelled via REST", request_key=idempotency_key)
+        request = approvals.cancellation_request(order, why, request_key=idempotency_key)
         outcome = approvals.submit(session, ctx, request)
         return accepted(response, outcome) if isinstance(outcome, Approval) else present(outcome, ctx)
 

@@ -8,7 +8,10 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas.auth import Username, UserRead
-from api.schemas.common import Page, Percent, Text
+from api.schemas.business import BusinessFields, BusinessOwnerRead
+from api.schemas.catalog import ProductOwnerRead
+from api.schemas.common import Page, Text
+from api.schemas.orders import OrderOwnerRead
 
 CLIENT_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{2,39}$"
 
@@ -22,44 +25,22 @@ class OwnerCreate(BaseModel):
     password: str = Field(min_length=8, max_length=200)
 
 
-class ClientCreate(BaseModel):
-    """A new business: its id (a slug used at login), name, policies and first owner. Omitted policies
-    take the platform defaults."""
-
-    model_config = ConfigDict(extra="forbid")
+class ClientCreate(BusinessFields):
+    """A new business: its id (a slug used at login), name, profile, policies and first owner. Omitted
+    fields take the platform defaults."""
 
     id: str = Field(min_length=3, max_length=40, pattern=CLIENT_ID_PATTERN, description="e.g. acme_shoes")
     name: Text = Field(min_length=1, max_length=200)
-    business_overview: Text | None = Field(default=None, max_length=5000)
-    timezone: Text | None = Field(default=None, max_length=64, description="IANA name, e.g. Africa/Lagos")
-    currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
-    max_discount_pct: Percent | None = None
-    auto_approve_discount_pct: Percent | None = None
-    sales_commission_pct: Percent | None = None
-    return_window_days: int | None = Field(default=None, ge=0, le=3650)
-    return_refund_policy: Text | None = Field(default=None, max_length=5000)
     owner: OwnerCreate
 
     def client_fields(self) -> dict[str, object]:
-        """The policy and profile fields that were given."""
+        """The profile and policy fields that were given."""
         return self.model_dump(exclude={"id", "name", "owner"}, exclude_none=True)
 
 
-class ClientRead(BaseModel):
-    """A business with its policies (no secrets)."""
+class ClientRead(BusinessOwnerRead):
+    """A business with its profile and policies (no secrets)."""
 
-    model_config = ConfigDict(from_attributes=True)
-
-    id: str
-    name: str
-    business_overview: str
-    timezone: str
-    currency: str
-    max_discount_pct: Decimal
-    auto_approve_discount_pct: Decimal
-    sales_commission_pct: Decimal
-    return_window_days: int
-    return_refund_policy: str
     created_at: datetime
 
 
@@ -102,3 +83,15 @@ class PlatformDashboardRead(BaseModel):
 
     totals: list[CurrencyTotalsRead]
     clients: Page[ClientKpisRead]
+
+
+class AdminProductRead(ProductOwnerRead):
+    """A product with costs, and the business it belongs to."""
+
+    client_id: str
+
+
+class AdminOrderRead(OrderOwnerRead):
+    """An order with costs, and the business it belongs to."""
+
+    client_id: str

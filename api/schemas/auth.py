@@ -43,6 +43,23 @@ class UserCreate(BaseModel):
     role: Role = Role.STAFF
 
 
+class PasswordReset(BaseModel):
+    """A new password an owner sets for a staff member."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    new_password: str = Field(min_length=8, max_length=200)
+
+
+class PasswordChange(BaseModel):
+    """Your current password and the new one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    current_password: str = Field(min_length=1, max_length=200)
+    new_password: str = Field(min_length=8, max_length=200)
+
+
 class UserRead(BaseModel):
     """A user, without secrets."""
 

@@ -55,3 +55,8 @@ IdempotencyKey = Annotated[
     str | None,
     Header(max_length=200, description="Retry-safe key per client: a retry with it returns the first result"),
 ]
+
+
+def set_fields(model: BaseModel, nullable: frozenset[str] = frozenset()) -> dict[str, object]:
+    """The fields a PATCH body set; an explicit null clears only the `nullable` ones (others are skipped)."""
+    return {k: v for k, v in model.model_dump(exclude_unset=True).items() if v is not None or k in nullable}

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.schemas.common import Percent, Quantity, Text
 from domain.models import ApprovalStatus, Channel, OrderStatus, PaymentMethod, PaymentStatus
@@ -25,6 +25,15 @@ class OrderLineIn(BaseModel):
         return LineRequest(self.variant_id, self.quantity)
 
 
+class OrderCustomerIn(BaseModel):
+    """The buyer by phone: found if the number is on file (in any form), created otherwise."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Text = Field(min_length=1, max_length=200)
+    phone: str = Field(min_length=4, max_length=32, pattern=r"^\+?[0-9 ().\-/]+$")
+
+
 class OrderCreate(BaseModel):
     """A new order. The discount is checked against the business's cap."""
 
@@ -33,19 +42,31 @@ class OrderCreate(BaseModel):
     lines: list[OrderLineIn] = Field(min_length=1, max_length=100)
     discount_pct: Percent = Decimal(0)
     customer_id: uuid.UUID | None = None
+    customer: OrderCustomerIn | None = Field(default=None, description="instead of customer_id: find or add by phone")
     payment_method: PaymentMethod = PaymentMethod.CASH
     payment_status: PaymentStatus = Field(default=PaymentStatus.UNPAID, description="paid or unpaid")
-    delivery_address: Text | None = Field(default=None, max_length=500)
+    delivery_address: Text | None = Field(default=None, max_length=500, description="a one-off address")
+    delivery_address_id: uuid.UUID | None = Field(
+        default=None, description="one of the customer's saved addresses; without either, their default"
+    )
     note: Text = Field(default="", max_length=1000)
 
-    def to_domain(self, idempotency_key: str | None) -> OrderDraft:
+    @model_validator(mode="after")
+    def _one_customer(self) -> OrderCreate:
+        if self.customer_id is not None and self.customer is not None:
+            raise ValueError("send either customer_id or customer, not both")
+        return self
+
+    def to_domain(self, idempotency_key: str | None, customer_id: uuid.UUID | None = None) -> OrderDraft:
+        """The draft; `customer_id` is the customer that `customer` was resolved to, if sent."""
         return OrderDraft(
             lines=[line.to_domain() for line in self.lines],
             payment_method=self.payment_method,
             payment_status=self.payment_status,
             discount_pct=self.discount_pct,
-            customer_id=self.customer_id,
+            customer_id=customer_id or self.customer_id,
             delivery_address=self.delivery_address,
+            delivery_address_id=self.delivery_address_id,
             note=self.note,
             idempotency_key=idempotency_key,
         )
@@ -68,6 +89,14 @@ class OrderUpdate(BaseModel):
             payment_method=self.payment_method,
             note=self.note,
         )
+
+
+class OrderCancel(BaseModel):
+    """Why the order is cancelled (stored on the order and in the audit log)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Text = Field(default="", max_length=500)
 
 
 class DiscountDecision(BaseModel):
@@ -115,7 +144,9 @@ class OrderRead(BaseModel):
     payment_method: PaymentMethod
     payment_status: PaymentStatus
     delivery_address: str | None
+    delivery_address_id: uuid.UUID | None
     note: str
+    cancel_reason: str
     subtotal: Decimal
     discount_pct: Decimal
     discount_amount: Decimal

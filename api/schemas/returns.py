@@ -9,7 +9,8 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas.common import Quantity, Text
-from domain.models import Channel, ItemCondition, PaymentMethod, ReturnKind
+from domain.models import Channel, ItemCondition, PaymentMethod, ReturnKind, ReturnRequestStatus
+from domain.return_requests import RequestedItem
 from domain.returns import ReturnItem
 
 
@@ -66,3 +67,82 @@ class ReturnRead(BaseModel):
     channel: Channel
     created_at: datetime
     lines: list[ReturnLineRead]
+
+
+class RequestedItemIn(BaseModel):
+    """Units of one delivered order line the customer wants to send back."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    order_line_id: uuid.UUID
+    quantity: Quantity
+
+    def to_domain(self) -> RequestedItem:
+        return RequestedItem(self.order_line_id, self.quantity)
+
+
+class ReturnRequestCreate(BaseModel):
+    """Open a return request against a delivered order, within the return window; nothing moves yet."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    order_id: uuid.UUID
+    items: list[RequestedItemIn] = Field(min_length=1, max_length=100)
+    reason: Text = Field(default="", max_length=1000)
+
+
+class DamagedItemIn(BaseModel):
+    """Units of a requested line that came back damaged (written off instead of restocked)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    order_line_id: uuid.UUID
+    quantity: Quantity
+
+
+class ReturnRequestReceive(BaseModel):
+    """The goods are back; name the damaged units, if any (the rest are restocked)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    damaged: list[DamagedItemIn] = Field(default_factory=list, max_length=100)
+
+    def damaged_by_line(self) -> dict[uuid.UUID, int]:
+        by_line: dict[uuid.UUID, int] = {}
+        for item in self.damaged:
+            by_line[item.order_line_id] = by_line.get(item.order_line_id, 0) + item.quantity
+        return by_line
+
+
+class ReturnRequestReject(BaseModel):
+    """Why an open request is refused."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    note: Text = Field(min_length=1, max_length=1000)
+
+
+class RequestedItemRead(BaseModel):
+    """A requested line and how many units."""
+
+    order_line_id: uuid.UUID
+    quantity: int
+
+
+class ReturnRequestRead(BaseModel):
+    """A return request: open → received (refund owed) → refunded, or rejected."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    order_id: uuid.UUID
+    status: ReturnRequestStatus
+    items: list[RequestedItemRead]
+    reason: str
+    channel: Channel
+    return_id: uuid.UUID | None = Field(description="the return created when the goods were received")
+    refund_amount: Decimal
+    rejection_note: str
+    created_at: datetime
+    received_at: datetime | None
+    refunded_at: datetime | None

@@ -17,9 +17,11 @@ from domain.models.orders import (
     Return,
     ReturnKind,
     ReturnLine,
+    ReturnRequest,
+    ReturnRequestStatus,
 )
 from domain.models.reporting import JournalHour
-from domain.models.tenancy import Client, Customer, PlatformAdmin, Role, User
+from domain.models.tenancy import Client, Customer, CustomerAddress, PlatformAdmin, Role, User
 from domain.models.usage import AgentTurn
 
 APPEND_ONLY_TABLES = ("stock_movements", "journal_entries", "journal_lines", "audit_events", "agent_turns")
@@ -37,6 +39,7 @@ __all__ = [
     "Channel",
     "Client",
     "Customer",
+    "CustomerAddress",
     "IdempotencyKey",
     "ItemCondition",
     "JournalEntry",
@@ -54,6 +57,8 @@ __all__ = [
     "Return",
     "ReturnKind",
     "ReturnLine",
+    "ReturnRequest",
+    "ReturnRequestStatus",
     "Role",
     "StockMovement",
     "User",

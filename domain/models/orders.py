@@ -8,6 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, func
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.models.approvals import ApprovalStatus
@@ -78,6 +79,10 @@ class Order(UUIDPrimaryKey, TenantOwned, CreatedAt, Base):
     payment_method: Mapped[PaymentMethod] = mapped_column(str_enum(PaymentMethod))
     payment_status: Mapped[PaymentStatus] = mapped_column(str_enum(PaymentStatus), default=PaymentStatus.UNPAID)
     delivery_address: Mapped[str | None] = mapped_column(Text)
+    delivery_address_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("customer_addresses.id", ondelete="SET NULL")
+    )
+    cancel_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     note: Mapped[str] = mapped_column(Text, default="")
     subtotal: Mapped[Decimal]
     discount_pct: Mapped[Percent]
@@ -183,3 +188,41 @@ class ReturnLine(UUIDPrimaryKey, TenantOwned, Base):
     price_difference: Mapped[Decimal] = mapped_column(default=Decimal("0"))
 
     return_: Mapped[Return] = relationship(back_populates="lines", lazy="raise")
+
+
+class ReturnRequestStatus(enum.StrEnum):
+    """A return request: opened, goods received (refund owed), refund paid; or rejected."""
+
+    OPEN = "open"
+    RECEIVED = "received"
+    REFUNDED = "refunded"
+    REJECTED = "rejected"
+
+
+@tenant_table
+class ReturnRequest(UUIDPrimaryKey, TenantOwned, CreatedAt, Base):
+    """A customer's (or staff's) request to return units, before the goods are back.
+
+    `items` is `[{"order_line_id": "…", "quantity": n}]`; the return window is judged when the
+    request is opened. Receiving the goods creates the `Return` (stock back, refund owed).
+    """
+
+    __tablename__ = "return_requests"
+    __table_args__ = (
+        Index("ix_return_requests_client_id_status_created_at", "client_id", "status", "created_at"),
+        Index("ix_return_requests_client_id_order_id", "client_id", "order_id"),
+    )
+
+    order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
+    status: Mapped[ReturnRequestStatus] = mapped_column(str_enum(ReturnRequestStatus), default=ReturnRequestStatus.OPEN)
+    items: Mapped[list[dict[str, object]]] = mapped_column(JSONB)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    channel: Mapped[Channel] = mapped_column(str_enum(Channel))
+    opened_by_user_id: Mapped[uuid.UUID | None]
+    opened_by_customer_id: Mapped[uuid.UUID | None]
+    return_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("returns.id", ondelete="SET NULL"))
+    refund_amount: Mapped[Decimal] = mapped_column(default=Decimal("0"))
+    rejection_note: Mapped[str] = mapped_column(Text, default="")
+    received_at: Mapped[datetime | None]
+    refunded_at: Mapped[datetime | None]
+    closed_by_user_id: Mapped[uuid.UUID | None]

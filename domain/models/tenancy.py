@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import enum
+import uuid
 from datetime import datetime, time
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Index, String, Text, Time, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, Time, UniqueConstraint, func, text
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from domain.models.base import Base, CreatedAt, Percent, TenantOwned, UUIDPrimaryKey, str_enum, tenant_table
+from domain.models.base import (
+    Base,
+    CreatedAt,
+    Percent,
+    TenantOwned,
+    UUIDPrimaryKey,
+    str_enum,
+    tenant_table,
+    utcnow,
+)
 
 
 class Role(enum.StrEnum):
@@ -34,6 +44,9 @@ class Client(CreatedAt, Base):
         ),
         CheckConstraint("sales_commission_pct >= 0 AND sales_commission_pct <= 100", name="commission_range"),
         CheckConstraint("return_window_days >= 0", name="return_window_positive"),
+        CheckConstraint("country_calling_code ~ '^[1-9][0-9]{0,2}$'", name="calling_code_digits"),
+        CheckConstraint("receipt_cost_band_pct >= 0", name="cost_band_positive"),
+        CheckConstraint("daily_adjustment_approval_units >= 1", name="adjustment_threshold_positive"),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -53,6 +66,11 @@ class Client(CreatedAt, Base):
     whatsapp_access_token_encrypted: Mapped[str | None] = mapped_column(Text)
     messenger: Mapped[str | None] = mapped_column(String(200))
     required_api_keys: Mapped[list[str]] = mapped_column(JSONB, default=list)
+    country_calling_code: Mapped[str | None] = mapped_column(String(3))
+    agent_language: Mapped[str] = mapped_column(String(16), default="en", server_default="en")
+    off_hours_reply: Mapped[str] = mapped_column(Text, default="", server_default="")
+    receipt_cost_band_pct: Mapped[Percent] = mapped_column(default=Decimal("50"), server_default="50")
+    daily_adjustment_approval_units: Mapped[int] = mapped_column(default=20, server_default="20")
     next_order_number: Mapped[int] = mapped_column(default=1001)
 
 
@@ -85,12 +103,25 @@ class User(UUIDPrimaryKey, TenantOwned, CreatedAt, Base):
 
 @tenant_table
 class Customer(UUIDPrimaryKey, TenantOwned, CreatedAt, Base):
-    """Someone who buys: a WhatsApp contact (wa_id, business-scoped user id) or a walk-in."""
+    """Someone who buys: a WhatsApp contact (wa_id, business-scoped user id) or a walk-in.
+
+    `phone` is E.164 (`+2348031234567`); a WhatsApp contact's phone is `+` and its wa_id, so a
+    number typed by staff and a WhatsApp sender are one customer. Soft-deleted rows keep their
+    orders; erased rows also lose every personal field.
+    """
 
     __tablename__ = "customers"
     __table_args__ = (
         UniqueConstraint("client_id", "wa_id"),
         Index("ix_customers_client_id_wa_user_id", "client_id", "wa_user_id", unique=True),
+        Index(
+            "ix_customers_client_id_phone",
+            "client_id",
+            "phone",
+            unique=True,
+            postgresql_where=text("phone IS NOT NULL AND deleted_at IS NULL"),
+        ),
+        Index("ix_customers_client_id_created_at", "client_id", "created_at"),
     )
 
     name: Mapped[str] = mapped_column(String(200), default="")
@@ -98,5 +129,50 @@ class Customer(UUIDPrimaryKey, TenantOwned, CreatedAt, Base):
     email: Mapped[str | None] = mapped_column(String(254))
     wa_id: Mapped[str | None] = mapped_column(String(32))
     wa_user_id: Mapped[str | None] = mapped_column(String(128))
-    default_address: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str] = mapped_column(Text, default="", server_default="")
+    tags: Mapped[list[str]] = mapped_column(JSONB, default=list, server_default="[]")
+    marketing_opt_out: Mapped[bool] = mapped_column(default=False, server_default="false")
     last_inbound_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), default=utcnow, onupdate=utcnow)
+    deleted_at: Mapped[datetime | None]
+    erased_at: Mapped[datetime | None]
+
+    addresses: Mapped[list[CustomerAddress]] = relationship(
+        back_populates="customer",
+        lazy="raise",
+        order_by="(CustomerAddress.is_default.desc(), CustomerAddress.created_at)",
+        cascade="all, delete-orphan",
+    )
+
+
+@tenant_table
+class CustomerAddress(UUIDPrimaryKey, TenantOwned, CreatedAt, Base):
+    """A delivery address of a customer; at most one is the default."""
+
+    __tablename__ = "customer_addresses"
+    __table_args__ = (
+        Index("ix_customer_addresses_client_id_customer_id", "client_id", "customer_id"),
+        Index(
+            "ix_customer_addresses_one_default",
+            "customer_id",
+            unique=True,
+            postgresql_where=text("is_default"),
+        ),
+    )
+
+    customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    label: Mapped[str] = mapped_column(String(60), default="")
+    line1: Mapped[str] = mapped_column(String(200))
+    line2: Mapped[str] = mapped_column(String(200), default="")
+    city: Mapped[str] = mapped_column(String(100), default="")
+    region: Mapped[str] = mapped_column(String(100), default="")
+    postcode: Mapped[str] = mapped_column(String(20), default="")
+    country: Mapped[str] = mapped_column(String(2), default="")
+    is_default: Mapped[bool] = mapped_column(default=False)
+
+    customer: Mapped[Customer] = relationship(back_populates="addresses", lazy="raise")
+
+    def one_line(self) -> str:
+        """The address as the order keeps it (a snapshot that later edits do not change)."""
+        parts = (self.line1, self.line2, self.city, self.region, self.postcode, self.country)
+        return ", ".join(part for part in parts if part)

@@ -70,9 +70,7 @@ INTENTS = (
     Intent("order", "sales", words("buy", "purchase", "i'll take", "i will take", "place an order", "order")),
     Intent("low_stock", "stock", words("low on stock", "low stock", "running out", "out of stock")),
     Intent("stock", "stock", words("stock", "how many", "inventory", "units left", "on hand")),
-    Intent(
-        "business_info", "sales", words("open", "close", "closing", "hours", "return policy", "refund", "returns?")
-    ),
+    Intent("business_info", "sales", words("open", "close", "closing", "hours", "return policy", "refund", "returns?")),
     Intent("product", "sales", words("price", "cost", "how much", "have", "sell", "looking for", "want", "show")),
 )
 

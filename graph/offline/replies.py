@@ -111,10 +111,7 @@ def _render_returned(result: dict[str, Any]) -> str:
 
 def _render_info(result: dict[str, Any]) -> str:
     state = "open now" if result["open_now"] else "closed right now"
-    return (
-        f"{result['name']} is {state}; hours {result['hours']}. Returns: {result['return_policy']} "
-        f"(within {result['return_window_days']} days)."
-    )
+    return f"{result['name']} is {state}; hours {result['hours']}. {result['return_policy']}"
 
 
 def _render_quote(result: dict[str, Any]) -> str:

@@ -110,6 +110,14 @@ def other_shop(app_engine: Engine, settings: Settings) -> Shop:
     return committed_shop(app_engine, settings)
 
 
+@pytest.fixture
+def root(app_engine: Engine, settings: Settings) -> dict[str, str]:
+    """Bearer headers of the platform superadmin (committed, like a real one)."""
+    with transaction(make_session_factory(app_engine)) as session:
+        admin = auth_service.ensure_platform_admin(session, "root", "root-password")
+    return bearer(settings, Principal(admin.id, "root", None, None))
+
+
 @pytest.fixture(autouse=True)
 def fresh_rate_limit_windows(request: pytest.FixtureRequest) -> None:
     """Every app test starts with empty request counters: all of them share the test client's IP."""

@@ -7,27 +7,14 @@ from decimal import Decimal
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
 
-from api.security import Principal
-from domain import auth as auth_service
-from infra.db import make_session_factory, transaction
-from infra.settings import Settings
-from tests.api.conftest import Shop, bearer
+from tests.api.conftest import Shop
 from tests.api.flows import V1, add_product, delivered_order, ok
 
 D = Decimal
 ADMIN_READS = ("clients", "users", "dashboard")
 
 pytestmark = pytest.mark.usefixtures("redis_client")  # fresh login rate-limit counters for every test
-
-
-@pytest.fixture
-def root(app_engine: Engine, settings: Settings) -> dict[str, str]:
-    """Bearer headers of the platform superadmin (committed, like a real one)."""
-    with transaction(make_session_factory(app_engine)) as session:
-        admin = auth_service.ensure_platform_admin(session, "root", "root-password")
-    return bearer(settings, Principal(admin.id, "root", None, None))
 
 
 def new_client_body(**overrides: object) -> dict[str, object]:
@@ -166,3 +153,27 @@ def test_admin_routes_need_a_token(client: TestClient) -> None:
 def test_the_superadmin_token_opens_no_tenant_route(client: TestClient, root: dict[str, str]) -> None:
     for path in ("orders", "products", "returns", "reports/dashboard"):
         assert client.get(f"{V1}/{path}", headers=root).status_code == 401, path
+
+
+def test_the_superadmin_lists_every_shops_products_and_orders_with_one_client_filter(
+    client: TestClient, root: dict[str, str], shop: Shop, other_shop: Shop
+) -> None:
+    for owner, sku in ((shop, "RECORD-A"), (other_shop, "RECORD-B")):
+        variant = add_product(client, owner, sku.title(), {sku: "10.00"})["variants"][0]["id"]
+        ok(
+            client.post(f"{V1}/orders", json={"lines": [{"variant_id": variant, "quantity": 1}]}, headers=owner.owner),
+            201,
+        )
+    for listing in ("products", "orders"):
+        everyone = ok(client.get(f"{V1}/admin/{listing}", params={"limit": 100}, headers=root))
+        assert {shop.client_id, other_shop.client_id} <= {item["client_id"] for item in everyone["items"]}
+        one = ok(client.get(f"{V1}/admin/{listing}", params={"client_id": shop.client_id}, headers=root))
+        assert (one["total"], {item["client_id"] for item in one["items"]}) == (1, {shop.client_id})
+        assert (
+            client.get(f"{V1}/admin/{listing}", params={"client_id": "no_such_shop"}, headers=root).status_code == 404
+        )
+        assert client.get(f"{V1}/admin/{listing}", headers=shop.owner).status_code == 403
+    products = ok(client.get(f"{V1}/admin/products", params={"client_id": other_shop.client_id}, headers=root))
+    assert products["items"][0]["variants"][0]["avg_cost"] == "11.5000"
+    orders = ok(client.get(f"{V1}/admin/orders", params={"client_id": other_shop.client_id}, headers=root))
+    assert orders["items"][0]["cogs_total"] == "11.50"

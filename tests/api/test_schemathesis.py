@@ -96,8 +96,8 @@ def fuzz_settings(owner_url: str, server_urls: tuple[str, str], tmp_path_factory
 
 
 def seeded_shop(app: FastAPI, app_engine: Engine, settings: Settings) -> RealData:
-    """A committed shop with two products (one with two sizes), a pending order, a delivered
-    order with a return, and the platform superadmin."""
+    """A committed shop with two products (one with two sizes), a customer with an address, a pending
+    order, a delivered order with a return and an open return request, and the platform superadmin."""
     shop = committed_shop(app_engine, settings)
     with transaction(make_session_factory(app_engine)) as session:
         admin = auth_service.ensure_platform_admin(session, "root", "root-password")
@@ -109,6 +109,14 @@ def seeded_shop(app: FastAPI, app_engine: Engine, settings: Settings) -> RealDat
         delivered = delivered_order(client, shop, [(variants[0], 3), (variants[1], 2)])
         line_ids = [line["id"] for line in delivered["lines"]]
         returned = return_items(client, shop, delivered, [{"order_line_id": line_ids[0], "quantity": 1}])
+        request = client.post(
+            f"{V1}/return-requests",
+            json={"order_id": delivered["id"], "items": [{"order_line_id": line_ids[1], "quantity": 1}]},
+            headers=shop.owner,
+        ).json()
+        customer = client.post(
+            f"{V1}/customers", json={"name": "Ada", "addresses": [{"line1": "5 Admiralty Way"}]}, headers=shop.owner
+        ).json()
     ids = {
         "product_id": [tee["id"], mug["id"]],
         "variant_id": variants,
@@ -117,6 +125,11 @@ def seeded_shop(app: FastAPI, app_engine: Engine, settings: Settings) -> RealDat
         "order_line_id": line_ids,
         "return_id": [returned["id"]],
         "client_id": [shop.client_id],
+        "customer_id": [customer["id"]],
+        "address_id": [customer["addresses"][0]["id"]],
+        "delivery_address_id": [customer["addresses"][0]["id"]],
+        "user_id": [str(shop.staff_id)],
+        "request_id": [request["id"]],
         "x-2fa-code": ["123456"],  # the development static code, so edits and cancels get through
     }
     return RealData(ids, shop.owner, bearer(settings, Principal(admin.id, "root", None, None)))
