@@ -12,6 +12,7 @@ from api.deps import SessionDep
 from api.schemas.catalog import ProductCreate, ProductOwnerRead, ProductRead, ProductUpdate
 from api.schemas.common import Page, PageQuery, Text
 from domain import catalog
+from domain import search as search_service
 from domain.context import Context
 from domain.errors import NotFound
 from domain.models import Product, Role
@@ -43,17 +44,14 @@ def list_products(
     low_stock: Annotated[bool, Query(description="Only products with a variant at or below its reorder point")] = False,
     include_inactive: bool = False,
 ) -> Page[ProductView]:
-    """Products with their variants, best matches first when searching."""
-    items, total = catalog.list_products(
-        session,
-        ctx,
-        search=search,
-        category=category,
-        low_stock=low_stock,
-        include_inactive=include_inactive,
-        limit=page.limit,
-        offset=page.offset,
-    )
+    """Products with their variants; with `search`, best matches first (words, word prefixes, plurals,
+    one-letter typos, SKU prefixes and fragments, categories; `-word` excludes)."""
+    filters = {"category": category, "low_stock": low_stock, "include_inactive": include_inactive}
+    if search and search.strip():
+        found = search_service.search_products(session, ctx, search, **filters, limit=page.limit, offset=page.offset)
+        items, total = found.products, found.total
+    else:
+        items, total = catalog.list_products(session, ctx, **filters, limit=page.limit, offset=page.offset)
     return Page(items=[present(p, ctx) for p in items], total=total, limit=page.limit, offset=page.offset)
 
 

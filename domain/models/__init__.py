@@ -3,6 +3,7 @@
 from domain.models.approvals import Approval, ApprovalKind, ApprovalState
 from domain.models.base import TENANT_TABLES, Base
 from domain.models.catalog import Product, Variant
+from domain.models.images import ProductImage
 from domain.models.inventory import MovementKind, ReceiptLayer, StockMovement
 from domain.models.ledger import Account, AuditEvent, JournalEntry, JournalLine
 from domain.models.orders import (
@@ -50,6 +51,7 @@ __all__ = [
     "PaymentStatus",
     "PlatformAdmin",
     "Product",
+    "ProductImage",
     "ReceiptLayer",
     "Return",
     "ReturnKind",

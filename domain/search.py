@@ -1,0 +1,240 @@
+"""Product search: one text search for the REST listing and the sales agent, and photo search.
+
+Text: PostgreSQL full text over a weighted document (name A, SKU A, category B, option names and
+values B, description C), each as written ('simple') and English-stemmed, so "shirts" finds
+"shirt" and "кружка" still matches as typed. Every word matches as a prefix ("oxf", "blu shi"), as
+a fragment of a SKU ("LSS01", "0-M"), or the whole text as a SKU prefix; "-word" excludes, and
+quoted phrases and "or" work as in a web search. When nothing matches, each unknown word is
+corrected to the nearest word of this shop's own catalog (one edit, two for long words, a
+swapped pair of letters counting as one) and the search runs again: the embedded PostgreSQL has no
+pg_trgm, and a shop's vocabulary is small.
+
+Photos: see `search_by_image` (tenant-filtered HNSW with iterative scan).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+from sqlalchemy import ColumnElement, Float, and_, case, cast, func, literal, not_, or_, select, union
+from sqlalchemy.dialects.postgresql import JSONB, REGCONFIG, aggregate_order_by
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+
+from domain import catalog
+from domain.context import Context, scoped
+from domain.errors import ValidationFailed
+from domain.models import Product, Variant
+
+MAX_SEARCH_CHARS = 200
+MAX_SEARCH_WORDS = 10
+MAX_VARIANT_MATCHES = 50
+MIN_SKU_FRAGMENT = 3
+MIN_CORRECTED_WORD = 3
+LONG_WORD = 8
+_WORD = re.compile(r"[^\W_]+")
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    """What a person typed, made safe: the whole text, its words, and the words after a '-'."""
+
+    text: str
+    words: tuple[str, ...]
+    excluded: tuple[str, ...] = ()
+
+    def with_words(self, corrections: dict[str, str]) -> ParsedQuery:
+        """The same query with some words replaced."""
+        return ParsedQuery(self.text, tuple(corrections.get(w, w) for w in self.words), self.excluded)
+
+
+def parse_query(text: str) -> ParsedQuery:
+    """Split search text into lower-case words (letters and digits of any script); NULs dropped, size bounded.
+
+    No user input reaches tsquery syntax: words are alphanumeric runs, quoted as lexemes later.
+    """
+    cleaned = text.replace("\x00", " ").strip()[:MAX_SEARCH_CHARS]
+    words: list[str] = []
+    excluded: list[str] = []
+    for token in cleaned.split():
+        found = _WORD.findall(token.lower())
+        (excluded if token.startswith("-") else words).extend(found)
+    return ParsedQuery(cleaned, tuple(words[:MAX_SEARCH_WORDS]), tuple(excluded[:MAX_SEARCH_WORDS]))
+
+
+def correct_words(words: Iterable[str], vocabulary: Sequence[str]) -> dict[str, str]:
+    """The nearest vocabulary word for each word that neither is nor begins one (pure, no I/O).
+
+    At most one edit (two for words of LONG_WORD letters or more; swapping two neighbours is one
+    edit); words shorter than MIN_CORRECTED_WORD and numbers are left alone.
+    """
+    corrections: dict[str, str] = {}
+    for word in words:
+        if len(word) < MIN_CORRECTED_WORD or word.isdigit() or any(v.startswith(word) for v in vocabulary):
+            continue
+        best = process.extractOne(
+            word, vocabulary, scorer=OSA.distance, score_cutoff=2 if len(word) >= LONG_WORD else 1
+        )
+        if best is not None:
+            corrections[word] = best[0]
+    return corrections
+
+
+def _word_query(word: str) -> ColumnElement[Any]:
+    """The word as a prefix in both configurations (one letter: whole word only, or "M" would match anything)."""
+    lexeme = f"'{word}'{':*' if len(word) > 1 else ''}"
+    return func.to_tsquery("simple", lexeme).op("||")(func.to_tsquery("english", lexeme))
+
+
+def _document() -> ColumnElement[Any]:
+    return Product.search_vector.op("||")(Variant.search_vector)
+
+
+def _matches(query: ParsedQuery) -> tuple[ColumnElement[bool], ColumnElement[float]]:
+    """(does a variant match, its score): an exact SKU, then a SKU prefix, then full-text rank."""
+    document = _document()
+    sku = func.lower(Variant.sku)
+    exact_sku = sku == query.text.lower()
+    sku_prefix = Variant.sku.istartswith(query.text, autoescape=True)
+    every_word = [
+        or_(document.bool_op("@@")(_word_query(w)), *([sku.contains(w)] if len(w) >= MIN_SKU_FRAGMENT else []))
+        for w in query.words
+    ]
+    exclusions = [not_(document.bool_op("@@")(_word_query(w))) for w in query.excluded]
+    web_query = func.websearch_to_tsquery("simple", query.text)
+    alternatives = [sku_prefix, document.bool_op("@@")(web_query)]
+    if every_word:
+        alternatives.append(and_(*every_word, *exclusions))
+    any_word = web_query
+    for word in query.words:
+        any_word = any_word.op("||")(_word_query(word))
+    score = (
+        cast(func.ts_rank(document, any_word), Float)
+        + case((exact_sku, 2.0), else_=0.0)
+        + case((sku_prefix, 1.0), else_=0.0)
+    )
+    return or_(*alternatives), score
+
+
+@dataclass
+class ProductHit:
+    """A product that matched, its score, and its matching variants, best first."""
+
+    product: Product
+    score: float
+    variants: list[Variant] = field(default_factory=list)
+
+
+@dataclass
+class SearchPage:
+    """A page of hits, how many products match in all, and the words that were corrected."""
+
+    hits: list[ProductHit]
+    total: int
+    corrections: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def products(self) -> list[Product]:
+        return [hit.product for hit in self.hits]
+
+
+def _vocabulary(session: Session, ctx: Context) -> list[str]:
+    """Every word of this client's active products and option values, as written."""
+    product_words = select(
+        func.unnest(
+            func.tsvector_to_array(
+                func.to_tsvector("simple", func.concat_ws(" ", Product.name, Product.category, Product.description))
+            )
+        ).label("word")
+    ).where(Product.client_id == ctx.client_id, Product.is_active.is_(True))
+    option_words = select(
+        func.unnest(
+            func.tsvector_to_array(
+                func.jsonb_to_tsvector(
+                    cast("simple", REGCONFIG), Variant.options, literal(["string", "key"], JSONB)
+                )
+            )
+        ).label("word")
+    ).where(Variant.client_id == ctx.client_id, Variant.is_active.is_(True))
+    return sorted(scoped(session, ctx).scalars(union(product_words, option_words)))
+
+
+def _run(
+    session: Session, ctx: Context, query: ParsedQuery, listing: Any, include_inactive: bool, limit: int, offset: int
+) -> tuple[list[ProductHit], int]:
+    matched, score = _matches(query)
+    variant_filter = [Variant.client_id == ctx.client_id, matched]
+    if not include_inactive:
+        variant_filter.append(Variant.is_active.is_(True))
+    best = (
+        select(
+            Variant.product_id.label("product_id"),
+            func.max(score).label("score"),
+            func.array_agg(aggregate_order_by(Variant.id, score.desc(), Variant.sku)).label("variant_ids"),
+        )
+        .join(Variant.product)
+        .where(*variant_filter)
+        .group_by(Variant.product_id)
+        .subquery()
+    )
+    ranked = listing.join(best, best.c.product_id == Product.id)
+    scoped(session, ctx)
+    total = session.scalar(select(func.count()).select_from(ranked.subquery())) or 0
+    rows = session.execute(
+        ranked.add_columns(best.c.score, best.c.variant_ids)
+        .order_by(best.c.score.desc(), Product.name, Product.id)
+        .limit(limit)
+        .offset(offset)
+        .options(catalog.with_variants(ctx))
+    ).all()
+    hits = []
+    for product, product_score, variant_ids in rows:
+        loaded = {variant.id: variant for variant in product.variants}
+        for variant in loaded.values():
+            set_committed_value(variant, "product", product)  # the loaded parent, so no lazy load is needed
+        hits.append(ProductHit(product, float(product_score), [loaded[i] for i in variant_ids if i in loaded]))
+    return hits, total
+
+
+def search_products(
+    session: Session,
+    ctx: Context,
+    text: str,
+    *,
+    category: str | None = None,
+    low_stock: bool = False,
+    include_inactive: bool = False,
+    limit: int = 20,
+    offset: int = 0,
+) -> SearchPage:
+    """Products matching `text` (see the module docstring), best first, with their matching
+    variants; the listing filters of `catalog.product_listing` apply. Three statements, and a
+    vocabulary query plus three more when a typo is corrected."""
+    catalog.check_page(limit, offset)
+    query = parse_query(text)
+    if not query.text:
+        raise ValidationFailed("say what to look for: a product name, a category or a SKU")
+    listing = catalog.product_listing(ctx, category=category, low_stock=low_stock, include_inactive=include_inactive)
+    hits, total = _run(session, ctx, query, listing, include_inactive, limit, offset)
+    if total or not query.words:
+        return SearchPage(hits, total)
+    corrections = correct_words(query.words, _vocabulary(session, ctx))
+    if not corrections:
+        return SearchPage(hits, total)
+    hits, total = _run(session, ctx, query.with_words(corrections), listing, include_inactive, limit, offset)
+    return SearchPage(hits, total, corrections)
+
+
+def search_variants(session: Session, ctx: Context, text: str, limit: int = 5) -> list[Variant]:
+    """The sellable variants that best match `text`, each with its product (for the sales agent):
+    `search_products` over active products, its matching variants in rank order."""
+    if not 1 <= limit <= MAX_VARIANT_MATCHES:
+        raise ValidationFailed(f"limit must be 1–{MAX_VARIANT_MATCHES}")
+    page = search_products(session, ctx, text, limit=limit)
+    return [variant for hit in page.hits for variant in hit.variants][:limit]
+
