@@ -11,6 +11,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from infra.db import transaction
+from infra.embeddings import ImageDescriber, ImageEmbedder
+from infra.object_storage import ObjectStorage
 from infra.settings import Settings
 
 
@@ -29,6 +31,21 @@ def get_redis(request: Request) -> redis.Redis:
     return request.app.state.redis
 
 
+def get_object_storage(request: Request) -> ObjectStorage:
+    """Where product pictures are stored (S3 or DATA_DIR)."""
+    return request.app.state.object_storage
+
+
+def get_image_embedder(request: Request) -> ImageEmbedder:
+    """The embedder IMAGE_EMBEDDER names."""
+    return request.app.state.image_embedder
+
+
+def get_image_describer(request: Request) -> ImageDescriber | None:
+    """The vision model that describes photos, when VISION_MODEL is set."""
+    return request.app.state.image_describer
+
+
 def get_session(request: Request) -> Iterator[Session]:
     """A session in one transaction: committed when the route returns, rolled back if it raises.
 
@@ -41,5 +58,8 @@ def get_session(request: Request) -> Iterator[Session]:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
 RedisDep = Annotated[redis.Redis, Depends(get_redis)]
+ObjectStorageDep = Annotated[ObjectStorage, Depends(get_object_storage)]
+ImageEmbedderDep = Annotated[ImageEmbedder, Depends(get_image_embedder)]
+ImageDescriberDep = Annotated[ImageDescriber | None, Depends(get_image_describer)]
 # scope="function": the commit happens before the response is sent (durable before acknowledged).
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]

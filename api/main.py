@@ -15,7 +15,10 @@ from api.problems import PROBLEM_RESPONSES, install_problem_handlers
 from api.resources import connect_app_database, connect_redis, require_urls
 from api.routes import api_router
 from api.routes.ops import router as ops_router
+from api.routes.products import IMAGE_UPLOAD_BODY_BYTES, IMAGE_UPLOAD_PATHS
 from infra.db import make_session_factory
+from infra.embeddings import make_image_describer, make_image_embedder
+from infra.object_storage import make_object_storage
 from infra.settings import Settings, get_settings
 
 
@@ -46,7 +49,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.metrics = HttpMetrics()
     app.state.limiter = RequestLimiter(config.RATE_LIMIT_PER_IP_PER_MINUTE, config.RATE_LIMIT_PER_CLIENT_PER_MINUTE)
     # The last added runs first: request context (logs, metrics) around the rate limits around the body limit.
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=config.MAX_REQUEST_BODY_BYTES)
+    app.state.object_storage = make_object_storage(config)
+    app.state.image_embedder = make_image_embedder(config.IMAGE_EMBEDDER)
+    app.state.image_describer = make_image_describer(config)
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_bytes=config.MAX_REQUEST_BODY_BYTES,
+        larger=[(IMAGE_UPLOAD_PATHS, max(IMAGE_UPLOAD_BODY_BYTES, config.MAX_REQUEST_BODY_BYTES))],
+    )
     app.add_middleware(
         RateLimitMiddleware, limiter=app.state.limiter, secret_key=config.secret_key, prefix=api_router.prefix
     )

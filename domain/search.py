@@ -9,12 +9,18 @@ corrected to the nearest word of this shop's own catalog (one edit, two for long
 swapped pair of letters counting as one) and the search runs again: the embedded PostgreSQL has no
 pg_trgm, and a shop's vocabulary is small.
 
-Photos: see `search_by_image` (tenant-filtered HNSW with iterative scan).
+Photos: `search_by_image` embeds the photo and asks the HNSW index for the nearest pictures of this
+client only. A filtered HNSW scan stops after `hnsw.ef_search` candidates, so with many tenants in
+one index a small shop would get few or no results: `hnsw.iterative_scan = relaxed_order` (set
+locally in the transaction) keeps scanning until enough rows pass the tenant filter. With a vision
+model configured, its words for the photo also go through text search, and the two rankings are
+merged by reciprocal-rank fusion.
 """
 
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,14 +28,16 @@ from typing import Any
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 from sqlalchemy import ColumnElement, Float, and_, case, cast, func, literal, not_, or_, select, union
+from sqlalchemy import text as sql
 from sqlalchemy.dialects.postgresql import JSONB, REGCONFIG, aggregate_order_by
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from domain import catalog
+from domain import catalog, images
 from domain.context import Context, scoped
 from domain.errors import ValidationFailed
-from domain.models import Product, Variant
+from domain.models import Product, ProductImage, Variant
+from infra.embeddings import DescriberUnavailable, ImageDescriber, ImageEmbedder
 
 MAX_SEARCH_CHARS = 200
 MAX_SEARCH_WORDS = 10
@@ -238,3 +246,92 @@ def search_variants(session: Session, ctx: Context, text: str, limit: int = 5) -
     page = search_products(session, ctx, text, limit=limit)
     return [variant for hit in page.hits for variant in hit.variants][:limit]
 
+
+
+IMAGE_CANDIDATES = 100
+MAX_IMAGE_RESULTS = 50
+RRF_K = 60
+
+
+@dataclass
+class ImageMatch:
+    """A product found from a photo: its score (cosine similarity of the best picture, or the fused rank score)."""
+
+    product: Product
+    score: float
+
+
+@dataclass
+class ImageSearchResult:
+    """Products like the photo, best first, and the vision model's words when one was asked."""
+
+    matches: list[ImageMatch]
+    description: str | None = None
+
+
+def fuse_rankings(rankings: Sequence[Sequence[uuid.UUID]], k: int = RRF_K) -> list[tuple[uuid.UUID, float]]:
+    """Reciprocal-rank fusion: each id scores Σ 1/(k + rank) over the rankings it appears in, best first."""
+    scores: dict[uuid.UUID, float] = {}
+    for ranking in rankings:
+        for rank, item in enumerate(ranking, start=1):
+            scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank)
+    return sorted(scores.items(), key=lambda pair: (-pair[1], str(pair[0])))
+
+
+def nearest_products(session: Session, ctx: Context, vector: Sequence[float], limit: int) -> list[ImageMatch]:
+    """Active products whose pictures are nearest to `vector` (cosine), within this client only."""
+    scoped(session, ctx)
+    session.execute(sql("SET LOCAL hnsw.iterative_scan = relaxed_order"))
+    session.execute(sql(f"SET LOCAL hnsw.ef_search = {IMAGE_CANDIDATES}"))
+    distance = ProductImage.embedding.cosine_distance(vector)
+    nearest = (
+        select(ProductImage.product_id.label("product_id"), distance.label("distance"))
+        .where(ProductImage.client_id == ctx.client_id)
+        .order_by(distance)
+        .limit(IMAGE_CANDIDATES)
+        .cte("nearest")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
+    )
+    best = (
+        select(nearest.c.product_id, func.min(nearest.c.distance).label("distance"))
+        .group_by(nearest.c.product_id)
+        .subquery()
+    )
+    rows = session.execute(
+        catalog.product_listing(ctx)
+        .join(best, best.c.product_id == Product.id)
+        .add_columns(best.c.distance)
+        .order_by(best.c.distance, Product.name, Product.id)
+        .limit(limit)
+        .options(catalog.with_variants(ctx))
+    ).all()
+    return [ImageMatch(product, 1.0 - float(product_distance)) for product, product_distance in rows]
+
+
+def search_by_image(
+    session: Session,
+    ctx: Context,
+    embedder: ImageEmbedder,
+    data: bytes,
+    *,
+    limit: int = 10,
+    describer: ImageDescriber | None = None,
+) -> ImageSearchResult:
+    """Products that look like the photo in `data` (JPEG, PNG or WebP), best first, this client's only."""
+    if not 1 <= limit <= MAX_IMAGE_RESULTS:
+        raise ValidationFailed(f"limit must be 1–{MAX_IMAGE_RESULTS}")
+    picture = images.read_picture(data)
+    matches = nearest_products(session, ctx, embedder.embed(picture.image), limit)
+    if describer is None:
+        return ImageSearchResult(matches)
+    try:
+        description = describer.describe(picture.data, picture.content_type)
+    except DescriberUnavailable:
+        return ImageSearchResult(matches)
+    words = parse_query(description).words
+    if not words:
+        return ImageSearchResult(matches, description)
+    described = search_products(session, ctx, " or ".join(words), limit=limit).products
+    products = {p.id: p for p in [m.product for m in matches] + described}
+    fused = fuse_rankings([[m.product.id for m in matches], [p.id for p in described]])
+    return ImageSearchResult([ImageMatch(products[i], score) for i, score in fused[:limit]], description)

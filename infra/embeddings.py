@@ -22,6 +22,8 @@ import imagehash
 import numpy as np
 from PIL import Image
 
+from infra.settings import Settings
+
 HUE_BINS = 12
 SATURATIONS = (64, 160)  # below 64 a pixel is grey; two chroma levels above
 VALUE_BINS = 3
@@ -163,6 +165,14 @@ DESCRIBE_PROMPT = (
 )
 
 
+class ImageDescriber(Protocol):
+    """Writes a few search words for a photo."""
+
+    def describe(self, data: bytes, content_type: str) -> str:
+        """Search words for the picture in `data`."""
+        ...
+
+
 class DescriberUnavailable(Exception):
     """The vision model could not be reached or answered nonsense; search goes on without it."""
 
@@ -209,3 +219,10 @@ class VisionDescriber:
         if not isinstance(words, str) or not words.strip():
             raise DescriberUnavailable("the vision model gave an empty description")
         return words.strip()
+
+
+def make_image_describer(settings: Settings) -> VisionDescriber | None:
+    """The vision describer when VISION_MODEL and OPENAI_API_KEY are set, else None."""
+    if not (settings.VISION_MODEL and settings.OPENAI_API_KEY):
+        return None
+    return VisionDescriber(settings.OPENAI_API_KEY.get_secret_value(), settings.VISION_MODEL, settings.OPENAI_BASE_URL)

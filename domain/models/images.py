@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from pgvector.sqlalchemy import Vector
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.models.base import Base, CreatedAt, TenantOwned, UUIDPrimaryKey, tenant_table
@@ -37,4 +37,3 @@ class ProductImage(UUIDPrimaryKey, TenantOwned, CreatedAt, Base):
     sha256: Mapped[str] = mapped_column(String(64))
     embedder: Mapped[str] = mapped_column(String(40))
     embedding: Mapped[list[float]] = mapped_column(Vector(DESCRIPTOR_DIM), deferred=True)
-    description: Mapped[str] = mapped_column(Text, default="")

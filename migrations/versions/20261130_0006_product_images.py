@@ -66,7 +66,6 @@ def upgrade() -> None:
         sa.Column("sha256", sa.String(length=64), nullable=False),
         sa.Column("embedder", sa.String(length=40), nullable=False),
         sa.Column("embedding", Vector(DESCRIPTOR_DIM), nullable=False),
-        sa.Column("description", sa.Text(), nullable=False),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("client_id", sa.String(length=40), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
