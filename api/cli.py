@@ -1,4 +1,5 @@
-"""`easy-ecom`: run the whole service (`up`) or one part of it (`api`, `migrate`, `seed`).
+"""`easy-ecom`: run the whole service (`up`) or one part of it (`api`, `migrate`, `seed`), or a task
+(`reembed --client ID`).
 
 It lives in api/ because it wires every layer (infra servers, domain seed, the app); infra
 imports nothing of ours. Bad configuration ends with one line on stderr and exit code 2.
@@ -10,8 +11,10 @@ import argparse
 import contextlib
 import sys
 from collections.abc import Callable, Sequence
+from functools import partial
 
 import uvicorn
+from tqdm import tqdm
 
 from api.launcher import (
     ChildExited,
@@ -27,8 +30,10 @@ from api.resources import check_redis, connect_app_database, connect_redis
 from graph.memory import setup_checkpoint_tables
 from infra.db import app_role_password, check_reachable, make_engine, make_session_factory, transaction
 from infra.embedded import ServiceURLs, running_services
+from infra.embeddings import make_image_embedder
 from infra.logging import configure_logging
 from infra.migrate import upgrade
+from infra.object_storage import make_object_storage
 from infra.settings import ConfigError, Settings, load_settings
 
 CONFIG_ERROR_EXIT = 2
@@ -64,6 +69,33 @@ def seed(settings: Settings) -> None:
         print(f"demo shop {summary.client_id}: {summary.products} products, {summary.orders} orders loaded", flush=True)
     else:
         print(f"demo shop {summary.client_id} is already there; left as it is", flush=True)
+
+
+def reembed(settings: Settings, client_id: str) -> None:
+    """Recompute the vectors of one client's product pictures with IMAGE_EMBEDDER, with a progress bar."""
+    from domain import images
+    from domain.context import Context
+    from domain.models import Channel, Client, Role
+
+    embedder = make_image_embedder(settings.IMAGE_EMBEDDER)
+    owner = Context(client_id, Role.OWNER, Channel.SYSTEM, actor_name="easy-ecom reembed")
+    engine = connect_app_database(settings)
+    try:
+        with (
+            transaction(make_session_factory(engine), client_id) as session,
+            tqdm(desc=f"re-embedding {client_id}", unit="picture", file=sys.stdout) as bar,
+        ):
+            if session.get(Client, client_id) is None:
+                raise ConfigError(f"no client {client_id!r}; give the id of an existing business")
+
+            def progress(done: int, total: int) -> None:
+                bar.total = total
+                bar.update(1)
+
+            count = images.reembed_images(session, owner, make_object_storage(settings), embedder, progress)
+    finally:
+        engine.dispose()
+    print(f"{count} pictures of {client_id} re-embedded with {embedder.name}", flush=True)
 
 
 def serve_api(settings: Settings) -> None:
@@ -159,6 +191,9 @@ COMMANDS: dict[str, tuple[str, Callable[[Settings], int]]] = {
 }
 
 
+REEMBED = "reembed"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser: one sub-command per process or task; settings come from the environment."""
     parser = argparse.ArgumentParser(
@@ -167,6 +202,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (help_text, _) in COMMANDS.items():
         commands.add_parser(name, help=help_text, description=help_text)
+    reembed_help = "recompute one client's picture vectors with IMAGE_EMBEDDER (after changing it)"
+    task = commands.add_parser(REEMBED, help=reembed_help, description=reembed_help)
+    task.add_argument("--client", required=True, metavar="ID", help="the client (business) id")
     return parser
 
 
@@ -176,6 +214,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging()
     stop_on_signals()
     try:
+        if args.command == REEMBED:
+            return with_services(partial(reembed, client_id=args.client))(load_settings())
         return COMMANDS[args.command][1](load_settings())
     except ConfigError as exc:
         print(f"easy-ecom: {exc}", file=sys.stderr, flush=True)
