@@ -23,7 +23,7 @@ from domain.context import Context, scoped
 from domain.errors import NotFound, PayloadTooLarge, UnsupportedMedia, ValidationFailed
 from domain.models import ProductImage, Role
 from infra.embeddings import ImageEmbedder
-from infra.object_storage import ObjectStorage
+from infra.object_storage import ObjectMissing, ObjectStorage
 
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
 MAX_IMAGE_PIXELS = 40_000_000
@@ -142,6 +142,17 @@ def get_image(session: Session, ctx: Context, product_id: uuid.UUID, image_id: u
     if row is None:
         raise NotFound(f"picture {image_id} of product {product_id} not found")
     return row
+
+
+def image_content(
+    session: Session, ctx: Context, storage: ObjectStorage, product_id: uuid.UUID, image_id: uuid.UUID
+) -> tuple[bytes, str]:
+    """A picture's bytes and content type."""
+    row = get_image(session, ctx, product_id, image_id)
+    try:
+        return storage.get(row.storage_key), row.content_type
+    except ObjectMissing:
+        raise NotFound(f"the file of picture {image_id} is missing from storage; upload it again") from None
 
 
 def delete_image(

@@ -27,7 +27,7 @@ from typing import Any
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
-from sqlalchemy import ColumnElement, Float, and_, case, cast, func, literal, not_, or_, select, union
+from sqlalchemy import ColumnElement, Float, Select, and_, case, cast, func, literal, not_, or_, select, union
 from sqlalchemy import text as sql
 from sqlalchemy.dialects.postgresql import JSONB, REGCONFIG, aggregate_order_by
 from sqlalchemy.orm import Session
@@ -79,17 +79,18 @@ def correct_words(words: Iterable[str], vocabulary: Sequence[str]) -> dict[str, 
     """The nearest vocabulary word for each word that neither is nor begins one (pure, no I/O).
 
     At most one edit (two for words of LONG_WORD letters or more; swapping two neighbours is one
-    edit); words shorter than MIN_CORRECTED_WORD and numbers are left alone.
+    edit), from the word or its plural in -s ("shrits" → "shirt"); words shorter than
+    MIN_CORRECTED_WORD and numbers are left alone.
     """
+    forms = {word: word for word in vocabulary} | {f"{word}s": word for word in vocabulary if not word.endswith("s")}
     corrections: dict[str, str] = {}
     for word in words:
         if len(word) < MIN_CORRECTED_WORD or word.isdigit() or any(v.startswith(word) for v in vocabulary):
             continue
-        best = process.extractOne(
-            word, vocabulary, scorer=OSA.distance, score_cutoff=2 if len(word) >= LONG_WORD else 1
-        )
+        edits = 2 if len(word) >= LONG_WORD else 1
+        best = process.extractOne(word, list(forms), scorer=OSA.distance, score_cutoff=edits)
         if best is not None:
-            corrections[word] = best[0]
+            corrections[word] = forms[best[0]]
     return corrections
 
 
@@ -173,8 +174,15 @@ def _vocabulary(session: Session, ctx: Context) -> list[str]:
 
 
 def _run(
-    session: Session, ctx: Context, query: ParsedQuery, listing: Any, include_inactive: bool, limit: int, offset: int
+    session: Session,
+    ctx: Context,
+    query: ParsedQuery,
+    listing: Select[tuple[Product]],
+    include_inactive: bool,
+    limit: int,
+    offset: int,
 ) -> tuple[list[ProductHit], int]:
+    """One page of products in `listing` with a matching variant, by their best variant's score, and the total."""
     matched, score = _matches(query)
     variant_filter = [Variant.client_id == ctx.client_id, matched]
     if not include_inactive:

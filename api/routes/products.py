@@ -156,8 +156,8 @@ def get_image_content(
     product_id: uuid.UUID, image_id: uuid.UUID, ctx: CurrentContext, session: SessionDep, storage: ObjectStorageDep
 ) -> Response:
     """The picture itself."""
-    row = images.get_image(session, ctx, product_id, image_id)
-    return Response(storage.get(row.storage_key), media_type=row.content_type)
+    data, content_type = images.image_content(session, ctx, storage, product_id, image_id)
+    return Response(data, media_type=content_type)
 
 
 @router.delete("/{product_id}/images/{image_id}", status_code=204)

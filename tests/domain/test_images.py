@@ -110,6 +110,15 @@ def test_a_picture_is_stored_listed_and_deleted_with_its_bytes(db: Session, tena
     assert not (storage.root / row.storage_key).exists()
 
 
+def test_a_picture_whose_file_is_gone_is_not_found(db: Session, tenant_a: Context, storage) -> None:
+    product_id = add_pictured_product(db, tenant_a, storage, 2)
+    row = images.list_images(db, tenant_a, product_id)[0]
+    assert images.image_content(db, tenant_a, storage, product_id, row.id)[1] == "image/png"
+    storage.delete(row.storage_key)
+    with pytest.raises(NotFound, match="missing from storage"):
+        images.image_content(db, tenant_a, storage, product_id, row.id)
+
+
 def test_a_picture_of_another_products_variant_is_refused(db: Session, tenant_a: Context, storage) -> None:
     tile = catalog.create_product(db, tenant_a, simple("Tile", "TILE-1"))
     mug = catalog.create_product(db, tenant_a, simple("Mug", "MUG-1"))

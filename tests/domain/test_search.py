@@ -41,6 +41,10 @@ def test_a_word_is_corrected_to_the_nearest_catalog_word_by_one_edit() -> None:
     }
 
 
+def test_a_misspelt_plural_is_corrected_to_the_catalog_word() -> None:
+    assert search.correct_words(["shrits", "mugz"], ["shirt", "mug"]) == {"shrits": "shirt", "mugz": "mug"}
+
+
 def test_long_words_may_be_two_edits_away_short_ones_only_one() -> None:
     assert search.correct_words(["brethable", "shxrx"], ["breathable", "shirt"]) == {"brethable": "breathable"}
 
