@@ -100,13 +100,9 @@ def _word_query(word: str) -> ColumnElement[Any]:
     return func.to_tsquery("simple", lexeme).op("||")(func.to_tsquery("english", lexeme))
 
 
-def _document() -> ColumnElement[Any]:
-    return Product.search_vector.op("||")(Variant.search_vector)
-
-
 def _matches(query: ParsedQuery) -> tuple[ColumnElement[bool], ColumnElement[float]]:
     """(does a variant match, its score): an exact SKU, then a SKU prefix, then full-text rank."""
-    document = _document()
+    document = Product.search_vector.op("||")(Variant.search_vector)
     sku = func.lower(Variant.sku)
     exact_sku = sku == query.text.lower()
     sku_prefix = Variant.sku.istartswith(query.text, autoescape=True)
@@ -118,7 +114,7 @@ def _matches(query: ParsedQuery) -> tuple[ColumnElement[bool], ColumnElement[flo
     web_query = func.websearch_to_tsquery("simple", query.text)
     alternatives = [sku_prefix, document.bool_op("@@")(web_query)]
     if every_word:
-        alternatives.append(and_(*every_word, *exclusions))
+        alternatives.append(and_(*every_word))
     any_word = web_query
     for word in query.words:
         any_word = any_word.op("||")(_word_query(word))
@@ -127,7 +123,7 @@ def _matches(query: ParsedQuery) -> tuple[ColumnElement[bool], ColumnElement[flo
         + case((exact_sku, 2.0), else_=0.0)
         + case((sku_prefix, 1.0), else_=0.0)
     )
-    return or_(*alternatives), score
+    return and_(or_(*alternatives), *exclusions), score
 
 
 @dataclass

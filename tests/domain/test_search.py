@@ -102,6 +102,7 @@ def test_categories_and_option_values_match(db: Session, tenant_a: Context, shop
 
 def test_exclusions_phrases_and_filters(db: Session, tenant_a: Context, shop_a_catalog) -> None:
     assert sorted(found(db, tenant_a, "shirt -linen")) == ["Blue Oxford Shirt", "Canvas Tote Bag"]
+    assert sorted(found(db, tenant_a, "shirt -linens")) == ["Blue Oxford Shirt", "Canvas Tote Bag"]
     assert found(db, tenant_a, '"enamel mug" or linen') == ["Blue Enamel Mug", "White Linen Shirt"]
     assert found(db, tenant_a, "linen", category="Shirts") == ["White Linen Shirt"]
 
