@@ -58,7 +58,9 @@ def list_products(
     ctx: CurrentContext,
     session: SessionDep,
     page: PageQuery,
-    search: Annotated[str | None, Query(max_length=200, description="Words or word prefixes")] = None,
+    search: Annotated[
+        str | None, Query(max_length=200, description="Words, word prefixes, SKUs or SKU fragments; typos corrected")
+    ] = None,
     category: Annotated[Text | None, Query(max_length=100)] = None,
     low_stock: Annotated[bool, Query(description="Only products with a variant at or below its reorder point")] = False,
     include_inactive: bool = False,
