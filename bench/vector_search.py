@@ -6,11 +6,11 @@ Starts its own embedded PostgreSQL 16 + pgvector, and per dimension loads one ta
 `--big` vectors for one tenant and `--small` for each of the nine others, drawn clustered
 (1,000 Gaussian clusters on the unit sphere, each point centre + noise, normalised), so neighbours
 are meaningful. Queries are fresh points from the same clusters. The filtered query is the one the
-app runs (`SET LOCAL hnsw.iterative_scan = relaxed_order`, `hnsw.ef_search = 100`, WHERE client_id);
-"plain" is the same without the iterative scan, to show why it is on. Exact top-10 comes from numpy.
+app runs (`SET LOCAL hnsw.iterative_scan = relaxed_order`, `hnsw.ef_search`, WHERE client_id), at
+each `--ef-search`; once more without the iterative scan, to show why it is on. Exact top-10 comes from numpy.
 
 Run:  .venv/bin/python -m bench.vector_search [--big 100000] [--small 10000] [--queries 200]
-      [--dims 296,384]     # 296 = infra.embeddings.DESCRIPTOR_DIM
+      [--dims 296,384] [--ef-search 100,200]     # 296 = infra.embeddings.DESCRIPTOR_DIM
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ from infra.embeddings import DESCRIPTOR_DIM
 CLUSTERS = 1000
 TENANTS = 10
 TOP = 10
-EF_SEARCH = 100
 NOISE = 0.6  # the noise vector's expected length, relative to the unit centre
 
 
@@ -43,14 +42,17 @@ class Case:
     name: str
     tenant: str | None
     iterative: bool
+    ef_search: int
 
 
-CASES = (
-    Case("big tenant, filtered (app query)", "t0", True),
-    Case("small tenant, filtered (app query)", "t1", True),
-    Case("small tenant, filtered, no iterative scan", "t1", False),
-    Case("no tenant filter", None, True),
-)
+def cases(ef_values: list[int]) -> list[Case]:
+    """The app's query for a big tenant, a small one and no tenant, at each ef_search; and once without
+    the iterative scan, to show what it is for."""
+    shapes = (("big tenant, filtered", "t0"), ("small tenant, filtered", "t1"), ("no tenant filter", None))
+    measured = [Case(f"{name}, ef_search {ef}", tenant, True, ef) for ef in ef_values for name, tenant in shapes]
+    first = ef_values[0]
+    measured.append(Case(f"small tenant, filtered, no iterative scan, ef_search {first}", "t1", False, first))
+    return measured
 
 
 def unit_rows(matrix: np.ndarray) -> np.ndarray:
@@ -89,7 +91,7 @@ def top_ids(connection: psycopg.Connection, table: str, query: np.ndarray, case:
     where = "WHERE client_id = %(tenant)s" if case.tenant else ""
     with connection.transaction():
         connection.execute(f"SET LOCAL hnsw.iterative_scan = {'relaxed_order' if case.iterative else 'off'}")
-        connection.execute(f"SET LOCAL hnsw.ef_search = {EF_SEARCH}")
+        connection.execute(f"SET LOCAL hnsw.ef_search = {case.ef_search}")
         rows = connection.execute(
             f"SELECT id FROM {table} {where} ORDER BY embedding <=> %(q)s LIMIT {TOP}",
             {"tenant": case.tenant, "q": query},
@@ -128,7 +130,7 @@ def run_dimension(connection: psycopg.Connection, dims: int, args: argparse.Name
     all_ids = np.concatenate(list(ids.values()))
     queries = clustered(rng, centres, args.queries)
     print("| case | plan | p50 ms | p95 ms | recall@10 |\n|---|---|---|---|---|")
-    for case in CASES:
+    for case in cases([int(ef) for ef in args.ef_search.split(",")]):
         pool, pool_ids = (data[case.tenant], ids[case.tenant]) if case.tenant else (everything, all_ids)
         latencies, recalls = [], []
         for query in queries:
@@ -150,6 +152,7 @@ def main() -> None:
     parser.add_argument("--small", type=int, default=10_000)
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--dims", default=f"{DESCRIPTOR_DIM},384")
+    parser.add_argument("--ef-search", default="100,200", help="hnsw.ef_search values for the app query")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="easy-ecom-bench-") as tmp:
         url, server = start_postgres(Path(tmp) / "pg")
