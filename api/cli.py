@@ -1,5 +1,5 @@
 """`easy-ecom`: run the whole service (`up`) or one part of it (`api`, `migrate`, `seed`); bring a
-shop's CSV files in (`import`) or take them out (`export`).
+shop's CSV files in (`import`) or take them out (`export`); recompute picture vectors (`reembed`).
 
 It lives in api/ because it wires every layer (infra servers, domain seed, the app); infra
 imports nothing of ours. Bad configuration ends with one line on stderr and exit code 2.
@@ -12,9 +12,11 @@ import contextlib
 import os
 import sys
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 
 import uvicorn
+from tqdm import tqdm
 
 from api.launcher import (
     ChildExited,
@@ -36,8 +38,10 @@ from infra.db import (
     transaction,
 )
 from infra.embedded import ServiceURLs, running_services
+from infra.embeddings import make_image_embedder
 from infra.logging import configure_logging
 from infra.migrate import upgrade
+from infra.object_storage import make_object_storage
 from infra.redis_client import check_redis, make_redis
 from infra.settings import ConfigError, Settings, load_settings
 
@@ -78,6 +82,33 @@ def seed(settings: Settings) -> None:
         print(f"demo shop {summary.client_id}: {summary.products} products, {summary.orders} orders loaded", flush=True)
     else:
         print(f"demo shop {summary.client_id} is already there; left as it is", flush=True)
+
+
+def reembed(settings: Settings, client_id: str) -> None:
+    """Recompute the vectors of one client's product pictures with IMAGE_EMBEDDER, with a progress bar."""
+    from domain import images
+    from domain.context import Context
+    from domain.models import Channel, Client, Role
+
+    embedder = make_image_embedder(settings.IMAGE_EMBEDDER)
+    owner = Context(client_id, Role.OWNER, Channel.SYSTEM, actor_name="easy-ecom reembed")
+    engine = connect_app_engine(settings)
+    try:
+        with (
+            transaction(make_session_factory(engine), client_id) as session,
+            tqdm(desc=f"re-embedding {client_id}", unit="picture", file=sys.stdout) as bar,
+        ):
+            if session.get(Client, client_id) is None:
+                raise ConfigError(f"no client {client_id!r}; give the id of an existing business")
+
+            def progress(done: int, total: int) -> None:
+                bar.total = total
+                bar.update(1)
+
+            count = images.reembed_images(session, owner, make_object_storage(settings), embedder, progress)
+    finally:
+        engine.dispose()
+    print(f"{count} pictures of {client_id} re-embedded with {embedder.name}", flush=True)
 
 
 def serve_api(settings: Settings) -> None:
@@ -197,6 +228,9 @@ def transfer_command(args: argparse.Namespace) -> Callable[[Settings], int]:
     return run
 
 
+REEMBED = "reembed"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser: one sub-command per process or task; settings come from the environment."""
     parser = argparse.ArgumentParser(
@@ -217,6 +251,9 @@ def build_parser() -> argparse.ArgumentParser:
     exporter = commands.add_parser("export", help="write a shop's products, customers and orders as CSV files")
     exporter.add_argument("--client", required=True, help="the shop's client id")
     exporter.add_argument("path", help="folder to write products.csv, customers.csv and orders.csv into")
+    reembed_help = "recompute one client's picture vectors with IMAGE_EMBEDDER (after changing it)"
+    task = commands.add_parser(REEMBED, help=reembed_help, description=reembed_help)
+    task.add_argument("--client", required=True, metavar="ID", help="the client (business) id")
     return parser
 
 
@@ -231,6 +268,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.workers < 1:
                 raise ConfigError("--workers needs a whole number of at least 1")
             settings = settings.model_copy(update={"API_WORKERS": args.workers})
+        if args.command == REEMBED:
+            return with_services(partial(reembed, client_id=args.client))(settings)
         command = transfer_command(args) if args.command in ("import", "export") else COMMANDS[args.command][1]
         return command(settings)
     except ConfigError as exc:

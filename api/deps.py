@@ -16,6 +16,8 @@ from fastapi import Depends, Request
 
 from graph.conversations import ConversationService
 from graph.runtime import Runtime
+from infra.embeddings import ImageDescriber, ImageEmbedder
+from infra.object_storage import ObjectStorage
 from infra.settings import Settings
 
 
@@ -34,6 +36,21 @@ def get_redis(request: Request) -> redis.Redis:
     return request.app.state.runtime.redis
 
 
+def get_object_storage(request: Request) -> ObjectStorage:
+    """Where product pictures are stored (S3 or DATA_DIR)."""
+    return request.app.state.runtime.object_storage
+
+
+def get_image_embedder(request: Request) -> ImageEmbedder:
+    """The embedder IMAGE_EMBEDDER names."""
+    return request.app.state.runtime.image_embedder
+
+
+def get_image_describer(request: Request) -> ImageDescriber | None:
+    """The vision model that describes photos, when VISION_MODEL is set."""
+    return request.app.state.runtime.image_describer
+
+
 def get_conversations(request: Request) -> ConversationService:
     """The conversation service every channel shares."""
     return request.app.state.runtime.conversations
@@ -43,3 +60,6 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 RedisDep = Annotated[redis.Redis, Depends(get_redis)]
 ConversationsDep = Annotated[ConversationService, Depends(get_conversations)]
+ObjectStorageDep = Annotated[ObjectStorage, Depends(get_object_storage)]
+ImageEmbedderDep = Annotated[ImageEmbedder, Depends(get_image_embedder)]
+ImageDescriberDep = Annotated[ImageDescriber | None, Depends(get_image_describer)]

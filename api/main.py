@@ -19,6 +19,7 @@ from api.middleware import (
 from api.problems import PROBLEM_RESPONSES, install_problem_handlers
 from api.routes import api_router
 from api.routes.ops import router as ops_router
+from api.routes.products import IMAGE_UPLOAD_BODY_BYTES, IMAGE_UPLOAD_PATHS
 from graph.runtime import open_runtime
 from infra.settings import Settings, get_settings
 
@@ -48,8 +49,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.metrics = HttpMetrics()
     app.state.limiter = RequestLimiter(config.RATE_LIMIT_PER_IP_PER_MINUTE, config.RATE_LIMIT_PER_CLIENT_PER_MINUTE)
     # The last added runs first: request context (logs, metrics) around admission around the rate
-    # limits around the body limit.
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=config.MAX_REQUEST_BODY_BYTES)
+    # limits around the body limit (larger for picture uploads).
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_bytes=config.MAX_REQUEST_BODY_BYTES,
+        larger=[(IMAGE_UPLOAD_PATHS, max(IMAGE_UPLOAD_BODY_BYTES, config.MAX_REQUEST_BODY_BYTES))],
+    )
     app.add_middleware(
         RateLimitMiddleware, limiter=app.state.limiter, secret_key=config.secret_key, prefix=api_router.prefix
     )

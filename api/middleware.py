@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import structlog
 from starlette.datastructures import Headers, MutableHeaders
@@ -127,19 +127,26 @@ class BodyTooLarge(HTTPException):
 
 class BodySizeLimitMiddleware:
     """Refuse request bodies over `max_bytes` (413): at once when Content-Length says so, otherwise
-    (chunked) as soon as the bytes the app has read pass the limit. Nothing is buffered here."""
+    (chunked) as soon as the bytes the app has read pass the limit. Nothing is buffered here.
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    `larger` gives other limits to the paths a pattern matches in full (picture uploads)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, larger: Sequence[tuple[str, int]] = ()) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.larger = [(re.compile(pattern), limit) for pattern, limit in larger]
+
+    def _limit(self, path: str) -> int:
+        return next((limit for pattern, limit in self.larger if pattern.fullmatch(path)), self.max_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        max_bytes = self._limit(scope.get("path", ""))
         declared = Headers(scope=scope).get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            too_large = BodyTooLarge(self.max_bytes)
+        if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+            too_large = BodyTooLarge(max_bytes)
             await problem(413, too_large.detail, too_large.detail)(scope, receive, send)
             return
         received = 0
@@ -149,8 +156,8 @@ class BodySizeLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise BodyTooLarge(self.max_bytes)
+                if received > max_bytes:
+                    raise BodyTooLarge(max_bytes)
             return message
 
         await self.app(scope, receive_within_limit, send)

@@ -22,8 +22,10 @@ from domain.errors import (
     InvalidTransition,
     NotFound,
     OutOfStock,
+    PayloadTooLarge,
     PolicyViolation,
     RateLimited,
+    UnsupportedMedia,
     ValidationFailed,
 )
 
@@ -55,7 +57,7 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     403: problem_response("Your role may not do this, or the second factor is missing or wrong"),
     404: problem_response("Not found for your business (another business's ids look the same)"),
     409: problem_response("Conflicts with the current state: stock, order status, a duplicate"),
-    413: problem_response("The request body is larger than MAX_REQUEST_BODY_BYTES"),
+    413: problem_response("The request body is larger than MAX_REQUEST_BODY_BYTES (images: 10 MB)"),
     422: problem_response("The request is invalid, or a business rule refuses it: `detail` says which"),
     429: problem_response(
         "Too many requests (per IP, per business) or failed logins",
@@ -74,6 +76,8 @@ STATUS_BY_ERROR: list[tuple[type[DomainError], int]] = [
     (InvalidTransition, 409),
     (Conflict, 409),
     (PolicyViolation, 422),
+    (UnsupportedMedia, 415),
+    (PayloadTooLarge, 413),
     (ValidationFailed, 422),
 ]
 

@@ -1,4 +1,6 @@
-"""The catalog: products and their variants (the SKUs), full-text search, and who may change what.
+"""The catalog: products and their variants (the SKUs), listing, and who may change what.
+
+Search (full text, SKUs, typos, photos) lives in `domain.search`.
 
 Who may do what:
 - owners and staff both edit the catalog: names, descriptions, categories, prices, options,
@@ -22,8 +24,7 @@ from decimal import Decimal, InvalidOperation
 from functools import partial
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, cast, func, literal, literal_column, or_, select
-from sqlalchemy.dialects.postgresql import JSONB, REGCONFIG, TSVECTOR
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Load, Session, contains_eager, selectinload
 
@@ -44,13 +45,8 @@ MAX_OPTION_VALUE = 100
 MAX_REORDER_POINT = 1_000_000
 MAX_PRICE = Decimal("999999999999.99")
 MAX_PAGE = 200
-MAX_MATCHES = 50
-MAX_SEARCH_CHARS = 200
-MAX_SEARCH_WORDS = 10
 
 _STOCK_FIELDS = frozenset({"on_hand", "avg_cost"})
-_WORD = re.compile(r"[^\W_]+")
-_WEIGHT_A, _WEIGHT_B = literal_column("'A'"), literal_column("'B'")  # setweight takes a "char", not a varchar
 
 
 @dataclass(frozen=True)
@@ -243,7 +239,7 @@ def _products(ctx: Context) -> Select[tuple[Product]]:
     return query
 
 
-def _with_variants(ctx: Context) -> Load:
+def with_variants(ctx: Context) -> Load:
     """Eager-load a product's variants; customers get only the active ones."""
     if ctx.is_staff_or_owner:
         return selectinload(Product.variants)
@@ -260,7 +256,8 @@ def sellable_variants(ctx: Context) -> Select[tuple[Variant]]:
     )
 
 
-def _variants(ctx: Context) -> Select[tuple[Variant]]:
+def visible_variants(ctx: Context) -> Select[tuple[Variant]]:
+    """This client's variants with their products; customers only see active ones."""
     query = (
         select(Variant)
         .join(Variant.product)
@@ -272,28 +269,6 @@ def _variants(ctx: Context) -> Select[tuple[Variant]]:
     return query
 
 
-def _search_text(text: str) -> str:
-    """User search text made safe for the driver and bounded in size."""
-    return text.replace("\x00", " ").strip()[:MAX_SEARCH_CHARS]
-
-
-def _text_query(text: str) -> ColumnElement[Any]:
-    """`websearch_to_tsquery` ("phrases", or, -word) OR every word as a prefix (`blu:* & shi:*`).
-
-    Words are alphanumeric runs quoted as lexemes, so no user input reaches tsquery syntax; a word
-    after '-' is excluded in both halves. One-character words (sizes like S, M, L) match whole
-    words only, since as prefixes they would match almost anything.
-    """
-    terms: list[str] = []
-    for token in text.split():
-        negate = "!" if token.startswith("-") else ""
-        terms += [f"{negate}'{word}'{':*' if len(word) > 1 else ''}" for word in _WORD.findall(token.lower())]
-    query = func.websearch_to_tsquery("simple", text)
-    if terms:
-        query = query.op("||")(func.to_tsquery("simple", " & ".join(terms[:MAX_SEARCH_WORDS])))
-    return query
-
-
 # --- reads ------------------------------------------------------------------------------------
 
 
@@ -301,7 +276,7 @@ def get_product(session: Session, ctx: Context, product_id: uuid.UUID) -> Produc
     """One product with its variants; customers only see active products and variants."""
     product = (
         scoped(session, ctx)
-        .scalars(_products(ctx).where(Product.id == product_id).options(_with_variants(ctx)))
+        .scalars(_products(ctx).where(Product.id == product_id).options(with_variants(ctx)))
         .first()
     )
     if product is None:
@@ -311,7 +286,7 @@ def get_product(session: Session, ctx: Context, product_id: uuid.UUID) -> Produc
 
 def get_variant(session: Session, ctx: Context, variant_id: uuid.UUID) -> Variant:
     """One variant with its product; customers only see active ones."""
-    variant = scoped(session, ctx).scalars(_variants(ctx).where(Variant.id == variant_id)).first()
+    variant = scoped(session, ctx).scalars(visible_variants(ctx).where(Variant.id == variant_id)).first()
     if variant is None:
         raise NotFound(f"variant {variant_id} not found")
     return variant
@@ -319,32 +294,18 @@ def get_variant(session: Session, ctx: Context, variant_id: uuid.UUID) -> Varian
 
 def get_variant_by_sku(session: Session, ctx: Context, sku: str) -> Variant:
     """The variant with exactly this SKU (case-sensitive), with its product."""
-    variant = scoped(session, ctx).scalars(_variants(ctx).where(Variant.sku == sku)).first()
+    variant = scoped(session, ctx).scalars(visible_variants(ctx).where(Variant.sku == sku)).first()
     if variant is None:
         raise NotFound(f"no product with SKU {sku!r}; search by name to find its SKU")
     return variant
 
 
-def list_products(
-    session: Session,
-    ctx: Context,
-    *,
-    search: str | None = None,
-    category: str | None = None,
-    low_stock: bool = False,
-    include_inactive: bool = False,
-    limit: int = 50,
-    offset: int = 0,
-) -> tuple[list[Product], int]:
-    """A page of products with their variants, and the total that match.
-
-    `search` is full-text over name, category and description (words as prefixes, best rank
-    first); `category` matches case-insensitively; `low_stock` keeps products with an active
-    variant at or below its reorder point. Retired products are listed only on request, and
-    only to owners and staff. Three statements whatever the page size.
-    """
-    if not (1 <= limit <= MAX_PAGE and offset >= 0):
-        raise ValidationFailed(f"limit must be 1–{MAX_PAGE} and offset 0 or more")
+def product_listing(
+    ctx: Context, *, category: str | None = None, low_stock: bool = False, include_inactive: bool = False
+) -> Select[tuple[Product]]:
+    """This client's products under the listing filters: `category` matches case-insensitively;
+    `low_stock` keeps products with an active variant at or below its reorder point. Retired
+    products are listed only on request, and only to owners and staff."""
     if include_inactive:
         ctx.require_staff(action="listing retired products")
     query = select(Product).where(Product.client_id == ctx.client_id)
@@ -363,53 +324,35 @@ def list_products(
             )
             .exists()
         )
-    order: list[ColumnElement[Any]] = [Product.name, Product.id]
-    text = _search_text(search or "")
-    if text:
-        tsquery = _text_query(text)
-        query = query.where(Product.search_vector.bool_op("@@")(tsquery))
-        order.insert(0, func.ts_rank(Product.search_vector, tsquery).desc())
+    return query
+
+
+def check_page(limit: int, offset: int) -> None:
+    """Refuse a page outside 1–MAX_PAGE items or before the first."""
+    if not (1 <= limit <= MAX_PAGE and offset >= 0):
+        raise ValidationFailed(f"limit must be 1–{MAX_PAGE} and offset 0 or more")
+
+
+def list_products(
+    session: Session,
+    ctx: Context,
+    *,
+    category: str | None = None,
+    low_stock: bool = False,
+    include_inactive: bool = False,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[Product], int]:
+    """A page of products by name with their variants, and the total (filters: `product_listing`;
+    to search by words, SKU or photo use `domain.search`). Three statements whatever the page size."""
+    check_page(limit, offset)
+    query = product_listing(ctx, category=category, low_stock=low_stock, include_inactive=include_inactive)
     scoped(session, ctx)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    items = session.scalars(query.order_by(*order).limit(limit).offset(offset).options(_with_variants(ctx)))
+    items = session.scalars(
+        query.order_by(Product.name, Product.id).limit(limit).offset(offset).options(with_variants(ctx))
+    )
     return list(items), total
-
-
-def search_variants(session: Session, ctx: Context, text: str, limit: int = 5) -> list[Variant]:
-    """The active variants that best match `text`, each with its product: an exact SKU
-    (case-insensitive) first, then by full-text rank over the SKU, the product's name, category
-    and description, and the variant's options (every word must match, as a prefix)."""
-    if not 1 <= limit <= MAX_MATCHES:
-        raise ValidationFailed(f"limit must be 1–{MAX_MATCHES}")
-    cleaned = _search_text(text)
-    if not cleaned:
-        raise ValidationFailed("say what to look for: a product name, a category or a SKU")
-    tsquery = _text_query(cleaned)
-    document = (
-        func.setweight(func.to_tsvector("simple", Variant.sku), _WEIGHT_A, type_=TSVECTOR)
-        .op("||")(Product.search_vector)
-        .op("||")(
-            func.setweight(
-                func.jsonb_to_tsvector(
-                    cast("simple", REGCONFIG), Variant.options, literal(["string", "key"], JSONB), type_=TSVECTOR
-                ),
-                _WEIGHT_B,
-                type_=TSVECTOR,
-            )
-        )
-    )
-    exact = func.lower(Variant.sku) == cleaned.lower()
-    query = (
-        _variants(ctx)
-        .where(
-            Variant.is_active.is_(True),
-            Product.is_active.is_(True),
-            or_(exact, document.bool_op("@@")(tsquery)),
-        )
-        .order_by(exact.desc(), func.ts_rank(document, tsquery).desc(), Product.name, Variant.sku)
-        .limit(limit)
-    )
-    return list(scoped(session, ctx).scalars(query))
 
 
 # --- changes ----------------------------------------------------------------------------------

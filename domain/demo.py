@@ -1,4 +1,5 @@
-"""The idempotent demo seed: one small shop with a catalog, stock, 60+ days of orders and returns."""
+"""The idempotent demo seed: one small shop with a catalog (each product with a generated picture, so
+photo search works), stock, 60+ days of orders and returns."""
 
 from __future__ import annotations
 
@@ -9,14 +10,17 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from domain import auth, catalog, inventory, orders, returns, tenancy
+from domain import auth, catalog, images, inventory, orders, returns, tenancy
 from domain.catalog import ProductSpec, VariantSpec
 from domain.context import Context
 from domain.errors import DomainError, ValidationFailed
 from domain.models import Channel, Client, Order, PaymentMethod, PaymentStatus, Role, Variant
 from domain.models.base import utcnow
 from domain.orders import LineRequest, OrderDraft
+from domain.pictures import encode, product_picture
 from domain.returns import ReturnItem
+from infra.embeddings import ImageEmbedder, make_image_embedder
+from infra.object_storage import ObjectStorage, make_object_storage
 from infra.settings import Settings
 
 DEMO_CLIENT_ID = "demo_client"
@@ -25,6 +29,7 @@ DEMO_STAFF = ("staff", "staff1234")
 SUPERADMIN = ("superadmin", "superadmin123")
 ORDER_DAYS = 75
 REORDER_POINT = 4
+DEMO_PICTURE_SIZE = 200
 
 # (category, product, description, price, unit cost, option name, option values)
 CATALOG: list[tuple[str, str, str, str, str, str | None, tuple[str, ...]]] = [
@@ -136,7 +141,8 @@ def seed(session: Session, settings: Settings, client_id: str = DEMO_CLIENT_ID) 
     if session.get(Client, client_id) is not None:
         return SeedSummary(False, client_id, 0, 0)
     owner = _create_shop(session, client_id)
-    variants = _create_catalog(session, owner)
+    pictures = make_object_storage(settings), make_image_embedder(settings.IMAGE_EMBEDDER)
+    variants = _create_catalog(session, owner, *pictures)
     order_count = _create_history(session, owner, variants, random.Random(20261124))
     return SeedSummary(True, client_id, len(CATALOG), order_count)
 
@@ -171,8 +177,10 @@ def _create_shop(session: Session, client_id: str) -> Context:
     return Context(client_id, Role.OWNER, Channel.SYSTEM, owner.id, actor_name=DEMO_OWNER[0])
 
 
-def _create_catalog(session: Session, owner: Context) -> list[tuple[Variant, Decimal]]:
-    """Products with variants, each received in two or three batches at drifting costs."""
+def _create_catalog(
+    session: Session, owner: Context, storage: ObjectStorage, embedder: ImageEmbedder
+) -> list[tuple[Variant, Decimal]]:
+    """Products with variants and a small picture, each variant received in two or three batches at drifting costs."""
     start = utcnow() - timedelta(days=ORDER_DAYS + 45)
     rng = random.Random(7)
     stocked: list[tuple[Variant, Decimal]] = []
@@ -190,6 +198,8 @@ def _create_catalog(session: Session, owner: Context) -> list[tuple[Variant, Dec
         product = catalog.create_product(
             session, owner, ProductSpec(name=name, description=description, category=category, variants=specs)
         )
+        picture = encode(product_picture(index, size=DEMO_PICTURE_SIZE))
+        images.add_image(session, owner, storage, embedder, product.id, picture)
         for variant in product.variants:
             for batch in range(rng.choice((2, 3))):
                 received = start + timedelta(days=batch * 40 + rng.randint(0, 10))

@@ -26,6 +26,18 @@ class ValidationFailed(DomainError):
     code = "validation_failed"
 
 
+class UnsupportedMedia(ValidationFailed):
+    """The upload is not a kind of file this accepts (photos: JPEG, PNG or WebP)."""
+
+    code = "unsupported_media"
+
+
+class PayloadTooLarge(ValidationFailed):
+    """The upload is bigger than allowed."""
+
+    code = "payload_too_large"
+
+
 class OutOfStock(DomainError):
     """Not enough stock for a line; nothing was taken."""
 

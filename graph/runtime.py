@@ -1,7 +1,8 @@
 """The composition root every channel opens: settings → the application-role engine and sessions
 (refusing a privileged role) → Redis → chat model → checkpointer → graph cache → the
-conversation service, with one close. The API's lifespan, the WhatsApp worker, the console and
-the eval runner all call `open_runtime`; tests pass their own chat model.
+conversation service, and the picture store and image embedders; one close. The API's lifespan,
+the WhatsApp worker, the console and the eval runner all call `open_runtime`; tests pass their
+own chat model.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from graph.conversations import ConversationService, ThreadLocks
 from graph.memory import open_checkpointer
 from graph.model import make_chat_model
 from infra.db import app_role_url, connect_app_engine, make_session_factory, session_options
+from infra.embeddings import ImageDescriber, ImageEmbedder, make_image_describer, make_image_embedder
+from infra.object_storage import ObjectStorage, make_object_storage
 from infra.redis_client import make_redis
 from infra.settings import Settings
 
@@ -33,6 +36,9 @@ class Runtime:
     sessions: sessionmaker[Session]
     redis: redis.Redis
     conversations: ConversationService
+    object_storage: ObjectStorage
+    image_embedder: ImageEmbedder
+    image_describer: ImageDescriber | None
 
 
 @contextmanager
@@ -54,4 +60,13 @@ def open_runtime(settings: Settings, *, chat_model: BaseChatModel | None = None)
             GraphCache(),
             ThreadLocks(client),
         )
-        yield Runtime(settings, engine, sessions, client, conversations)
+        yield Runtime(
+            settings,
+            engine,
+            sessions,
+            client,
+            conversations,
+            make_object_storage(settings),
+            make_image_embedder(settings.IMAGE_EMBEDDER),
+            make_image_describer(settings),
+        )

@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     AWS_REGION: str = "us-east-1"
     S3_BUCKET_NAME: str | None = None
     S3_ENDPOINT_URL: str | None = None
+    IMAGE_EMBEDDER: Literal["descriptor"] = "descriptor"
+    VISION_MODEL: str | None = None
 
     @field_validator("DATABASE_URL")
     @classmethod

@@ -9,7 +9,7 @@ from langchain_core.tools import BaseTool
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from domain import catalog, orders, tenancy
+from domain import catalog, orders, search, tenancy
 from domain.context import Context
 from domain.models import Variant
 from tools.runtime import ToolEnv, make_tool, money
@@ -58,7 +58,7 @@ def build_sales_tools(env: ToolEnv) -> list[BaseTool]:
             query: product words (name, category, colour, size) or an exact SKU.
             limit: how many matches to return (1-10).
         """
-        matches = env.run(lambda s, c: [describe_variant(v) for v in catalog.search_variants(s, c, query, limit)])
+        matches = env.run(lambda s, c: [describe_variant(v) for v in search.search_variants(s, c, query, limit)])
         return {"matches": matches, "hint": "" if matches else "nothing matched; ask for other words"}
 
     def get_product_details(sku: str) -> dict[str, Any]:

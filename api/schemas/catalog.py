@@ -108,3 +108,34 @@ class ProductOwnerRead(ProductRead):
     """A product with variant costs (owners only)."""
 
     variants: list[VariantOwnerRead]
+
+
+class ProductImageRead(BaseModel):
+    """A stored picture of a product (its bytes: GET .../images/{id}/content)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    product_id: uuid.UUID
+    variant_id: uuid.UUID | None
+    content_type: str
+    byte_size: int
+    width: int
+    height: int
+    sha256: str
+    embedder: str
+    created_at: datetime
+
+
+class ImageMatchRead(BaseModel):
+    """A product found from a photo, with its score (higher is closer)."""
+
+    product: ProductOwnerRead | ProductRead
+    score: float
+
+
+class ImageSearchRead(BaseModel):
+    """Products that look like the photo, best first; `description` is the vision model's words, if one is set."""
+
+    items: list[ImageMatchRead]
+    description: str | None = None

@@ -5,6 +5,7 @@ from domain.models.base import TENANT_TABLES, Base
 from domain.models.catalog import Product, Variant
 from domain.models.channel import Channel
 from domain.models.idempotency import IdempotencyKey
+from domain.models.images import ProductImage
 from domain.models.inventory import MovementKind, ReceiptLayer, StockMovement
 from domain.models.ledger import Account, AuditEvent, JournalEntry, JournalLine
 from domain.models.orders import (
@@ -53,6 +54,7 @@ __all__ = [
     "PaymentStatus",
     "PlatformAdmin",
     "Product",
+    "ProductImage",
     "ReceiptLayer",
     "Return",
     "ReturnKind",

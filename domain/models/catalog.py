@@ -13,6 +13,25 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from domain.models.base import Base, CreatedAt, TenantOwned, UnitCost, UUIDPrimaryKey, tenant_table, utcnow
 
 
+def _weighted(config: str, expression: str, weight: str) -> str:
+    return f"setweight(to_tsvector('{config}', coalesce({expression}, '')), '{weight}')"
+
+
+PRODUCT_SEARCH_VECTOR = " || ".join(
+    _weighted(config, column, weight)
+    for column, weight in (("name", "A"), ("category", "B"), ("description", "C"))
+    for config in ("simple", "english")
+)
+"""Name (A), category (B) and description (C), each as written ('simple') and English-stemmed, so
+"shirts" finds "shirt" while "LSS01" or "кружка" still match as typed."""
+
+VARIANT_SEARCH_VECTOR = f"{_weighted('simple', 'sku', 'A')} || " + " || ".join(
+    f"setweight(jsonb_to_tsvector('{config}'::regconfig, options, '[\"string\", \"key\"]'), 'B')"
+    for config in ("simple", "english")
+)
+"""The SKU (A) and the option names and values (B), as written and English-stemmed."""
+
+
 @tenant_table
 class Product(UUIDPrimaryKey, TenantOwned, CreatedAt, Base):
     """What a shop sells; stock and price live on its variants."""
@@ -30,12 +49,7 @@ class Product(UUIDPrimaryKey, TenantOwned, CreatedAt, Base):
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), default=utcnow, onupdate=utcnow)
     search_vector: Mapped[str] = mapped_column(
         TSVECTOR,
-        Computed(
-            "setweight(to_tsvector('simple', coalesce(name, '')), 'A') || "
-            "setweight(to_tsvector('simple', coalesce(category, '')), 'B') || "
-            "setweight(to_tsvector('simple', coalesce(description, '')), 'C')",
-            persisted=True,
-        ),
+        Computed(PRODUCT_SEARCH_VECTOR, persisted=True),
         deferred=True,
     )
 
@@ -69,5 +83,7 @@ class Variant(UUIDPrimaryKey, TenantOwned, CreatedAt, Base):
     on_hand: Mapped[int] = mapped_column(default=0)
     avg_cost: Mapped[UnitCost] = mapped_column(default=Decimal("0"))
     is_active: Mapped[bool] = mapped_column(default=True)
+
+    search_vector: Mapped[str] = mapped_column(TSVECTOR, Computed(VARIANT_SEARCH_VECTOR, persisted=True), deferred=True)
 
     product: Mapped[Product] = relationship(back_populates="variants", lazy="raise")

@@ -1,4 +1,5 @@
-"""The catalog on real PostgreSQL: products and variants, SKU uniqueness, search, roles and tenants."""
+"""The catalog on real PostgreSQL: products and variants, SKU uniqueness, listing, roles and tenants
+(search: test_search.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from domain import catalog, inventory
+from domain import catalog, inventory, search
 from domain.catalog import ProductSpec, VariantSpec
 from domain.context import Context
 from domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -181,23 +182,9 @@ def shop_a_catalog(db: Session, tenant_a: Context) -> dict[str, Product]:
     return {p.name: p for p in (catalog.create_product(db, tenant_a, s) for s in specs)}
 
 
-def test_listing_finds_products_by_word_prefixes(db: Session, tenant_a: Context, shop_a_catalog) -> None:
-    found, total = catalog.list_products(db, tenant_a, search="oxf")
-    assert (names(found), total) == (["Blue Oxford Shirt"], 1)
-    found, _ = catalog.list_products(db, tenant_a, search="blu shi")
-    assert names(found) == ["Blue Oxford Shirt", "Canvas Tote Bag"]  # the name match outranks the description
-
-
-def test_listing_understands_web_search_exclusions(db: Session, tenant_a: Context, shop_a_catalog) -> None:
-    found, _ = catalog.list_products(db, tenant_a, search="shirt -linen")
-    assert sorted(names(found)) == ["Blue Oxford Shirt", "Canvas Tote Bag"]
-
-
 def test_listing_filters_by_category_ignoring_case(db: Session, tenant_a: Context, shop_a_catalog) -> None:
     found, total = catalog.list_products(db, tenant_a, category="shirts")
     assert (names(found), total) == (["Blue Oxford Shirt", "White Linen Shirt"], 2)
-    found, _ = catalog.list_products(db, tenant_a, category="Shirts", search="linen")
-    assert names(found) == ["White Linen Shirt"]
 
 
 def test_low_stock_lists_products_with_a_variant_at_or_below_its_reorder_point(
@@ -217,32 +204,6 @@ def test_a_product_with_no_stock_counts_as_low_stock(db: Session, tenant_a: Cont
     assert total == 4 == len(found)
 
 
-@pytest.mark.parametrize("hostile", ["'&|!:*()", "\x00", "!!!", "((((", ":*", "\\'", "' OR 1=1 --", '"', "-", "<->"])
-def test_hostile_search_strings_do_not_raise(db: Session, tenant_a: Context, shop_a_catalog, hostile: str) -> None:
-    found, total = catalog.list_products(db, tenant_a, search=f"oxford{hostile}")
-    assert "Blue Oxford Shirt" in names(found)
-    assert total == len(found)
-    assert "MUG-BLU-350" in [v.sku for v in catalog.search_variants(db, tenant_a, f"mug{hostile}")]
-
-
-def test_a_search_without_words_matches_nothing(db: Session, tenant_a: Context, shop_a_catalog) -> None:
-    assert catalog.list_products(db, tenant_a, search="'&|!:*()") == ([], 0)
-
-
-@pytest.mark.parametrize(("name", "search"), [("Crème Brûlée Ramekin", "brûl"), ("Чайная Кружка", "кру")])
-def test_products_named_in_any_language_are_found_by_prefix(
-    db: Session, tenant_a: Context, name: str, search: str
-) -> None:
-    catalog.create_product(db, tenant_a, simple(name, "RAMEKIN-01", category="Kitchen"))
-    assert names(catalog.list_products(db, tenant_a, search=search)[0]) == [name]
-    assert [v.sku for v in catalog.search_variants(db, tenant_a, search)] == ["RAMEKIN-01"]
-
-
-def test_a_very_long_search_does_not_raise(db: Session, tenant_a: Context, shop_a_catalog) -> None:
-    found, _ = catalog.list_products(db, tenant_a, search="blue " + "x" * 5000)
-    assert found == []
-
-
 def test_listing_pages_through_products_with_the_total(db: Session, tenant_a: Context, shop_a_catalog) -> None:
     first, total = catalog.list_products(db, tenant_a, limit=3)
     second, _ = catalog.list_products(db, tenant_a, limit=3, offset=3)
@@ -252,44 +213,16 @@ def test_listing_pages_through_products_with_the_total(db: Session, tenant_a: Co
         catalog.list_products(db, tenant_a, limit=0)
 
 
-def test_a_renamed_product_is_found_by_its_new_name(db: Session, tenant_a: Context, shop_a_catalog) -> None:
-    mug = shop_a_catalog["Blue Enamel Mug"]
-    catalog.update_product(db, tenant_a, mug.id, {"name": "Speckled Camp Mug"})
-    found, _ = catalog.list_products(db, tenant_a, search="speckled")
-    assert [p.id for p in found] == [mug.id]
-
-
 def test_listing_twenty_products_takes_a_bounded_number_of_statements(db: Session, tenant_a: Context) -> None:
     for n in range(20):
         sizes = [VariantSpec(f"TSHIRT-{n:02}-{size}", D("15.00"), {"size": size}) for size in "SML"]
         catalog.create_product(db, tenant_a, ProductSpec(f"Graphic Tee {n:02}", category="Tees", variants=sizes))
     db.expire_all()
     with counting_statements(db) as statements:
-        products, total = catalog.list_products(db, tenant_a, search="tee", limit=50)
+        products, total = catalog.list_products(db, tenant_a, limit=50)
         skus = [v.sku for p in products for v in p.variants]
     assert (len(products), total, len(skus)) == (20, 20, 60)
     assert len(statements) <= 3, statements
-
-
-def test_search_variants_puts_an_exact_sku_first(db: Session, tenant_a: Context, shop_a_catalog) -> None:
-    catalog.create_product(db, tenant_a, simple("Blue Mug Lid", "MUG-BLU-LID", "3.00", "Kitchen"))
-    hits = catalog.search_variants(db, tenant_a, "mug-blu-350")
-    assert [v.sku for v in hits][:1] == ["MUG-BLU-350"]
-    assert hits[0].product.name == "Blue Enamel Mug"
-
-
-def test_search_variants_matches_names_categories_and_options(db: Session, tenant_a: Context, shop_a_catalog) -> None:
-    assert [v.sku for v in catalog.search_variants(db, tenant_a, "oxford blue size L")] == ["OXF-BLU-L"]
-    assert {v.sku for v in catalog.search_variants(db, tenant_a, "kitch")} == {"MUG-BLU-350"}
-    assert catalog.search_variants(db, tenant_a, "velvet") == []
-
-
-def test_search_variants_returns_at_most_the_limit_and_needs_text(
-    db: Session, tenant_a: Context, shop_a_catalog
-) -> None:
-    assert len(catalog.search_variants(db, tenant_a, "shirt", limit=2)) == 2
-    with pytest.raises(ValidationFailed, match="say what to look for"):
-        catalog.search_variants(db, tenant_a, "   ")
 
 
 # --- editing ----------------------------------------------------------------------------------
@@ -408,7 +341,7 @@ def test_a_deleted_product_is_retired_with_its_variants_and_leaves_default_listi
     assert (kept.is_active, {v.is_active for v in kept.variants}) == (False, {False})
     assert "Blue Oxford Shirt" not in names(catalog.list_products(db, tenant_a)[0])
     assert "Blue Oxford Shirt" in names(catalog.list_products(db, tenant_a, include_inactive=True)[0])
-    assert catalog.search_variants(db, tenant_a, "OXF-BLU-M") == []
+    assert search.search_variants(db, tenant_a, "OXF-BLU-M") == []
 
 
 def test_customers_do_not_see_retired_products_or_variants(db: Session, tenant_a: Context, shop_a_catalog) -> None:
@@ -419,7 +352,7 @@ def test_customers_do_not_see_retired_products_or_variants(db: Session, tenant_a
     assert [v.sku for v in catalog.get_product(db, customer, shirt.id).variants] == ["OXF-BLU-M"]
     with pytest.raises(NotFound):
         catalog.get_variant_by_sku(db, customer, "OXF-BLU-L")
-    listed, _ = catalog.list_products(db, customer, search="oxford")
+    listed = search.search_products(db, customer, "oxford").products
     assert [v.sku for p in listed for v in p.variants] == ["OXF-BLU-M"]
     catalog.delete_product(db, tenant_a, shirt.id)
     with pytest.raises(NotFound):
@@ -433,7 +366,7 @@ def test_an_owner_restores_a_retired_product_and_variant(db: Session, tenant_a: 
     catalog.delete_product(db, tenant_a, mug.id)
     catalog.update_product(db, tenant_a, mug.id, {"is_active": True})
     catalog.update_variant(db, tenant_a, mug.variants[0].id, {"is_active": True})
-    assert [v.sku for v in catalog.search_variants(db, tenant_a, "enamel")] == ["MUG-WHT"]
+    assert [v.sku for v in search.search_variants(db, tenant_a, "enamel")] == ["MUG-WHT"]
 
 
 # --- tenants ----------------------------------------------------------------------------------
@@ -453,7 +386,7 @@ def test_another_shop_cannot_see_or_change_a_product(db: Session, tenant_a: Cont
     ):
         with pytest.raises(NotFound):
             attempt()
-    assert catalog.list_products(db, tenant_b, search="oxford") == ([], 0)
-    assert catalog.search_variants(db, tenant_b, "OXF-BLU-M") == []
+    assert search.search_products(db, tenant_b, "oxford").total == 0
+    assert search.search_variants(db, tenant_b, "OXF-BLU-M") == []
     mine = catalog.get_product(db, tenant_a, shirt.id)
     assert (mine.name, mine.is_active, mine.variants[0].price) == ("Blue Oxford Shirt", True, D("39.90"))

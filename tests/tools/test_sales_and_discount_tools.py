@@ -37,6 +37,14 @@ def test_search_finds_a_product_with_price_and_stock(tenant_a, make_variant, mak
     }
 
 
+@pytest.mark.parametrize("query", ["linen shirts", "linnen shirt", "LSS01", "summer shrits"])
+def test_search_understands_plurals_typos_and_sku_prefixes(tenant_a, make_variant, make_env, query: str) -> None:
+    make_variant(tenant_a, "LSS01-M", "38.00", stock=4, name="Linen Summer Shirt")
+    make_variant(tenant_a, "MUG-01", "9.00", stock=4, name="Enamel Mug")
+    result = tool(build_sales_tools(make_env(as_customer(tenant_a))), "search_products").invoke({"query": query})
+    assert [match["sku"] for match in result["matches"]] == ["LSS01-M"]
+
+
 def test_a_customer_never_sees_costs(tenant_a, make_variant, make_env) -> None:
     make_variant(tenant_a, "TEE-RED-M", "19.99", stock=7, cost="8.25")
     details = tool(build_sales_tools(make_env(as_customer(tenant_a))), "get_product_details").invoke(
