@@ -62,6 +62,8 @@ STOCK = 1_000_000  # units of every SKU, the hot one included (the most one rece
 COMMISSION_PCT = Decimal(5)
 CENT = Decimal("0.01")
 WARMUP = 50
+TUNABLE = ("API_WORKERS", "API_THREADS", "DB_POOL_SIZE", "MAX_REQUESTS_IN_FLIGHT")
+"""Settings passed on to the API from this process's environment, to compare configurations."""
 
 
 @dataclass(frozen=True)
@@ -140,7 +142,7 @@ def api_server(database_url: str, redis_url: str, data_dir: Path) -> Iterator[st
         "API_PORT": str(port),
         "RATE_LIMIT_PER_IP_PER_MINUTE": "100000000",  # measured, not throttled: every request still counts
         "RATE_LIMIT_PER_CLIENT_PER_MINUTE": "100000000",
-    }
+    } | {name: os.environ[name] for name in TUNABLE if name in os.environ}
     log = (data_dir / "api.log").open("wb")
     server = subprocess.Popen(  # the working directory holds no .env
         [sys.executable, "-m", "api.cli", "api"], cwd=data_dir, env=env, stdout=log, stderr=log, start_new_session=True
@@ -421,7 +423,7 @@ def main() -> None:
             print(
                 f"{args.requests} requests per scenario and side after {WARMUP} warm-up, concurrency "
                 f"{args.concurrency}, {args.products} SKUs + 1 hot, {os.cpu_count()} CPUs; "
-                "API: easy-ecom api (uvicorn, 1 worker) on loopback; SQL: psycopg, app role under RLS"
+                "API: easy-ecom api on loopback; SQL: psycopg, app role under RLS"
             )
             print(report(api, sql))
             print(check_stock(app_engine, catalog))
