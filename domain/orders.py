@@ -331,7 +331,6 @@ def create_order(session: Session, ctx: Context, draft: OrderDraft, *, clearance
             order = Order(
                 id=order_id,
                 client_id=ctx.client_id,
-                number=_next_order_number(session, ctx.client_id),
                 status=OrderStatus.PENDING,
                 channel=ctx.channel,
                 customer_id=customer_id,
@@ -363,6 +362,8 @@ def create_order(session: Session, ctx: Context, draft: OrderDraft, *, clearance
                 for position, variant_id in enumerate(wanted)
             ]
             _apply_totals(order)
+            # The shop's order-number row lock is taken last, so it is held only for the inserts and the commit.
+            order.number = _next_order_number(session, ctx.client_id)
             session.add(order)
             session.flush()
             journal.post(

@@ -46,7 +46,8 @@ def create_order(
         found = customer_service.find_or_create_by_phone(session, ctx, buyer.name, buyer.phone) if buyer else None
         draft = body.to_domain(idempotency_key, found.id if found else None)
         outcome = approvals.submit(session, ctx, approvals.order_request(draft, request_key=idempotency_key))
-        return accepted(response, outcome) if isinstance(outcome, Approval) else present(outcome, ctx)
+    # read back after the commit: the row locks are released before the response is built
+    return accepted(response, outcome) if isinstance(outcome, Approval) else present(outcome, ctx)
 
 
 @router.get("")
