@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from domain import audit, catalog, idempotency, inventory, orders
 from domain.context import Context, scoped
-from domain.errors import ApprovalRequired, DomainError, InvalidTransition, NotFound
+from domain.errors import ApprovalRequired, DomainError, IdempotencyKeyReused, InvalidTransition, NotFound
 from domain.models import Approval, ApprovalKind, ApprovalStatus, Order, Role, StockMovement
 from domain.models.base import utcnow
 
@@ -126,6 +126,8 @@ def submit(session: Session, ctx: Context, request: ActionRequest) -> Outcome | 
     return the (pending, or already decided) approval. Retry-safe under `request.request_key`."""
     existing = _by_key(session, ctx, request.request_key) if request.request_key else None
     if existing is not None:
+        if (existing.kind, existing.payload) != (request.kind, request.payload):
+            raise IdempotencyKeyReused(f"the key {request.request_key!r} was already used for a different request")
         return existing
     try:
         with session.begin_nested():

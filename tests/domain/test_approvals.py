@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from domain import approvals, audit, auth, inventory, orders
 from domain.context import Context
-from domain.errors import ApprovalRequired, Forbidden, InvalidTransition
+from domain.errors import ApprovalRequired, Forbidden, IdempotencyKeyReused, InvalidTransition
 from domain.models import Approval, ApprovalStatus, Channel, Order, OrderStatus, Role, StockMovement
 from domain.orders import LineRequest, OrderDraft
 
@@ -46,6 +46,9 @@ def test_an_approved_discount_order_is_placed_once_as_the_requester(
     assert (approval.status, approval.kind.value) == (ApprovalStatus.PENDING, "discount")
     assert "2 × Mug Red (MUG-RED) at 15% off, total 17.00" in approval.summary
     assert approvals.submit(db, clerk, request).id == approval.id  # a retry asks nothing new
+    other = approvals.order_request(OrderDraft([LineRequest(mug.id, 3)], discount_pct=D(15)), request_key="k-1")
+    with pytest.raises(IdempotencyKeyReused):
+        approvals.submit(db, clerk, other)
     with pytest.raises(Forbidden):
         approvals.decide(db, clerk, approval.id, approve=True)
 
