@@ -18,7 +18,7 @@ from domain import approvals, catalog, orders
 from domain.context import Context
 from domain.models import ApprovalStatus, PaymentMethod
 from domain.orders import LineRequest, OrderDraft
-from tools.confirmation import ask_to_confirm, confirmation_request, current_thread, is_confirmed, request_key, submit
+from tools.confirmation import ask_to_confirm, current_thread, request_key, submit
 from tools.discount import ItemArgs
 from tools.runtime import ToolEnv, make_tool, money
 
@@ -31,9 +31,6 @@ class PlaceOrderArgs(BaseModel):
     payment_method: PaymentMethod = PaymentMethod.CASH_ON_DELIVERY
     discount_pct: Decimal = Field(default=Decimal(0), ge=0, le=100, max_digits=5, decimal_places=2)
     tool_call_id: Annotated[str, InjectedToolCallId]
-
-
-__all__ = ["PlaceOrderArgs", "build_checkout_tools", "confirmation_request", "is_confirmed"]
 
 
 def build_checkout_tools(env: ToolEnv) -> list[BaseTool]:
