@@ -24,7 +24,7 @@ VENV = ROOT / ".venv"
 BIN = VENV / "bin"
 LOCK = ROOT / "requirements" / "lock.txt"
 STAMP = VENV / ".easy-ecom-install"
-FULL_EXTRA = "dev"
+FULL_EXTRA = "dev,semantic"
 
 
 def dependency_hash() -> str:

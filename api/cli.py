@@ -44,6 +44,7 @@ from infra.migrate import upgrade
 from infra.object_storage import make_object_storage
 from infra.redis_client import check_redis, make_redis
 from infra.settings import ConfigError, Settings, load_settings
+from infra.text_embeddings import make_text_embedder
 
 CONFIG_ERROR_EXIT = 2
 IMPORT_HELP = (
@@ -85,12 +86,15 @@ def seed(settings: Settings) -> None:
 
 
 def reembed(settings: Settings, client_id: str) -> None:
-    """Recompute the vectors of one client's product pictures with IMAGE_EMBEDDER, with a progress bar."""
-    from domain import images
+    """Recompute the vectors of one client's product pictures with IMAGE_EMBEDDER, and of its products'
+    text with TEXT_EMBEDDER when one is set, with progress bars."""
+    from domain import images, semantic
     from domain.context import Context
     from domain.models import Channel, Client, Role
 
     embedder = make_image_embedder(settings.IMAGE_EMBEDDER)
+    text_embedder = make_text_embedder(settings.TEXT_EMBEDDER)
+    refreshed = 0
     owner = Context(client_id, Role.OWNER, Channel.SYSTEM, actor_name="easy-ecom reembed")
     engine = connect_app_engine(settings)
     try:
@@ -106,9 +110,14 @@ def reembed(settings: Settings, client_id: str) -> None:
                 bar.update(1)
 
             count = images.reembed_images(session, owner, make_object_storage(settings), embedder, progress)
+            if text_embedder is not None:
+                with tqdm(desc=f"embedding {client_id}'s product texts", unit="product", file=sys.stdout) as texts:
+                    refreshed = semantic.refresh_text_vectors(session, owner, text_embedder, texts.update)
     finally:
         engine.dispose()
     print(f"{count} pictures of {client_id} re-embedded with {embedder.name}", flush=True)
+    if text_embedder is not None:
+        print(f"{refreshed} product texts of {client_id} embedded with {text_embedder.name}", flush=True)
 
 
 def serve_api(settings: Settings) -> None:
@@ -251,7 +260,10 @@ def build_parser() -> argparse.ArgumentParser:
     exporter = commands.add_parser("export", help="write a shop's products, customers and orders as CSV files")
     exporter.add_argument("--client", required=True, help="the shop's client id")
     exporter.add_argument("path", help="folder to write products.csv, customers.csv and orders.csv into")
-    reembed_help = "recompute one client's picture vectors with IMAGE_EMBEDDER (after changing it)"
+    reembed_help = (
+        "recompute one client's picture vectors with IMAGE_EMBEDDER and product-text vectors with TEXT_EMBEDDER "
+        "(after changing them)"
+    )
     task = commands.add_parser(REEMBED, help=reembed_help, description=reembed_help)
     task.add_argument("--client", required=True, metavar="ID", help="the client (business) id")
     return parser

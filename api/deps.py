@@ -19,6 +19,7 @@ from graph.runtime import Runtime
 from infra.embeddings import ImageDescriber, ImageEmbedder
 from infra.object_storage import ObjectStorage
 from infra.settings import Settings
+from infra.text_embeddings import TextEmbedder
 
 
 def get_settings(request: Request) -> Settings:
@@ -51,6 +52,11 @@ def get_image_describer(request: Request) -> ImageDescriber | None:
     return request.app.state.runtime.image_describer
 
 
+def get_text_embedder(request: Request) -> TextEmbedder | None:
+    """The sentence embedder TEXT_EMBEDDER names, for meaning search (None: words only)."""
+    return request.app.state.runtime.text_embedder
+
+
 def get_conversations(request: Request) -> ConversationService:
     """The conversation service every channel shares."""
     return request.app.state.runtime.conversations
@@ -63,3 +69,4 @@ ConversationsDep = Annotated[ConversationService, Depends(get_conversations)]
 ObjectStorageDep = Annotated[ObjectStorage, Depends(get_object_storage)]
 ImageEmbedderDep = Annotated[ImageEmbedder, Depends(get_image_embedder)]
 ImageDescriberDep = Annotated[ImageDescriber | None, Depends(get_image_describer)]
+TextEmbedderDep = Annotated[TextEmbedder | None, Depends(get_text_embedder)]

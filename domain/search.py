@@ -7,7 +7,9 @@ a fragment of a SKU ("LSS01", "0-M"), or the whole text as a SKU prefix; "-word"
 quoted phrases and "or" work as in a web search. When nothing matches, each unknown word is
 corrected to the nearest word of this shop's own catalog (one edit, two for long words, a
 swapped pair of letters counting as one) and the search runs again: the embedded PostgreSQL has no
-pg_trgm, and a shop's vocabulary is small.
+pg_trgm, and a shop's vocabulary is small. With a sentence embedder configured (TEXT_EMBEDDER,
+the `semantic` extra), products whose text *means* what was typed ("something warm for winter" →
+"Wool overcoat") are merged in by reciprocal-rank fusion (`domain/semantic.py`).
 
 Photos: `search_by_image` embeds the photo and asks the HNSW index for the nearest pictures of this
 client only. A filtered HNSW scan stops after `hnsw.ef_search` candidates, so with many tenants in
@@ -28,20 +30,21 @@ from typing import Any
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 from sqlalchemy import ColumnElement, Float, Select, and_, case, cast, func, literal, not_, or_, select, union
-from sqlalchemy import text as sql
 from sqlalchemy.dialects.postgresql import JSONB, REGCONFIG, aggregate_order_by
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from domain import catalog, images
+from domain import catalog, images, semantic
 from domain.context import Context, scoped
 from domain.errors import ValidationFailed
 from domain.models import Product, ProductImage, Variant
 from infra.embeddings import DescriberUnavailable, ImageDescriber, ImageEmbedder
+from infra.text_embeddings import TextEmbedder
 
 MAX_SEARCH_CHARS = 200
 MAX_SEARCH_WORDS = 10
 MAX_VARIANT_MATCHES = 50
+FUSION_CANDIDATES = 100
 MIN_SKU_FRAGMENT = 3
 MIN_CORRECTED_WORD = 3
 LONG_WORD = 8
@@ -213,25 +216,16 @@ def _run(
     return hits, total
 
 
-def search_products(
+def _word_search(
     session: Session,
     ctx: Context,
-    text: str,
-    *,
-    category: str | None = None,
-    low_stock: bool = False,
-    include_inactive: bool = False,
-    limit: int = 20,
-    offset: int = 0,
+    query: ParsedQuery,
+    listing: Select[tuple[Product]],
+    include_inactive: bool,
+    limit: int,
+    offset: int,
 ) -> SearchPage:
-    """Products matching `text` (see the module docstring), best first, with their matching
-    variants; the listing filters of `catalog.product_listing` apply. Three statements, and a
-    vocabulary query plus three more when a typo is corrected."""
-    catalog.check_page(limit, offset)
-    query = parse_query(text)
-    if not query.text:
-        raise ValidationFailed("say what to look for: a product name, a category or a SKU")
-    listing = catalog.product_listing(ctx, category=category, low_stock=low_stock, include_inactive=include_inactive)
+    """Full-text search, and again with typos corrected against this shop's vocabulary when nothing matched."""
     hits, total = _run(session, ctx, query, listing, include_inactive, limit, offset)
     if total or not query.words:
         return SearchPage(hits, total)
@@ -242,20 +236,64 @@ def search_products(
     return SearchPage(hits, total, corrections)
 
 
-def search_variants(session: Session, ctx: Context, text: str, limit: int = 5) -> list[Variant]:
+def _with_meaning(
+    words: SearchPage, similar: list[tuple[Product, float]], include_inactive: bool, limit: int, offset: int
+) -> SearchPage:
+    """Word hits and meaning matches merged by reciprocal-rank fusion; a product found only by meaning
+    offers its (active) variants in SKU order."""
+    hits = {hit.product.id: hit for hit in words.hits}
+    for product, _ in similar:
+        if product.id not in hits:
+            variants = sorted((v for v in product.variants if include_inactive or v.is_active), key=lambda v: v.sku)
+            for variant in variants:
+                set_committed_value(variant, "product", product)
+            hits[product.id] = ProductHit(product, 0.0, variants)
+    fused = fuse_rankings([[hit.product.id for hit in words.hits], [product.id for product, _ in similar]])
+    page = [ProductHit(hits[i].product, score, hits[i].variants) for i, score in fused[offset : offset + limit]]
+    return SearchPage(page, len(fused), words.corrections)
+
+
+def search_products(
+    session: Session,
+    ctx: Context,
+    text: str,
+    *,
+    category: str | None = None,
+    low_stock: bool = False,
+    include_inactive: bool = False,
+    limit: int = 20,
+    offset: int = 0,
+    meaning: TextEmbedder | None = None,
+) -> SearchPage:
+    """Products matching `text` (see the module docstring), best first, with their matching
+    variants; the listing filters of `catalog.product_listing` apply. Three statements, and a
+    vocabulary query plus three more when a typo is corrected. With a sentence embedder
+    (`meaning`), products whose text means something like `text` join the ranking too."""
+    catalog.check_page(limit, offset)
+    query = parse_query(text)
+    if not query.text:
+        raise ValidationFailed("say what to look for: a product name, a category or a SKU")
+    listing = catalog.product_listing(ctx, category=category, low_stock=low_stock, include_inactive=include_inactive)
+    if meaning is None:
+        return _word_search(session, ctx, query, listing, include_inactive, limit, offset)
+    words = _word_search(session, ctx, query, listing, include_inactive, FUSION_CANDIDATES, 0)
+    similar = semantic.similar_products(session, ctx, meaning, query.text, listing)
+    return _with_meaning(words, similar, include_inactive, limit, offset)
+
+
+def search_variants(
+    session: Session, ctx: Context, text: str, limit: int = 5, meaning: TextEmbedder | None = None
+) -> list[Variant]:
     """The sellable variants that best match `text`, each with its product (for the sales agent):
     `search_products` over active products, its matching variants in rank order."""
     if not 1 <= limit <= MAX_VARIANT_MATCHES:
         raise ValidationFailed(f"limit must be 1–{MAX_VARIANT_MATCHES}")
-    page = search_products(session, ctx, text, limit=limit)
+    page = search_products(session, ctx, text, limit=limit, meaning=meaning)
     return [variant for hit in page.hits for variant in hit.variants][:limit]
 
 
 
 IMAGE_CANDIDATES = 100
-HNSW_EF_SEARCH = 400
-"""Candidates per HNSW scan step: 100 gave recall@10 ≈ 0.9 at a million vectors, 400 gives ≈ 0.99 at the
-same latency (bench/README.md)."""
 MAX_IMAGE_RESULTS = 50
 RRF_K = 60
 
@@ -288,8 +326,7 @@ def fuse_rankings(rankings: Sequence[Sequence[uuid.UUID]], k: int = RRF_K) -> li
 def nearest_products(session: Session, ctx: Context, vector: Sequence[float], limit: int) -> list[ImageMatch]:
     """Active products whose pictures are nearest to `vector` (cosine), within this client only."""
     scoped(session, ctx)
-    session.execute(sql("SET LOCAL hnsw.iterative_scan = relaxed_order"))
-    session.execute(sql(f"SET LOCAL hnsw.ef_search = {HNSW_EF_SEARCH}"))
+    semantic.use_hnsw_scan(session)
     distance = ProductImage.embedding.cosine_distance(vector)
     nearest = (
         select(ProductImage.product_id.label("product_id"), distance.label("distance"))

@@ -30,6 +30,7 @@ from domain.models import Approval, ApprovalStatus, Channel
 from graph.builder import AgentLimits, GraphCache
 from graph.turns import Turn, TurnEvent, UsageLedger, resume_with_decision, stream_turn
 from infra.db import transaction
+from infra.text_embeddings import TextEmbedder
 from tools.runtime import ToolEnv
 
 log = logging.getLogger(__name__)
@@ -130,12 +131,14 @@ class ConversationService:
         graphs: GraphCache,
         locks: ThreadLocks,
         limits: AgentLimits | None = None,
+        meaning: TextEmbedder | None = None,
     ) -> None:
         self.sessions, self.model, self.checkpointer = sessions, model, checkpointer
         self.graphs, self.locks, self.limits = graphs, locks, limits or AgentLimits()
+        self.meaning = meaning
 
     def _env(self, ctx: Context) -> ToolEnv:
-        return ToolEnv(ctx, self.sessions)
+        return ToolEnv(ctx, self.sessions, self.meaning)
 
     @contextmanager
     def _transaction(self, ctx: Context) -> Iterator[Session]:

@@ -25,6 +25,7 @@ from infra.embeddings import ImageDescriber, ImageEmbedder, make_image_describer
 from infra.object_storage import ObjectStorage, make_object_storage
 from infra.redis_client import make_redis
 from infra.settings import Settings
+from infra.text_embeddings import TextEmbedder, make_text_embedder
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class Runtime:
     object_storage: ObjectStorage
     image_embedder: ImageEmbedder
     image_describer: ImageDescriber | None
+    text_embedder: TextEmbedder | None
 
 
 @contextmanager
@@ -53,12 +55,14 @@ def open_runtime(settings: Settings, *, chat_model: BaseChatModel | None = None)
         checkpointer, pool = open_checkpointer(app_role_url(settings), session_options(settings))
         stack.callback(pool.close)
         sessions = make_session_factory(engine)
+        text_embedder = make_text_embedder(settings.TEXT_EMBEDDER)
         conversations = ConversationService(
             sessions,
             chat_model or make_chat_model(settings),
             checkpointer,
             GraphCache(),
             ThreadLocks(client),
+            meaning=text_embedder,
         )
         yield Runtime(
             settings,
@@ -69,4 +73,5 @@ def open_runtime(settings: Settings, *, chat_model: BaseChatModel | None = None)
             make_object_storage(settings),
             make_image_embedder(settings.IMAGE_EMBEDDER),
             make_image_describer(settings),
+            text_embedder,
         )

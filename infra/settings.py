@@ -62,6 +62,7 @@ class Settings(BaseSettings):
     S3_ENDPOINT_URL: str | None = None
     IMAGE_EMBEDDER: Literal["descriptor"] = "descriptor"
     VISION_MODEL: str | None = None
+    TEXT_EMBEDDER: Literal["none", "minilm"] = "none"
 
     @field_validator("DATABASE_URL")
     @classmethod

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from domain.context import Context
 from domain.errors import DomainError
 from infra.db import transaction
+from infra.text_embeddings import TextEmbedder
 
 T = TypeVar("T")
 
@@ -26,6 +27,8 @@ class ToolEnv:
 
     ctx: Context
     sessions: sessionmaker[Session]
+    meaning: TextEmbedder | None = None
+    """The sentence embedder for meaning search (TEXT_EMBEDDER), when one is configured."""
 
     def run(self, work: Callable[[Session, Context], T]) -> T:
         """Run one service call in its own transaction; a refusal becomes a ToolException whose

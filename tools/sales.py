@@ -58,7 +58,9 @@ def build_sales_tools(env: ToolEnv) -> list[BaseTool]:
             query: product words (name, category, colour, size) or an exact SKU.
             limit: how many matches to return (1-10).
         """
-        matches = env.run(lambda s, c: [describe_variant(v) for v in search.search_variants(s, c, query, limit)])
+        matches = env.run(
+            lambda s, c: [describe_variant(v) for v in search.search_variants(s, c, query, limit, env.meaning)]
+        )
         return {"matches": matches, "hint": "" if matches else "nothing matched; ask for other words"}
 
     def get_product_details(sku: str) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 
 from api.auth import CurrentCaller
-from api.deps import ImageDescriberDep, ImageEmbedderDep, ObjectStorageDep
+from api.deps import ImageDescriberDep, ImageEmbedderDep, ObjectStorageDep, TextEmbedderDep
 from api.problems import problem_response
 from api.schemas.catalog import (
     ImageMatchRead,
@@ -58,6 +58,7 @@ def create_product(body: ProductCreate, caller: CurrentCaller) -> ProductView:
 def list_products(
     caller: CurrentCaller,
     page: PageQuery,
+    meaning: TextEmbedderDep,
     search: Annotated[
         str | None, Query(max_length=200, description="Words, word prefixes, SKUs or SKU fragments; typos corrected")
     ] = None,
@@ -66,12 +67,13 @@ def list_products(
     include_inactive: bool = False,
 ) -> Page[ProductView]:
     """Products with their variants; with `search`, best matches first (words, word prefixes, plurals,
-    one-letter typos, SKU prefixes and fragments, categories; `-word` excludes)."""
+    one-letter typos, SKU prefixes and fragments, categories; `-word` excludes; and by meaning when
+    TEXT_EMBEDDER is set)."""
     filters = {"category": category, "low_stock": low_stock, "include_inactive": include_inactive}
     with caller.transaction() as (session, ctx):
         if search and search.strip():
             found = search_service.search_products(
-                session, ctx, search, **filters, limit=page.limit, offset=page.offset
+                session, ctx, search, **filters, limit=page.limit, offset=page.offset, meaning=meaning
             )
             items, total = found.products, found.total
         else:

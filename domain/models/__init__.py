@@ -23,6 +23,7 @@ from domain.models.orders import (
 )
 from domain.models.reporting import JournalHour
 from domain.models.tenancy import Client, Customer, CustomerAddress, PlatformAdmin, Role, User
+from domain.models.text_vectors import ProductTextVector
 from domain.models.usage import AgentTurn
 
 APPEND_ONLY_TABLES = ("stock_movements", "journal_entries", "journal_lines", "audit_events", "agent_turns")
@@ -55,6 +56,7 @@ __all__ = [
     "PlatformAdmin",
     "Product",
     "ProductImage",
+    "ProductTextVector",
     "ReceiptLayer",
     "Return",
     "ReturnKind",

@@ -116,15 +116,24 @@ def test_the_owner_re_embeds_a_shops_pictures_from_the_cli(
     assert f"1 pictures of {shop.client_id} re-embedded with descriptor-v1" in result.stdout
     assert "1/1" in result.stdout  # the progress bar
     unknown = run_cli(
-        "reembed", "--client", "no_such_shop", DATABASE_URL=settings.DATABASE_URL or "",
-        REDIS_URL=settings.REDIS_URL or "", SECRET_KEY=TEST_SECRET, DATA_DIR=str(settings.DATA_DIR),
+        "reembed",
+        "--client",
+        "no_such_shop",
+        DATABASE_URL=settings.DATABASE_URL or "",
+        REDIS_URL=settings.REDIS_URL or "",
+        SECRET_KEY=TEST_SECRET,
+        DATA_DIR=str(settings.DATA_DIR),
     )
     assert (unknown.returncode, "no client 'no_such_shop'" in unknown.stderr) == (2, True)
 
 
 def test_a_configured_vision_model_adds_its_words_to_photo_search(settings: Settings, shop: Shop) -> None:
     configured = settings.model_copy(
-        update={"VISION_MODEL": "vision-small", "OPENAI_API_KEY": SecretStr("sk-test"), "OPENAI_BASE_URL": "http://llm.test/v1"}
+        update={
+            "VISION_MODEL": "vision-small",
+            "OPENAI_API_KEY": SecretStr("sk-test"),
+            "OPENAI_BASE_URL": "http://llm.test/v1",
+        }
     )
     with respx.mock(assert_all_called=True) as mock, TestClient(create_app(configured)) as client:
         mock.post("http://llm.test/v1/chat/completions").respond(
@@ -134,3 +143,29 @@ def test_a_configured_vision_model_adds_its_words_to_photo_search(settings: Sett
         found = ok(photo_search(client, shop, encode(product_picture(8)), limit=5))
     assert found["description"] == "straw hat"
     assert [item["product"]["id"] for item in found["items"]] == [hat["id"]]
+
+
+def test_with_a_sentence_embedder_the_listing_and_the_agent_find_products_by_meaning(
+    settings: Settings, shop: Shop, run_cli: RunCli
+) -> None:
+    with TestClient(create_app(settings.model_copy(update={"TEXT_EMBEDDER": "minilm"}))) as client:
+        coat = add_product(client, shop, "Wool Overcoat", {"COAT-M": "120.00"}, stock=3, category="outerwear")
+        add_product(client, shop, "Linen Summer Shirt", {"LSS01-M": "38.00"}, stock=3, category="shirts")
+        page = ok(client.get(f"{V1}/products", params={"search": "a jacket for snowy weather"}, headers=shop.staff))
+        assert [p["id"] for p in page["items"]] == [coat["id"]]
+        reply = ok(
+            client.post(f"{V1}/chat", json={"message": "do you sell jackets for snowy weather?"}, headers=shop.staff)
+        )
+        assert "COAT-M" in reply["reply"]
+    result = run_cli(
+        "reembed",
+        "--client",
+        shop.client_id,
+        DATABASE_URL=settings.DATABASE_URL or "",
+        REDIS_URL=settings.REDIS_URL or "",
+        SECRET_KEY=TEST_SECRET,
+        DATA_DIR=str(settings.DATA_DIR),
+        TEXT_EMBEDDER="minilm",
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"0 product texts of {shop.client_id} embedded with all-minilm-l6-v2" in result.stdout  # already fresh
