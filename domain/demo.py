@@ -249,28 +249,37 @@ def _create_history(
             except DomainError:
                 continue  # sold out: real shops see this too
             created += 1
-            _advance(session, owner, order, days_ago, placed, rng)
+            _advance(session, owner, order, days_ago, placed, now, rng)
     return created
 
 
 def _advance(
-    session: Session, owner: Context, order: Order, days_ago: int, placed: datetime, rng: random.Random
+    session: Session,
+    owner: Context,
+    order: Order,
+    days_ago: int,
+    placed: datetime,
+    now: datetime,
+    rng: random.Random,
 ) -> None:
-    """Move a seeded order along its life the way the shop would have."""
+    """Move a seeded order along its life the way the shop would have, each step at its own time
+    (never after `now`), so nothing that happened days ago is booked today."""
+
+    def after(hours: int) -> datetime:
+        return min(placed + timedelta(hours=hours), now)
+
     roll = rng.random()
     if days_ago <= 1 and roll < 0.6:
         return  # today's and yesterday's orders are still open
     if roll < 0.05:
-        orders.cancel_order(session, owner.with_second_factor(), order.id, "customer cancelled")
+        orders.cancel_order(session, owner.with_second_factor(), order.id, "customer cancelled", at=after(2))
         return
-    orders.confirm_order(session, owner, order.id)
+    orders.confirm_order(session, owner, order.id, at=after(1))
     if days_ago <= 2 and roll < 0.5:
         return
-    orders.deliver_order(session, owner, order.id, at=placed + timedelta(days=1))
+    orders.deliver_order(session, owner, order.id, at=after(24))
     if order.payment_status is PaymentStatus.UNPAID and rng.random() < 0.7:
-        orders.mark_paid(session, owner, order.id)
+        orders.mark_paid(session, owner, order.id, at=after(26))
     if days_ago <= 12 and rng.random() < 0.08:
         line = order.lines[0]
-        returns.create_return(
-            session, owner, order.id, [ReturnItem(line.id, 1)], reason="wrong size", now=placed + timedelta(days=3)
-        )
+        returns.create_return(session, owner, order.id, [ReturnItem(line.id, 1)], reason="wrong size", now=after(72))

@@ -223,10 +223,13 @@ def restock(
     cost: Decimal,
     kind: MovementKind,
     reference: Reference,
+    *,
+    at: datetime | None = None,
 ) -> StockMovement:
-    """Put sold units back (cancellation, return) at their original unit cost; the caller posts."""
+    """Put sold units back (cancellation, return) at their original unit cost, at `at` (default now);
+    the caller posts."""
     variant = _locked_variant(session, ctx, variant_id)
-    return _add_stock(session, ctx, variant, quantity, cost, kind, reference=reference)
+    return _add_stock(session, ctx, variant, quantity, cost, kind, reference=reference, at=at)
 
 
 def issue_stock(
@@ -238,8 +241,10 @@ def issue_stock(
     *,
     reference: Reference | None = None,
     reason: str = "",
+    at: datetime | None = None,
 ) -> StockMovement:
-    """Take `quantity` units out at the average cost, oldest layers first; never below zero.
+    """Take `quantity` units out at the average cost, oldest layers first; never below zero. The
+    movement is dated `at` (default now).
 
     The decrement is one guarded UPDATE … WHERE on_hand >= :qty RETURNING, so concurrent sales
     cannot oversell. The movement's `value` is the (negative) change in book value: the COGS.
@@ -282,6 +287,7 @@ def issue_stock(
         reference_type=reference.type if reference else None,
         reference_id=reference.id if reference else None,
         actor_user_id=ctx.user_id,
+        created_at=at or utcnow(),
     )
     session.add(movement)
     session.flush()

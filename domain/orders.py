@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -292,15 +292,25 @@ def describe_draft(session: Session, ctx: Context, draft: OrderDraft) -> str:
     return f"Order {items} at {pricing.percent_text(Decimal(draft.discount_pct))}% off, total {quote.totals.total}."
 
 
-def create_order(session: Session, ctx: Context, draft: OrderDraft, *, clearance: Approval | None = None) -> Order:
+def create_order(
+    session: Session,
+    ctx: Context,
+    draft: OrderDraft,
+    *,
+    clearance: Approval | None = None,
+    past_prices: Mapping[uuid.UUID, Decimal] | None = None,
+) -> Order:
     """Create a pending order, taking stock for every line or for none.
 
     The discount is checked against the client's cap (refused above it, owner approval above the
     auto-approval threshold, unless `clearance` is the owner's approved request for exactly this
     discount); prices and average costs are snapshotted; commission is computed; the sale is
-    posted to the journal. A repeated idempotency key returns the first order.
+    posted to the journal. A repeated idempotency key returns the first order. `past_prices`
+    (an imported past order's unit prices by variant) is the owner's to give, never a channel's.
     """
     scoped(session, ctx)
+    if past_prices and not (ctx.role is Role.OWNER and ctx.channel is Channel.SYSTEM):
+        raise Forbidden("prices come from the catalog; only an import of past orders brings its own")
     if draft.idempotency_key is not None and not (0 < len(draft.idempotency_key) <= 200):
         raise ValidationFailed("an idempotency key has 1 to 200 characters")
     existing = _existing_for_key(session, ctx, draft)
@@ -325,6 +335,7 @@ def create_order(session: Session, ctx: Context, draft: OrderDraft, *, clearance
                     wanted[variant_id],
                     MovementKind.SALE,
                     reference=Reference("order", order_id),
+                    at=draft.created_at,
                 )
                 for variant_id in sorted(wanted)  # one lock order for every transaction: no deadlocks
             }
@@ -355,7 +366,7 @@ def create_order(session: Session, ctx: Context, draft: OrderDraft, *, clearance
                     sku=variants[variant_id].sku,
                     product_name=variants[variant_id].product.name,
                     quantity=wanted[variant_id],
-                    unit_price=variants[variant_id].price,
+                    unit_price=(past_prices or {}).get(variant_id, variants[variant_id].price),
                     unit_cost=movements[variant_id].unit_cost,
                     cogs_amount=-movements[variant_id].value,
                 )
@@ -462,12 +473,12 @@ def _require_sensitive_clearance(ctx: Context, order: Order, action: str) -> Non
         raise Forbidden(f"{action} a {order.status.value} order needs a second factor (X-2FA-Code)")
 
 
-def confirm_order(session: Session, ctx: Context, order_id: uuid.UUID) -> Order:
-    """pending → confirmed, once any discount above the threshold has been decided."""
+def confirm_order(session: Session, ctx: Context, order_id: uuid.UUID, *, at: datetime | None = None) -> Order:
+    """pending → confirmed (at `at`, default now), once any discount above the threshold has been decided."""
     ctx.require_staff(action="confirming an order")
     order = get_order(session, ctx, order_id, for_update=True)
     check_transition(order, OrderStatus.CONFIRMED)
-    order.status, order.confirmed_at = OrderStatus.CONFIRMED, utcnow()
+    order.status, order.confirmed_at = OrderStatus.CONFIRMED, at or utcnow()
     session.flush()
     return order
 
@@ -482,8 +493,8 @@ def deliver_order(session: Session, ctx: Context, order_id: uuid.UUID, *, at: da
     return order
 
 
-def mark_paid(session: Session, ctx: Context, order_id: uuid.UUID) -> Order:
-    """Record the payment of an unpaid order: receivables become cash."""
+def mark_paid(session: Session, ctx: Context, order_id: uuid.UUID, *, at: datetime | None = None) -> Order:
+    """Record the payment of an unpaid order (received at `at`, default now): receivables become cash."""
     ctx.require_staff(action="recording a payment")
     order = get_order(session, ctx, order_id, for_update=True)
     if order.payment_status is not PaymentStatus.UNPAID or order.status is OrderStatus.CANCELLED:
@@ -496,6 +507,7 @@ def mark_paid(session: Session, ctx: Context, order_id: uuid.UUID) -> Order:
         [debit(Account.CASH, order.total), credit(Account.RECEIVABLES, order.total)],
         memo=f"payment for order #{order.number}",
         reference=("order", order.id),
+        occurred_at=at,
     )
     return order
 
@@ -508,17 +520,18 @@ def cancel_order(
     *,
     clearance: Approval | None = None,
     idempotency_key: str | None = None,
+    at: datetime | None = None,
 ) -> Order:
-    """Cancel an order: restock and reverse the sale. A pending order anyone may cancel (a
-    customer their own); a confirmed one only the owner with a verified second factor, or anyone
-    with `clearance` (the owner's approval to cancel exactly this order). Retry-safe with a key."""
+    """Cancel an order (at `at`, default now): restock and reverse the sale. A pending order anyone
+    may cancel (a customer their own); a confirmed one only the owner with a verified second factor,
+    or anyone with `clearance` (the owner's approval to cancel exactly this order). Retry-safe with a key."""
     return idempotency.once(
         session,
         ctx,
         idempotency_key,
         "cancel_order",
         {"order_id": order_id},
-        lambda: _cancel(session, ctx, order_id, reason, clearance),
+        lambda: _cancel(session, ctx, order_id, reason, clearance, at or utcnow()),
         lambda order: order.id,
         lambda found: get_order(session, ctx, uuid.UUID(found)),
     )
@@ -535,7 +548,9 @@ def check_cancellable(ctx: Context, order: Order, clearance: Approval | None) ->
     require_clearance(clearance, ApprovalKind.CANCEL_CONFIRMED_ORDER, why, order_id=str(order.id))
 
 
-def _cancel(session: Session, ctx: Context, order_id: uuid.UUID, reason: str, clearance: Approval | None) -> Order:
+def _cancel(
+    session: Session, ctx: Context, order_id: uuid.UUID, reason: str, clearance: Approval | None, at: datetime
+) -> Order:
     order = get_order(session, ctx, order_id, for_update=True)
     check_cancellable(ctx, order, clearance)
     movements = [
@@ -547,6 +562,7 @@ def _cancel(session: Session, ctx: Context, order_id: uuid.UUID, reason: str, cl
             line.unit_cost,
             MovementKind.CANCELLATION,
             Reference("order", order.id),
+            at=at,
         )
         for line in sorted(order.lines, key=lambda line: line.variant_id)
     ]
@@ -557,8 +573,9 @@ def _cancel(session: Session, ctx: Context, order_id: uuid.UUID, reason: str, cl
         reversed_postings(_revenue_postings(order)) + stock_postings(movements),
         memo=f"order #{order.number} cancelled",
         reference=("order", order.id),
+        occurred_at=at,
     )
-    order.status, order.cancelled_at, order.cancel_reason = OrderStatus.CANCELLED, utcnow(), reason
+    order.status, order.cancelled_at, order.cancel_reason = OrderStatus.CANCELLED, at, reason
     if order.payment_status is PaymentStatus.PAID:
         order.payment_status, order.refunded_amount = PaymentStatus.REFUNDED, order.total
     audit.record(

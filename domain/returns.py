@@ -74,11 +74,13 @@ def lines_by_id(order: Order, items: list[ReturnItem]) -> dict[uuid.UUID, OrderL
     return lines
 
 
-def _stock_back(session: Session, ctx: Context, line: OrderLine, item: ReturnItem, ref: Reference) -> list[Posting]:
-    """Restock at the line's cost, or write the units' cost off when damaged."""
+def _stock_back(
+    session: Session, ctx: Context, line: OrderLine, item: ReturnItem, ref: Reference, at: datetime
+) -> list[Posting]:
+    """Restock at the line's cost (at `at`), or write the units' cost off when damaged."""
     if item.condition is ItemCondition.RESELLABLE:
         movement = inventory.restock(
-            session, ctx, line.variant_id, item.quantity, line.unit_cost, MovementKind.RETURN, ref
+            session, ctx, line.variant_id, item.quantity, line.unit_cost, MovementKind.RETURN, ref, at=at
         )
         return orders.stock_postings([movement])
     cost = pricing.refund_for(item.quantity, line.quantity, line.cogs_amount, line.returned_quantity)
@@ -158,7 +160,7 @@ def create_return(
     refund_owed: bool = False,
     idempotency_key: str | None = None,
 ) -> Return:
-    """Take back delivered units within the return window (judged at `now`): refund or exchange them.
+    """Take back delivered units within the return window, at `now` (default the present): refund or exchange them.
 
     A refund is each line's net (after-discount) share, paid back the way the order was paid, or,
     with `refund_owed`, owed to the customer (a credit on receivables) until it is paid out.
@@ -171,7 +173,7 @@ def create_return(
         idempotency_key,
         "create_return",
         {"order_id": order_id, "items": [asdict(item) for item in items], "reason": reason, "owed": refund_owed},
-        lambda: _create(session, ctx, order_id, items, reason, now, refund_owed),
+        lambda: _create(session, ctx, order_id, items, reason, now or utcnow(), refund_owed),
         lambda record: record.id,
         lambda found: get_return(session, ctx, uuid.UUID(found)),
     )
@@ -183,7 +185,7 @@ def _create(
     order_id: uuid.UUID,
     items: list[ReturnItem],
     reason: str,
-    now: datetime | None,
+    now: datetime,
     refund_owed: bool,
 ) -> Return:
     order = orders.get_order(session, ctx, order_id, for_update=True)
@@ -198,6 +200,7 @@ def _create(
         refund_method=order.payment_method,
         created_by_user_id=ctx.user_id,
         channel=ctx.channel,
+        created_at=now,
     )
     ref = Reference("return", record.id)
     postings: list[Posting] = []
@@ -207,7 +210,7 @@ def _create(
         for item in items:
             line = lines[item.order_line_id]
             net_share = pricing.refund_for(item.quantity, line.quantity, line.line_total, line.returned_quantity)
-            postings += _stock_back(session, ctx, line, item, ref)
+            postings += _stock_back(session, ctx, line, item, ref, now)
             return_line = ReturnLine(
                 client_id=ctx.client_id,
                 order_line_id=line.id,
@@ -250,6 +253,7 @@ def _create(
             postings,
             memo=f"{kind.value} against order #{order.number}",
             reference=("return", record.id),
+            occurred_at=now,
         )
     return record
 

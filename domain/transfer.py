@@ -13,21 +13,27 @@ the common names listed in `ALIASES` (the earlier CSV version's `products.csv`, 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
+from typing import TypeVar
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from domain import auth, catalog, customers, inventory, tenancy
+from domain import auth, catalog, customers, inventory, orders, returns, tenancy
 from domain.catalog import ProductSpec, VariantSpec
 from domain.context import Context, scoped
 from domain.errors import DomainError, ValidationFailed
-from domain.models import Customer, Order, Product, Role, User, Variant
+from domain.models import Customer, Order, OrderStatus, PaymentMethod, PaymentStatus, Product, Role, User, Variant
+from domain.models.base import utcnow
+from domain.orders import LineRequest, OrderDraft
+from domain.returns import ReturnItem
 
 Row = dict[str, str]
+T = TypeVar("T")
 ALIASES: dict[str, tuple[str, ...]] = {
     "product_name": ("product_name", "product", "name", "item", "item_name"),
     "category": ("category", "type"),
@@ -55,6 +61,16 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "password": ("password", "pass"),
     "role": ("role",),
     "client_id": ("client_id", "client", "shop_id"),
+    "number": ("number", "order_number", "order_no", "order", "invoice", "sale_id"),
+    "created_at": ("created_at", "date", "order_date", "sold_at", "timestamp"),
+    "status": ("status", "order_status"),
+    "customer_phone": ("customer_phone", "phone"),
+    "payment_method": ("payment_method", "payment", "paid_by"),
+    "payment_status": ("payment_status", "paid"),
+    "discount_pct": ("discount_pct", "discount", "discount_percent"),
+    "quantity": ("quantity", "qty", "units"),
+    "unit_price": ("unit_price", "price", "selling_price", "sale_price"),
+    "returned_quantity": ("returned_quantity", "returned"),
 }
 PROFILE_COLUMNS = tuple(sorted(tenancy.PROFILE_FIELDS | tenancy.POLICY_FIELDS - {"name"}))
 """clients.csv columns (the seed's business_overview, opening_hours, ... plus the newer fields)."""
@@ -103,13 +119,13 @@ def canonical(row: Row) -> Row:
 def _import(
     session: Session,
     file: str,
-    rows: Iterable[tuple[int, Row]],
-    apply_row: Callable[[Row, FileReport], bool],
+    rows: Iterable[tuple[int, T]],
+    apply_row: Callable[[T, FileReport], bool],
     progress: Callable[[int], None] | None = None,
 ) -> FileReport:
-    """Apply each row in its own savepoint, inside one savepoint for the file (undone on any error).
-
-    `apply_row` returns True when it created something, False when the row was already there.
+    """Apply each row (or group of rows) in its own savepoint, inside one savepoint for the file
+    (undone on any error). `apply_row` returns True when it created something, False when the row
+    was already there.
     """
     report = FileReport(file)
     try:
@@ -117,7 +133,7 @@ def _import(
             for line, raw in rows:
                 try:
                     with session.begin_nested():
-                        created = apply_row(canonical(raw), report)
+                        created = apply_row(raw, report)
                 except DomainError as exc:
                     report.errors.append(RowError(file, line, exc.message))
                 else:
@@ -130,6 +146,10 @@ def _import(
         report.created = report.unchanged = 0
         report.notes.clear()
     return report
+
+
+def _canonical_rows(rows: Iterable[tuple[int, Row]]) -> Iterator[tuple[int, Row]]:
+    return ((line, canonical(row)) for line, row in rows)
 
 
 def _decimal(row: Row, key: str, default: str | None = None) -> Decimal:
@@ -203,7 +223,7 @@ def import_products(
             inventory.receive_stock(session, ctx, variant.id, stock, _decimal(row, "unit_cost"), reason="import")
         return True
 
-    return _import(session, "products.csv", rows, apply_row, progress)
+    return _import(session, "products.csv", _canonical_rows(rows), apply_row, progress)
 
 
 def import_customers(
@@ -246,7 +266,7 @@ def import_customers(
         )
         return True
 
-    return _import(session, "customers.csv", rows, apply_row, progress)
+    return _import(session, "customers.csv", _canonical_rows(rows), apply_row, progress)
 
 
 def import_users(
@@ -273,7 +293,7 @@ def import_users(
             report.notes.append(f"{username}: password shorter than {auth.MIN_PASSWORD_LENGTH}; disabled until reset")
         return True
 
-    return _import(session, "users.csv", rows, apply_row, progress)
+    return _import(session, "users.csv", _canonical_rows(rows), apply_row, progress)
 
 
 def _profile_value(key: str, text: str) -> object:
@@ -307,7 +327,133 @@ def import_profile(
         tenancy.update_client(session, ctx, changes)
         return True
 
-    return _import(session, "clients.csv", rows, apply_row, progress)
+    return _import(session, "clients.csv", _canonical_rows(rows), apply_row, progress)
+
+
+HISTORY_LEAD = timedelta(minutes=1)
+"""How long before an imported order its units are received, and after it it is cancelled or returned."""
+IMPORTED_STATUSES = {
+    "pending": OrderStatus.PENDING,
+    "confirmed": OrderStatus.CONFIRMED,
+    "delivered": OrderStatus.DELIVERED,
+    "partially_returned": OrderStatus.DELIVERED,
+    "returned": OrderStatus.DELIVERED,
+    "cancelled": OrderStatus.CANCELLED,
+}
+PAID_WORDS = TRUE_WORDS | {"paid", "refunded", "partially_refunded"}
+
+
+def _moment(text: str, zone: ZoneInfo) -> datetime:
+    """An order's time: ISO date-time (naive ones in the shop's zone) or a date (noon there); never in the future."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValidationFailed(f"created_at {text!r} is not a date (2026-03-31 or 2026-03-31T14:05:00+01:00)") from None
+    if len(text) <= len("2026-03-31"):
+        moment = moment.replace(hour=12)
+    moment = (moment if moment.tzinfo else moment.replace(tzinfo=zone)).astimezone(UTC)
+    if moment > utcnow():
+        raise ValidationFailed(f"created_at {text} is in the future; only past orders are imported")
+    return moment
+
+
+def _choice(row: Row, key: str, choices: dict[str, T], default: str) -> T:
+    value = (row.get(key) or default).lower().replace(" ", "_")
+    if value not in choices:
+        raise ValidationFailed(f"{key} {value!r} is not one of {', '.join(choices)}")
+    return choices[value]
+
+
+def import_orders(
+    session: Session, ctx: Context, rows: Iterable[tuple[int, Row]], progress: Callable[[int], None] | None = None
+) -> FileReport:
+    """orders.csv (one row per order line, as `easy-ecom export` writes it): each past order is
+    replayed at its own time through the order services, so reports and return windows are right.
+
+    The units an order took for good (all of them, less those returned; none when it was
+    cancelled) are first received at the variant's average cost a minute before it, so after the
+    import each variant's stock is still what products.csv said it is today. Its prices are the
+    file's. An order already imported (its number) is left as it is.
+    """
+    zone = ZoneInfo(tenancy.get_client(scoped(session, ctx), ctx.client_id).timezone)
+    groups: dict[str, list[tuple[int, Row]]] = {}
+    for line, row in _canonical_rows(rows):
+        groups.setdefault(row.get("number", ""), []).append((line, row))
+
+    def apply_order(lines: list[tuple[int, Row]], report: FileReport) -> bool:
+        if progress:
+            progress(len(lines))
+        head = lines[0][1]
+        number = head.get("number", "")
+        if not number:
+            raise ValidationFailed("each row needs the order's number")
+        key = f"import:{number}"
+        if session.scalar(select(Order.id).where(Order.client_id == ctx.client_id, Order.idempotency_key == key)):
+            return False
+        placed = _moment(head.get("created_at", ""), zone)
+        status = _choice(head, "status", IMPORTED_STATUSES, "delivered")
+        wanted: dict[Variant, list[int]] = {}
+        prices = {}
+        for _, row in lines:
+            variant = session.scalars(
+                select(Variant).where(Variant.client_id == ctx.client_id, Variant.sku == row.get("sku", ""))
+            ).first()
+            if variant is None:
+                raise ValidationFailed(f"no SKU {row.get('sku', '')!r} in this shop; import products.csv first")
+            sold, returned = wanted.setdefault(variant, [0, 0])
+            wanted[variant] = [sold + _whole(row, "quantity"), returned + _whole(row, "returned_quantity")]
+            prices[variant.id] = _decimal(row, "unit_price", str(variant.price))
+        for variant, (sold, returned) in wanted.items():
+            kept = 0 if status is OrderStatus.CANCELLED else sold - returned
+            if kept > 0:
+                inventory.receive_stock(
+                    session,
+                    ctx,
+                    variant.id,
+                    kept,
+                    variant.avg_cost,
+                    reason=f"units of past order {number}",
+                    received_at=placed - HISTORY_LEAD,
+                )
+        phone = head.get("customer_phone")
+        customer_id = None
+        if phone:
+            customer_id = session.scalar(
+                select(Customer.id).where(
+                    Customer.client_id == ctx.client_id, Customer.phone == customers.e164(session, ctx, phone)
+                )
+            )
+            if customer_id is None:
+                raise ValidationFailed(f"no customer with phone {phone}; import customers.csv first")
+        draft = OrderDraft(
+            lines=[LineRequest(variant.id, sold) for variant, (sold, _) in wanted.items()],
+            payment_method=_choice(head, "payment_method", {m.value: m for m in PaymentMethod}, "cash"),
+            payment_status=PaymentStatus.PAID
+            if head.get("payment_status", "").lower() in PAID_WORDS
+            else PaymentStatus.UNPAID,
+            discount_pct=_decimal(head, "discount_pct", "0"),
+            customer_id=customer_id,
+            note=f"imported order {number}",
+            idempotency_key=key,
+            created_at=placed,
+        )
+        order = orders.create_order(session, ctx, draft, past_prices=prices)
+        later = placed + HISTORY_LEAD
+        if status is OrderStatus.CANCELLED:
+            orders.cancel_order(session, ctx, order.id, "cancelled (imported)", at=later)
+            return True
+        if status is not OrderStatus.PENDING:
+            orders.confirm_order(session, ctx, order.id, at=placed)
+        if status is OrderStatus.DELIVERED:
+            orders.deliver_order(session, ctx, order.id, at=placed)
+        back = {variant.id: returned for variant, (_, returned) in wanted.items() if returned}
+        if back:
+            items = [ReturnItem(line.id, back[line.variant_id]) for line in order.lines if line.variant_id in back]
+            returns.create_return(session, ctx, order.id, items, reason="returned (imported)", now=later)
+        return True
+
+    grouped = [(lines[0][0], lines) for lines in groups.values()]
+    return _import(session, "orders.csv", grouped, apply_order)
 
 
 def export_products(session: Session, ctx: Context) -> list[Row]:
@@ -399,6 +545,7 @@ IMPORTERS: dict[str, Callable[..., FileReport]] = {
     "users.csv": import_users,
     "products.csv": import_products,
     "customers.csv": import_customers,
+    "orders.csv": import_orders,
 }
 """The files `easy-ecom import` reads from a folder, in this order."""
 PRODUCT_COLUMNS = (

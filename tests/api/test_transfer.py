@@ -90,9 +90,39 @@ def test_the_sample_shop_imports_once_and_a_second_run_changes_nothing(
     users = {u["username"]: u["is_active"] for u in ok(client.get(f"{V1}/users", headers=headers))["items"]}
     assert users == {"ada": True, "tunde": True, "kemi": False}
 
+    assert "orders.csv: ok; 3 created, 0 already there" in first.stdout
+    placed = ok(client.get(f"{V1}/orders", params={"limit": 10}, headers=headers))["items"]
+    assert sorted((o["note"], o["created_at"][:10], o["status"], o["total"]) for o in placed) == [
+        ("imported order 5001", "2026-10-03", "delivered", "1230.00"),
+        ("imported order 5002", "2026-10-20", "partially_returned", "81.00"),
+        ("imported order 5003", "2026-11-02", "cancelled", "45.00"),
+    ]
+    october = ok(
+        client.get(
+            f"{V1}/reports/profit-loss",
+            params={"start": "2026-10-01T00:00:00+00:00", "end": "2026-11-01T00:00:00+00:00"},
+            headers=headers,
+        )
+    )
+    assert (october["revenue"], october["discounts"], october["refunds"]) == ("1320.00", "9.00", "40.50")
+    november = ok(
+        client.get(
+            f"{V1}/reports/profit-loss",
+            params={"start": "2026-11-01T00:00:00+00:00", "end": "2026-12-01T00:00:00+00:00"},
+            headers=headers,
+        )
+    )
+    assert november["net_sales"] == "0.00"  # the cancelled order's sale and reversal both fall on 2 November
+
     again = run_transfer("import", str(folder), "--client", client_id)
     assert again.returncode == 0, again.stderr
-    for name, rows in (("clients.csv", 2), ("users.csv", 4), ("products.csv", 4), ("customers.csv", 2)):
+    for name, rows in (
+        ("clients.csv", 2),
+        ("users.csv", 4),
+        ("products.csv", 4),
+        ("customers.csv", 2),
+        ("orders.csv", 3),
+    ):
         assert f"{name}: ok; 0 created, {rows} already there" in again.stdout
     assert stock_by_sku(client, headers) == stock
     assert ok(client.get(f"{V1}/customers", headers=headers))["total"] == 2
@@ -138,12 +168,15 @@ def test_an_export_loads_back_into_another_shop(run_transfer: RunCli, client: Te
     out = tmp_path / "export"
     exported = run_transfer("export", "--client", source, str(out))
     assert exported.returncode == 0, exported.stderr
-    assert "orders.csv: 1 rows" in exported.stdout
+    assert "orders.csv: 5 rows" in exported.stdout  # the sample's 3 past orders (4 lines) and today's
     with (out / "orders.csv").open() as handle:
         orders = list(csv.DictReader(handle))
-    assert [(o["number"], o["sku"], o["quantity"], o["line_total"]) for o in orders] == [
-        ("1001", "DRS-ANK-M", "2", "90.00")
-    ]
+    assert [(o["number"], o["sku"], o["quantity"], o["line_total"]) for o in orders][-1] == (
+        "1004",
+        "DRS-ANK-M",
+        "2",
+        "90.00",
+    )
 
     target = f"dst_{uuid.uuid4().hex[:8]}"
     shutil.copy(DATA / "shop_import" / "users.csv", out / "users.csv")
@@ -152,6 +185,11 @@ def test_an_export_loads_back_into_another_shop(run_transfer: RunCli, client: Te
     loaded = run_transfer("import", str(out), "--client", target)
     assert loaded.returncode == 0, loaded.stdout
     assert stock_by_sku(client, owner_headers(client, target)) == stock_by_sku(client, headers)
+    history = [
+        sorted((o["created_at"], o["status"], o["total"]) for o in ok(client.get(f"{V1}/orders", headers=h))["items"])
+        for h in (headers, owner_headers(client, target))
+    ]
+    assert history[0] == history[1]  # same times, states and totals
 
 
 def test_import_needs_a_folder(run_transfer: RunCli, tmp_path: Path) -> None:
