@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from api.deps import RuntimeDep, SettingsDep
 from api.security import Principal, read_token
 from domain import auth as auth_service
+from domain import second_factor
 from domain.context import Context
 from domain.errors import AuthenticationFailed, Forbidden
 from domain.models import Role
@@ -51,17 +52,19 @@ class Caller:
     @contextmanager
     def transaction(self) -> Iterator[tuple[Session, Context]]:
         """One transaction scoped to the caller's shop (RLS), after checking the account is still
-        active (and, for second-factor routes, the code): committed when the block ends, rolled
-        back if it raises."""
-        with transaction(self.runtime.sessions, self.ctx.client_id) as session:
-            auth_service.require_active(session, self.ctx)
-            ctx = self.ctx
-            if self.second_factor_code is not None:
-                settings = self.runtime.settings
-                static = "" if settings.is_production else settings.ORDER_EDIT_2FA_CODE
-                ctx = auth_service.verify_second_factor(
-                    session, ctx, self.second_factor_code, settings.secret_key(), static
-                )
+        active: committed when the block ends, rolled back if it raises. For second-factor routes
+        the code is checked first in its own committed transaction, so a used-up step, a failure
+        count and its audit event stay recorded whatever the route then does."""
+        ctx = self.ctx
+        if self.second_factor_code is not None:
+            settings = self.runtime.settings
+            static = "" if settings.is_production else settings.ORDER_EDIT_2FA_CODE
+            with transaction(self.runtime.sessions, ctx.client_id) as session:
+                auth_service.require_active(session, ctx)
+                checked = second_factor.verify(session, ctx, self.second_factor_code, settings.secret_key(), static)
+            ctx = checked.accepted()
+        with transaction(self.runtime.sessions, ctx.client_id) as session:
+            auth_service.require_active(session, ctx)
             yield session, ctx
 
 

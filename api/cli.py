@@ -141,6 +141,8 @@ def serve_api(settings: Settings) -> None:
             port=settings.API_PORT,
             log_config=None,
             access_log=False,
+            proxy_headers=bool(settings.TRUSTED_PROXIES),
+            forwarded_allow_ips=[str(network) for network in settings.trusted_proxies()] or None,
         )
 
 

@@ -1,6 +1,7 @@
 """Fixed-window request rate limits in Redis, per IP and per client (login lockout: domain/auth.py).
 
-They fail open: while Redis is down the API keeps serving (without limits) and logs a warning.
+They fail safe, not open: while Redis is down the API keeps serving and counts in this process
+(`LocalCounters`, the same limits per process), logging a warning (docs/security.md).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import structlog
 from redis.commands.core import AsyncScript
 
 from domain.errors import RateLimited
+from infra.local_counters import LocalCounters
 from infra.redis_client import COUNT_HITS_SCRIPT, count_hits
 
 log = structlog.get_logger(__name__)
@@ -22,16 +24,17 @@ WINDOW_S = 60
 
 
 def _redis_unavailable(exc: redis.RedisError, what: str) -> None:
-    log.warning("rate limit not enforced: Redis unavailable", limit=what, error=str(exc))
+    log.warning("rate limit counted in this process: Redis unavailable", limit=what, error=str(exc))
 
 
-def enforce(client: redis.Redis, key: str, limit: int, window_s: int, what: str) -> None:
-    """Raise RateLimited once `key` has more than `limit` hits in its window (not while Redis is down)."""
+def enforce(client: redis.Redis, local: LocalCounters, key: str, limit: int, window_s: int, what: str) -> None:
+    """Raise RateLimited once `key` has more than `limit` hits in its window (counted in `local`
+    while Redis is down)."""
     try:
         [(hits, ttl)] = count_hits(client, [key], window_s)
     except redis.RedisError as exc:
         _redis_unavailable(exc, what)
-        return
+        hits, ttl = local.hit(key, window_s)
     if hits > limit:
         raise RateLimited(f"too many {what}; retry in {ttl} s", retry_after=ttl)
 
@@ -48,8 +51,9 @@ class Quota:
 class RequestLimiter:
     """Per-IP and per-client request quotas, counted in Redis from the event loop (redis.asyncio).
 
-    After a Redis error the counters are skipped for `pause_s` (one warning each time), so a dead or
-    unreachable Redis costs requests neither errors nor a connect timeout each.
+    After a Redis error the requests are counted in this process (`local`) for `pause_s` (one
+    warning each time), so a dead or unreachable Redis costs requests neither their limits, nor
+    errors, nor a connect timeout each.
     """
 
     def __init__(self, per_ip: int, per_client: int, *, window_s: int = WINDOW_S, pause_s: float = 5.0) -> None:
@@ -57,6 +61,7 @@ class RequestLimiter:
         self._redis: redis.asyncio.Redis | None = None
         self._count_hits: AsyncScript | None = None
         self._paused_until = 0.0
+        self.local = LocalCounters()
 
     def connect(self, url: str) -> None:
         """Use the Redis at `url` (connects lazily; short timeouts, since limits must not slow requests)."""
@@ -82,15 +87,16 @@ class RequestLimiter:
         """Count the request; raise RateLimited (the longest wait) if it is over any quota."""
         if self._count_hits is None:
             raise RuntimeError("RequestLimiter.connect() was not called (the app's lifespan did not run)")
-        if time.monotonic() < self._paused_until:
-            return
         quotas = self.quotas(ip, client)
-        try:
-            counts = await self._count_hits(keys=[q.key for q in quotas], args=[self.window_s])
-        except redis.RedisError as exc:
-            self._paused_until = time.monotonic() + self.pause_s
-            _redis_unavailable(exc, "requests per IP and per client")
-            return
+        counts: list[tuple[int, int]] | None = None
+        if time.monotonic() >= self._paused_until:
+            try:
+                counts = await self._count_hits(keys=[q.key for q in quotas], args=[self.window_s])
+            except redis.RedisError as exc:
+                self._paused_until = time.monotonic() + self.pause_s
+                _redis_unavailable(exc, "requests per IP and per client")
+        if counts is None:
+            counts = [self.local.hit(q.key, self.window_s) for q in quotas]
         over = [(int(ttl), q.what) for q, (hits, ttl) in zip(quotas, counts, strict=True) if int(hits) > q.limit]
         if over:
             retry_after, what = max(over)

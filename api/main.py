@@ -56,7 +56,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         larger=[(IMAGE_UPLOAD_PATHS, max(IMAGE_UPLOAD_BODY_BYTES, config.MAX_REQUEST_BODY_BYTES))],
     )
     app.add_middleware(
-        RateLimitMiddleware, limiter=app.state.limiter, secret_key=config.secret_key, prefix=api_router.prefix
+        RateLimitMiddleware,
+        limiter=app.state.limiter,
+        secret_key=config.secret_key,
+        prefix=api_router.prefix,
+        trusted=config.trusted_proxies(),
     )
     app.add_middleware(AdmissionMiddleware, limit=config.MAX_REQUESTS_IN_FLIGHT)
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)

@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Match, Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.client_ip import Networks, client_ip
 from api.limits import RequestLimiter
 from api.metrics import UNMATCHED_ROUTE, HttpMetrics
 from api.problems import problem
@@ -175,11 +176,14 @@ class RateLimitMiddleware:
     """Count every request under `prefix` (/api/v1) against its IP's quota, and one with a valid token
     also against its client's (the business's; the superadmin's own); 429 with Retry-After above either."""
 
-    def __init__(self, app: ASGIApp, limiter: RequestLimiter, secret_key: Callable[[], str], prefix: str) -> None:
+    def __init__(
+        self, app: ASGIApp, limiter: RequestLimiter, secret_key: Callable[[], str], prefix: str, trusted: Networks
+    ) -> None:
         self.app = app
         self.limiter = limiter
         self.secret_key = secret_key
         self.prefix = prefix
+        self.trusted = trusted
 
     def _client_key(self, scope: Scope) -> str | None:
         token = _bearer_token(scope)
@@ -196,7 +200,7 @@ class RateLimitMiddleware:
         if not (path == self.prefix or path.startswith(self.prefix + "/")):
             await self.app(scope, receive, send)
             return
-        ip = scope["client"][0] if scope.get("client") else "-"
+        ip = client_ip(scope, self.trusted)
         try:
             await self.limiter.check(ip, self._client_key(scope))
         except RateLimited as exc:

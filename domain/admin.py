@@ -7,6 +7,7 @@ does it). In any other scope row-level security hides the tenant rows and the fi
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -14,9 +15,10 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from domain import auth, reports, tenancy
-from domain.errors import ValidationFailed
-from domain.models import Account, Client, JournalHour, Order, OrderStatus, Product, Role, User, Variant
+from domain import audit, auth, reports, tenancy
+from domain.context import Context
+from domain.errors import NotFound, ValidationFailed
+from domain.models import Account, Channel, Client, JournalHour, Order, OrderStatus, Product, Role, User, Variant
 from domain.money import ZERO
 
 CLIENT_CHECKS = {
@@ -100,6 +102,18 @@ def _for_client(session: Session, query: Select, column: object, client_id: str 
 def _page(session: Session, query: Select, *order_by: object, limit: int, offset: int) -> tuple[list, int]:
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     return list(session.scalars(query.order_by(*order_by).limit(limit).offset(offset))), total
+
+
+def unlock_user(session: Session, lockout: auth.LoginLockout, user_id: uuid.UUID, admin_name: str) -> User:
+    """The platform superadmin clears any user's login lockout (an owner's, typically); audited in
+    the user's business."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"user {user_id} not found")
+    lockout.unlock(user.client_id, user.username)
+    ctx = Context(user.client_id, Role.OWNER, Channel.REST, actor_name=f"superadmin:{admin_name}")
+    audit.record(session, ctx, audit.Action.USER_UNLOCKED, target=("user", user.id), detail={"username": user.username})
+    return user
 
 
 def list_users(

@@ -15,6 +15,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import case, func, select
@@ -74,6 +75,20 @@ def adjustment_request(
     return ActionRequest(ApprovalKind.STOCK_ADJUSTMENT, payload, summary, request_key, thread_id)
 
 
+def receipt_request(
+    variant_id: uuid.UUID,
+    quantity: int,
+    unit_cost: Decimal,
+    reason: str,
+    summary: str = "",
+    request_key: str | None = None,
+    thread_id: str | None = None,
+) -> ActionRequest:
+    """Receiving stock (at a cost far from the average, staff need the owner) as an action request."""
+    payload = {"variant_id": str(variant_id), "quantity": quantity, "unit_cost": str(unit_cost), "reason": reason}
+    return ActionRequest(ApprovalKind.STOCK_RECEIPT, payload, summary, request_key, thread_id)
+
+
 def _run_order(
     session: Session, ctx: Context, payload: dict[str, Any], key: str | None, clearance: Approval | None
 ) -> Order:
@@ -96,10 +111,26 @@ def _run_adjustment(
     )
 
 
+def _run_receipt(
+    session: Session, ctx: Context, payload: dict[str, Any], key: str | None, clearance: Approval | None
+) -> StockMovement:
+    return inventory.receive_stock(
+        session,
+        ctx,
+        uuid.UUID(payload["variant_id"]),
+        payload["quantity"],
+        Decimal(payload["unit_cost"]),
+        reason=payload["reason"],
+        clearance=clearance,
+        idempotency_key=key,
+    )
+
+
 ACTIONS: dict[ApprovalKind, Callable[[Session, Context, dict[str, Any], str | None, Approval | None], Outcome]] = {
     ApprovalKind.DISCOUNT: _run_order,
     ApprovalKind.CANCEL_CONFIRMED_ORDER: _run_cancellation,
     ApprovalKind.STOCK_ADJUSTMENT: _run_adjustment,
+    ApprovalKind.STOCK_RECEIPT: _run_receipt,
 }
 """What each kind of request does once it may run: the domain service, with the request's arguments."""
 
@@ -154,6 +185,11 @@ def _summary(session: Session, ctx: Context, request: ActionRequest) -> str:
     if request.kind is ApprovalKind.CANCEL_CONFIRMED_ORDER:
         return f"Cancel order #{payload['order_number']}: {payload['reason'] or 'no reason given'}."
     variant = catalog.get_variant(session, ctx, uuid.UUID(payload["variant_id"]))
+    if request.kind is ApprovalKind.STOCK_RECEIPT:
+        return (
+            f"Receive {payload['quantity']} × {variant.sku} at {payload['unit_cost']} a unit "
+            f"(average cost now {variant.avg_cost})."
+        )
     return f"Adjust {variant.sku} by {payload['delta']:+d} units ({payload['reason']})."
 
 

@@ -24,6 +24,13 @@ class Action:
     STOCK_ADJUSTED = "stock_adjusted"
     USER_CREATED = "user_created"
     SECOND_FACTOR_ENROLLED = "second_factor_enrolled"
+    SECOND_FACTOR_FAILED = "second_factor_failed"
+    SECOND_FACTOR_RESET = "second_factor_reset"
+    USER_UNLOCKED = "user_unlocked"
+    STOCK_RECEIVED = "stock_received"
+    PRICE_CHANGED = "price_changed"
+    PRODUCT_RETIRED = "product_retired"
+    PRODUCT_RESTORED = "product_restored"
     USER_DEACTIVATED = "user_deactivated"
     USER_REACTIVATED = "user_reactivated"
     PASSWORD_RESET = "password_reset"  # noqa: S105 - an action name

@@ -1,13 +1,13 @@
 """Users and how they prove who they are: password hashing (argon2), login with its audit and
-lockout, TOTP second factors, and the check that an account is still active. Every channel (REST,
-the console) logs in through here."""
+lockout, and the check that an account is still active. Every channel (REST, the console) logs
+in through here; TOTP second factors are in `domain.second_factor`."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 
-import pyotp
 import redis
 import structlog
 from argon2 import PasswordHasher
@@ -19,7 +19,7 @@ from domain import audit
 from domain.context import Context, scoped
 from domain.errors import AuthenticationFailed, Conflict, Forbidden, NotFound, RateLimited, ValidationFailed
 from domain.models import Channel, Client, PlatformAdmin, Role, User
-from infra import crypto
+from infra.local_counters import LocalCounters
 from infra.redis_client import count_hits
 
 log = structlog.get_logger(__name__)
@@ -175,41 +175,111 @@ def ensure_platform_admin(session: Session, username: str, password: str) -> Pla
     return admin
 
 
-class LoginLockout:
-    """Locks a username (per client) after repeated failures, for a cool-down (not while Redis is down)."""
+@dataclass(frozen=True)
+class LockoutLimits:
+    """Failed logins allowed per (username, source IP) and per username alone in one window."""
 
-    def __init__(self, client: redis.Redis, max_failures: int = 5, window_s: int = 15 * 60) -> None:
-        self.client, self.max_failures, self.window_s = client, max_failures, window_s
+    per_source: int
+    per_username: int
+
+
+class LoginLockout:
+    """Locks a username (per client) from one source IP after `limits.per_source` failures, and
+    from everywhere after `limits.per_username`, for the rest of a 15-minute window. So nobody can
+    lock the owner out with five wrong passwords from their own address. A login without an IP
+    (the console) counts and is checked against the per-username count only.
+
+    Counted in Redis; while Redis is down, in this process (`local`) with the stricter
+    `fallback` limits, so password guessing stays bounded (see docs/security.md).
+    """
+
+    DEFAULT = LockoutLimits(per_source=5, per_username=50)
+    FALLBACK = LockoutLimits(per_source=5, per_username=10)
+
+    def __init__(
+        self,
+        client: redis.Redis,
+        local: LocalCounters,
+        *,
+        limits: LockoutLimits = DEFAULT,
+        fallback: LockoutLimits = FALLBACK,
+        window_s: int = 15 * 60,
+    ) -> None:
+        self.client, self.local, self.limits, self.fallback, self.window_s = client, local, limits, fallback, window_s
 
     @staticmethod
-    def _key(client_id: str | None, username: str) -> str:
+    def _username_key(client_id: str | None, username: str) -> str:
         return f"lockout:{client_id or '-'}:{username.lower()}"
 
-    def check(self, client_id: str | None, username: str) -> None:
-        """Raise RateLimited while the account is locked."""
-        key = self._key(client_id, username)
+    def _keys(self, client_id: str | None, username: str, ip: str | None) -> list[tuple[str, str]]:
+        """(key, which limit) for the counters a login from `ip` touches."""
+        key = self._username_key(client_id, username)
+        return [(key, "per_username")] + ([(f"{key}|ip:{ip}", "per_source")] if ip else [])
+
+    def _counts(self, keys: list[str]) -> tuple[list[tuple[int, int]], LockoutLimits]:
         try:
-            failures = int(self.client.get(key) or 0)
-            retry = max(int(self.client.ttl(key)), 1) if failures >= self.max_failures else 0
+            pipe = self.client.pipeline(transaction=False)
+            for key in keys:
+                pipe.get(key)
+                pipe.ttl(key)
+            replies = pipe.execute()
+            counts = [(int(replies[i] or 0), int(replies[i + 1])) for i in range(0, len(replies), 2)]
+            return counts, self.limits
         except redis.RedisError as exc:
-            log.warning("login lockout not enforced: Redis unavailable", error=str(exc))
+            log.warning("login lockout counted in this process: Redis unavailable", error=str(exc))
+            return [self.local.get(key) for key in keys], self.fallback
+
+    def check(self, client_id: str | None, username: str, ip: str | None) -> None:
+        """Raise RateLimited while the username is locked for this source (or everywhere)."""
+        keys = self._keys(client_id, username, ip)
+        counts, limits = self._counts([key for key, _ in keys])
+        for (_, which), (failures, ttl) in zip(keys, counts, strict=True):
+            if failures >= getattr(limits, which):
+                retry = max(ttl, 1)
+                where = "" if which == "per_username" else " from this address"
+                raise RateLimited(
+                    f"too many failed logins for {username!r}{where}; try again in {retry} s", retry_after=retry
+                )
+
+    def failed(self, client_id: str | None, username: str, ip: str | None) -> None:
+        """Count a failure on every counter the login touches."""
+        keys = [key for key, _ in self._keys(client_id, username, ip)]
+        try:
+            count_hits(self.client, keys, self.window_s)
+        except redis.RedisError as exc:
+            log.warning("login lockout counted in this process: Redis unavailable", error=str(exc))
+            for key in keys:
+                self.local.hit(key, self.window_s)
+
+    def succeeded(self, client_id: str | None, username: str, ip: str | None) -> None:
+        """Forget this source's failures (the per-username count stays: it tracks distributed guessing)."""
+        if ip is None:
             return
-        if failures >= self.max_failures:
-            raise RateLimited(f"too many failed logins for {username!r}; try again in {retry} s", retry_after=retry)
-
-    def failed(self, client_id: str | None, username: str) -> None:
-        """Count a failure."""
+        [_, (key, _)] = self._keys(client_id, username, ip)
+        self.local.delete(key)
         try:
-            count_hits(self.client, [self._key(client_id, username)], self.window_s)
-        except redis.RedisError as exc:
-            log.warning("login lockout not counted: Redis unavailable", error=str(exc))
-
-    def succeeded(self, client_id: str | None, username: str) -> None:
-        """Forget earlier failures."""
-        try:
-            self.client.delete(self._key(client_id, username))
+            self.client.delete(key)
         except redis.RedisError as exc:
             log.warning("login lockout not reset: Redis unavailable", error=str(exc))
+
+    def unlock(self, client_id: str | None, username: str) -> None:
+        """Forget every failure of `username` (all sources), in Redis and in this process."""
+        key = self._username_key(client_id, username)
+        self.local.delete(key, prefix=True)
+        pattern = re.sub(r"([*?\[\]\\])", r"\\\1", key) + "|ip:*"
+        try:
+            self.client.delete(key, *self.client.scan_iter(match=pattern, count=500))
+        except redis.RedisError as exc:
+            log.warning("login lockout not cleared in Redis: Redis unavailable", error=str(exc))
+
+
+def unlock_user(session: Session, ctx: Context, lockout: LoginLockout, user_id: uuid.UUID) -> User:
+    """An owner clears a user's login lockout (audited)."""
+    ctx.require(Role.OWNER, action="unlocking a user")
+    user = _user(session, ctx, user_id)
+    lockout.unlock(ctx.client_id, user.username)
+    audit.record(session, ctx, audit.Action.USER_UNLOCKED, target=("user", user.id), detail={"username": user.username})
+    return user
 
 
 @dataclass(frozen=True)
@@ -227,20 +297,27 @@ class LoginAttempt:
 
 
 def login(
-    session: Session, lockout: LoginLockout, client_id: str | None, username: str, password: str, channel: Channel
+    session: Session,
+    lockout: LoginLockout,
+    client_id: str | None,
+    username: str,
+    password: str,
+    channel: Channel,
+    ip: str | None,
 ) -> LoginAttempt:
-    """Check credentials (a superadmin has no client), counting failures against the lockout.
-    A failure is audited and returned, not raised, so the caller can commit the audit first."""
-    lockout.check(client_id, username)
+    """Check credentials (a superadmin has no client), counting failures against the lockout for
+    this source `ip` (None when the channel does not know it). A failure is audited and returned,
+    not raised, so the caller can commit the audit first."""
+    lockout.check(client_id, username, ip)
     try:
         if client_id is None:
             account: User | PlatformAdmin = authenticate_platform_admin(session, username, password)
         else:
             account = authenticate(session, client_id, username, password, channel)
     except AuthenticationFailed as refused:
-        lockout.failed(client_id, username)
+        lockout.failed(client_id, username, ip)
         return LoginAttempt(None, refused)
-    lockout.succeeded(client_id, username)
+    lockout.succeeded(client_id, username, ip)
     return LoginAttempt(account)
 
 
@@ -252,45 +329,3 @@ def require_active(session: Session, ctx: Context) -> None:
     )
     if not active:
         raise AuthenticationFailed("this account no longer exists or is disabled")
-
-
-def _totp_matches(secret: str, code: str) -> bool:
-    """Whether `code` is the current TOTP (±1 step for clock drift)."""
-    return pyotp.TOTP(secret).verify(code.strip(), valid_window=1)
-
-
-@dataclass(frozen=True)
-class TotpEnrollment:
-    """A new authenticator seed and the otpauth:// URI to scan."""
-
-    secret: str
-    uri: str
-
-
-def enroll_second_factor(session: Session, ctx: Context, secret_key: str) -> TotpEnrollment:
-    """Create (or replace) the acting user's TOTP seed, stored encrypted."""
-    user = scoped(session, ctx).get(User, ctx.user_id)
-    if user is None:
-        raise AuthenticationFailed("this account no longer exists or is disabled")
-    secret = pyotp.random_base32()
-    user.totp_secret_encrypted = crypto.encrypt(secret_key, secret)
-    uri = pyotp.TOTP(secret).provisioning_uri(name=f"{ctx.client_id}:{user.username}", issuer_name="Easy Ecom")
-    audit.record(session, ctx, audit.Action.SECOND_FACTOR_ENROLLED, target=("user", user.id))
-    return TotpEnrollment(secret, uri)
-
-
-def verify_second_factor(
-    session: Session, ctx: Context, code: str | None, secret_key: str, static_code: str
-) -> Context:
-    """The context with a verified second factor: `code` is the user's current TOTP, or the static
-    development code when one is allowed (`static_code` is empty in production)."""
-    if not code:
-        raise Forbidden("this change needs a second factor: send the X-2FA-Code header")
-    user = scoped(session, ctx).get(User, ctx.user_id)
-    if user is None:
-        raise AuthenticationFailed("this account no longer exists or is disabled")
-    if user.totp_secret_encrypted and _totp_matches(crypto.decrypt(secret_key, user.totp_secret_encrypted), code):
-        return ctx.with_second_factor()
-    if static_code and code == static_code:
-        return ctx.with_second_factor()
-    raise Forbidden("the X-2FA-Code is wrong or expired")

@@ -28,6 +28,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Load, Session, contains_eager, selectinload
 
+from domain import audit
 from domain.context import Context, scoped
 from domain.errors import Conflict, NotFound, ValidationFailed
 from domain.models import Product, Role, Variant
@@ -275,9 +276,7 @@ def visible_variants(ctx: Context) -> Select[tuple[Variant]]:
 def get_product(session: Session, ctx: Context, product_id: uuid.UUID) -> Product:
     """One product with its variants; customers only see active products and variants."""
     product = (
-        scoped(session, ctx)
-        .scalars(_products(ctx).where(Product.id == product_id).options(with_variants(ctx)))
-        .first()
+        scoped(session, ctx).scalars(_products(ctx).where(Product.id == product_id).options(with_variants(ctx))).first()
     )
     if product is None:
         raise NotFound(f"product {product_id} not found")
@@ -423,10 +422,22 @@ def update_product(session: Session, ctx: Context, product_id: uuid.UUID, change
         ctx.require(Role.OWNER, action="retiring or restoring a product")
     values = {key: _PRODUCT_VALIDATORS[key](value) for key, value in changes.items()}
     product = get_product(session, ctx, product_id)
+    was_active = product.is_active
     for key, value in values.items():
         setattr(product, key, value)
     session.flush()
+    _audit_retirement(session, ctx, ("product", product.id), product.name, was_active, product.is_active)
     return product
+
+
+def _audit_retirement(
+    session: Session, ctx: Context, target: tuple[str, uuid.UUID], name: str, before: bool, after: bool
+) -> None:
+    """Audit retiring or restoring a product or variant (nothing when is_active did not change)."""
+    if before != after:
+        action = audit.Action.PRODUCT_RESTORED if after else audit.Action.PRODUCT_RETIRED
+        detail = {"name": name, "before": {"is_active": before}, "after": {"is_active": after}}
+        audit.record(session, ctx, action, target=target, detail=detail)
 
 
 def update_variant(session: Session, ctx: Context, variant_id: uuid.UUID, changes: Mapping[str, object]) -> Variant:
@@ -449,9 +460,19 @@ def update_variant(session: Session, ctx: Context, variant_id: uuid.UUID, change
     if values.get("is_active", variant.is_active):
         active.append((sku, values.get("options", variant.options)))
     _check_variant_set(active)
+    before_price, was_active = variant.price, variant.is_active
     with _sku_guard(session, ctx, [sku]):
         for key, value in values.items():
             setattr(variant, key, value)
+    if variant.price != before_price:
+        audit.record(
+            session,
+            ctx,
+            audit.Action.PRICE_CHANGED,
+            target=("variant", variant.id),
+            detail={"sku": variant.sku, "before": {"price": str(before_price)}, "after": {"price": str(variant.price)}},
+        )
+    _audit_retirement(session, ctx, ("variant", variant.id), variant.sku, was_active, variant.is_active)
     return variant
 
 
@@ -460,8 +481,10 @@ def delete_product(session: Session, ctx: Context, product_id: uuid.UUID) -> Pro
     and stock movements refer to the variants; retired products leave listings and search."""
     ctx.require(Role.OWNER, action="deleting a product")
     product = get_product(session, ctx, product_id)
+    was_active = product.is_active
     product.is_active = False
     for variant in product.variants:
         variant.is_active = False
     session.flush()
+    _audit_retirement(session, ctx, ("product", product.id), product.name, was_active, product.is_active)
     return product

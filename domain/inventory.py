@@ -10,6 +10,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Numeric, Select, cast, func, select, update
 from sqlalchemy.orm import Session
@@ -23,6 +24,7 @@ from domain.models import (
     Account,
     Approval,
     ApprovalKind,
+    Client,
     MovementKind,
     Order,
     OrderLine,
@@ -34,25 +36,81 @@ from domain.models import (
     Variant,
 )
 from domain.models.base import utcnow
-from domain.money import cents, unit_cost
+from domain.money import HUNDRED, MAX_UNIT_COST, cents, check_money, unit_cost
 
 MAX_QUANTITY = 1_000_000
-ADJUSTMENT_APPROVAL_UNITS = 20
-"""A stock adjustment by more units than this (either way) needs the owner, through any channel."""
 
 
-def check_adjustment(ctx: Context, variant_id: uuid.UUID, delta: int, clearance: Approval | None) -> None:
-    """The adjustment rule: owners and staff only; above ADJUSTMENT_APPROVAL_UNITS units only the
-    owner, or `clearance` (the owner's approval of exactly this adjustment)."""
+def _client(session: Session, ctx: Context) -> Client:
+    client = scoped(session, ctx).get(Client, ctx.client_id)
+    if client is None:
+        raise NotFound(f"client {ctx.client_id!r} does not exist")
+    return client
+
+
+def adjusted_today(session: Session, ctx: Context, variant_id: uuid.UUID, timezone: str) -> int:
+    """Units (either way) by which the variant's count was adjusted since the shop's local midnight."""
+    local_now = utcnow().astimezone(ZoneInfo(timezone))
+    midnight = local_now.replace(hour=0, minute=0, second=0, microsecond=0)
+    total = session.scalar(
+        select(func.coalesce(func.sum(func.abs(StockMovement.quantity)), 0)).where(
+            StockMovement.client_id == ctx.client_id,
+            StockMovement.variant_id == variant_id,
+            StockMovement.kind == MovementKind.ADJUSTMENT,
+            StockMovement.created_at >= midnight,
+        )
+    )
+    return int(total or 0)
+
+
+def check_adjustment(ctx: Context, delta: int) -> None:
+    """Who may adjust and by what: owners and staff, a non-zero whole number of units."""
     ctx.require_staff(action="adjusting stock")
     if isinstance(delta, bool) or not isinstance(delta, int) or delta == 0:
         raise ValidationFailed("the adjustment must be a non-zero whole number of units")
     validate_quantity(abs(delta), what="adjustment")
+
+
+def check_daily_adjustments(
+    session: Session, ctx: Context, variant_id: uuid.UUID, delta: int, clearance: Approval | None
+) -> None:
+    """The adjustment threshold: staff need the owner (or `clearance`, the owner's approval of
+    exactly this adjustment) once the variant's adjustments of the shop's local day, this one
+    included, exceed the business's `daily_adjustment_approval_units`, so several small ones
+    cannot dodge it. Call it with the variant locked, so concurrent adjustments count in turn."""
     if ctx.role is Role.OWNER and clearance is None:
         return
-    if abs(delta) > ADJUSTMENT_APPROVAL_UNITS or clearance is not None:
-        why = f"adjusting stock by {delta:+d} units (more than {ADJUSTMENT_APPROVAL_UNITS})"
+    client = _client(session, ctx)
+    limit = client.daily_adjustment_approval_units
+    earlier = adjusted_today(session, ctx, variant_id, client.timezone)
+    if earlier + abs(delta) > limit or clearance is not None:
+        why = (
+            f"adjusting stock by {delta:+d} units ({earlier} already adjusted today; "
+            f"more than {limit} a day per variant)"
+        )
         require_clearance(clearance, ApprovalKind.STOCK_ADJUSTMENT, why, variant_id=str(variant_id), delta=delta)
+
+
+def check_receipt_cost(
+    ctx: Context, variant: Variant, cost: Decimal, band_pct: Decimal, clearance: Approval | None, quantity: int
+) -> None:
+    """The receipt rule: staff receiving at a unit cost more than `band_pct` % away from the
+    variant's current average cost need the owner (or `clearance`, the owner's approval of exactly
+    this receipt). A variant with no average yet (never received) accepts any cost."""
+    if ctx.role is Role.OWNER and clearance is None:
+        return
+    average = variant.avg_cost
+    outside = average > 0 and abs(cost - average) * HUNDRED > average * band_pct
+    if outside or clearance is not None:
+        why = f"receiving {variant.sku} at {cost} a unit, more than {band_pct}% away from its average cost {average}"
+        require_clearance(
+            clearance,
+            ApprovalKind.STOCK_RECEIPT,
+            why,
+            variant_id=str(variant.id),
+            quantity=quantity,
+            unit_cost=str(cost),
+        )
 
 
 @dataclass(frozen=True)
@@ -79,6 +137,8 @@ def _validate_cost(cost: Decimal) -> Decimal:
         raise ValidationFailed("unit cost must be a non-negative decimal amount")
     if unit_cost(cost) != cost:
         raise ValidationFailed("unit cost has at most 4 decimal places")
+    if cost > MAX_UNIT_COST:
+        raise ValidationFailed(f"unit cost must be at most {MAX_UNIT_COST}")
     return cost
 
 
@@ -156,19 +216,23 @@ def receive_stock(
     *,
     reason: str = "",
     received_at: datetime | None = None,
+    clearance: Approval | None = None,
     idempotency_key: str | None = None,
 ) -> StockMovement:
-    """Receive purchased stock at `cost` per unit; posts inventory against cash. Retry-safe with a key."""
+    """Receive purchased stock at `cost` per unit; posts inventory against cash and audits the
+    average cost before and after. A cost far from the average needs the owner
+    (`check_receipt_cost`). Retry-safe with a key."""
     ctx.require_staff(action="receiving stock")
     validate_quantity(quantity)
     _validate_cost(cost)
+    check_money(quantity * cost, "the receipt's total (quantity × unit cost)")
     return idempotency.once(
         session,
         ctx,
         idempotency_key,
         "receive_stock",
         {"variant_id": variant_id, "quantity": quantity, "cost": cost},
-        lambda: _receive(session, ctx, variant_id, quantity, cost, reason, received_at),
+        lambda: _receive(session, ctx, variant_id, quantity, cost, reason, received_at, clearance),
         lambda movement: movement.id,
         lambda found: get_movement(session, ctx, int(found)),
     )
@@ -194,8 +258,12 @@ def _receive(
     cost: Decimal,
     reason: str,
     received_at: datetime | None,
+    clearance: Approval | None,
 ) -> StockMovement:
     variant = _locked_variant(session, ctx, variant_id)
+    check_receipt_cost(ctx, variant, cost, _client(session, ctx).receipt_cost_band_pct, clearance, quantity)
+    before = _stock_state(variant)
+    check_money(cents((variant.on_hand + quantity) * max(variant.avg_cost, cost)), "the variant's stock value")
     movement = _add_stock(session, ctx, variant, quantity, cost, MovementKind.RECEIPT, reason=reason, at=received_at)
     paid = cents(quantity * cost)
     journal.post(
@@ -212,7 +280,26 @@ def _receive(
         reference=("variant", variant.id),
         occurred_at=movement.created_at,
     )
+    audit.record(
+        session,
+        ctx,
+        audit.Action.STOCK_RECEIVED,
+        target=("variant", variant.id),
+        detail={
+            "sku": variant.sku,
+            "quantity": quantity,
+            "unit_cost": str(cost),
+            "before": before,
+            "after": _stock_state(variant),
+            "approval_id": str(clearance.id) if clearance else None,
+        },
+    )
     return movement
+
+
+def _stock_state(variant: Variant) -> dict[str, object]:
+    """What an audit event keeps of a variant's stock: units on hand and average cost."""
+    return {"on_hand": variant.on_hand, "avg_cost": str(variant.avg_cost)}
 
 
 def restock(
@@ -326,25 +413,29 @@ def adjust_stock(
     """Correct a count (damage, loss, found stock) by a signed `delta`, with a reason.
 
     Found stock comes in at the current average cost; the value change is posted against the
-    inventory write-off account. Every adjustment is audited. Large ones need the owner
-    (`check_adjustment`). Retry-safe with a key.
+    inventory write-off account. Every adjustment is audited with the stock before and after.
+    Staff past the daily threshold need the owner (`check_daily_adjustments`). Retry-safe with a key.
     """
     if not reason.strip():
         raise ValidationFailed("a stock adjustment needs a reason (damaged, lost, counted, …)")
-    check_adjustment(ctx, variant_id, delta, clearance)
+    check_adjustment(ctx, delta)
     return idempotency.once(
         session,
         ctx,
         idempotency_key,
         "adjust_stock",
         {"variant_id": variant_id, "delta": delta, "reason": reason},
-        lambda: _adjust(session, ctx, variant_id, delta, reason),
+        lambda: _adjust(session, ctx, variant_id, delta, reason, clearance),
         lambda movement: movement.id,
         lambda found: get_movement(session, ctx, int(found)),
     )
 
 
-def _adjust(session: Session, ctx: Context, variant_id: uuid.UUID, delta: int, reason: str) -> StockMovement:
+def _adjust(
+    session: Session, ctx: Context, variant_id: uuid.UUID, delta: int, reason: str, clearance: Approval | None
+) -> StockMovement:
+    before = _stock_state(_locked_variant(session, ctx, variant_id))
+    check_daily_adjustments(session, ctx, variant_id, delta, clearance)
     if delta > 0:
         variant = _locked_variant(session, ctx, variant_id)
         movement = _add_stock(session, ctx, variant, delta, variant.avg_cost, MovementKind.ADJUSTMENT, reason=reason)
@@ -364,7 +455,13 @@ def _adjust(session: Session, ctx: Context, variant_id: uuid.UUID, delta: int, r
         ctx,
         audit.Action.STOCK_ADJUSTED,
         target=("variant", variant_id),
-        detail={"delta": delta, "reason": reason, "value": str(movement.value)},
+        detail={
+            "delta": delta,
+            "reason": reason,
+            "value": str(movement.value),
+            "before": before,
+            "after": {"on_hand": movement.balance_after, "avg_cost": str(movement.avg_cost_after)},
+        },
     )
     return movement
 

@@ -623,9 +623,22 @@ def update_order(
     )
 
 
+def _edit_state(order: Order) -> dict[str, object]:
+    """What an audit event keeps of an order's editable fields and totals."""
+    return {
+        "status": order.status.value,
+        "delivery_address": order.delivery_address,
+        "payment_method": order.payment_method.value,
+        "note": order.note,
+        "lines": {str(line.variant_id): line.quantity for line in order.lines},
+        "total": str(order.total),
+    }
+
+
 def _update(session: Session, ctx: Context, order_id: uuid.UUID, changes: OrderChanges) -> Order:
     order = get_order(session, ctx, order_id, for_update=True)
     check_editable(ctx, order)
+    before = _edit_state(order)
     if changes.delivery_address is not None:
         order.delivery_address = changes.delivery_address
     if changes.payment_method is not None:
@@ -635,15 +648,20 @@ def _update(session: Session, ctx: Context, order_id: uuid.UUID, changes: OrderC
     if changes.lines is not None:
         with session.begin_nested():
             _rebalance_lines(session, ctx, order, merge_lines(changes.lines))
-    if order.status is not OrderStatus.PENDING:
-        audit.record(
-            session,
-            ctx,
-            audit.Action.ORDER_EDITED,
-            target=("order", order.id),
-            detail={"order_number": order.number, "fields": [k for k, v in asdict(changes).items() if v is not None]},
-        )
     session.flush()
+    after = _edit_state(order)
+    audit.record(
+        session,
+        ctx,
+        audit.Action.ORDER_EDITED,
+        target=("order", order.id),
+        detail={
+            "order_number": order.number,
+            "fields": [k for k, v in asdict(changes).items() if v is not None],
+            "before": {k: v for k, v in before.items() if after[k] != v},
+            "after": {k: v for k, v in after.items() if before[k] != v},
+        },
+    )
     return order
 
 

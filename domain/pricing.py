@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from domain.errors import PolicyViolation, ValidationFailed
 from domain.models import ApprovalStatus
-from domain.money import ZERO, cents, percent_of
+from domain.money import ZERO, cents, check_money, percent_of
 
 
 @dataclass(frozen=True)
@@ -70,10 +70,11 @@ def price_order(lines: list[tuple[int, Decimal]], discount_pct: Decimal, commiss
     """Price `(quantity, unit_price)` lines with an order-level discount and sales commission.
 
     The discount is allocated to lines in proportion to their subtotals (the last line takes the
-    rounding remainder), so partial refunds return exactly each line's share.
+    rounding remainder), so partial refunds return exactly each line's share. A subtotal too large
+    for a money column is refused (every other amount is at most the subtotal).
     """
     subtotals = [cents(qty * price) for qty, price in lines]
-    subtotal = sum(subtotals, ZERO)
+    subtotal = check_money(sum(subtotals, ZERO), "the order's subtotal")
     discount = percent_of(subtotal, discount_pct)
     priced: list[PricedLine] = []
     allocated = ZERO

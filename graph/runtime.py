@@ -16,12 +16,14 @@ from langchain_core.language_models import BaseChatModel
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from domain.auth import LoginLockout
 from graph.builder import GraphCache
 from graph.conversations import ConversationService, ThreadLocks
 from graph.memory import open_checkpointer
 from graph.model import make_chat_model
 from infra.db import app_role_url, connect_app_engine, make_session_factory, session_options
 from infra.embeddings import ImageDescriber, ImageEmbedder, make_image_describer, make_image_embedder
+from infra.local_counters import LocalCounters
 from infra.object_storage import ObjectStorage, make_object_storage
 from infra.redis_client import make_redis
 from infra.settings import Settings
@@ -41,6 +43,9 @@ class Runtime:
     image_embedder: ImageEmbedder
     image_describer: ImageDescriber | None
     text_embedder: TextEmbedder | None
+    local_counters: LocalCounters
+    """Rate limits and lockout counters while Redis is down (this process only)."""
+    lockout: LoginLockout
 
 
 @contextmanager
@@ -56,6 +61,7 @@ def open_runtime(settings: Settings, *, chat_model: BaseChatModel | None = None)
         stack.callback(pool.close)
         sessions = make_session_factory(engine)
         text_embedder = make_text_embedder(settings.TEXT_EMBEDDER)
+        local_counters = LocalCounters()
         conversations = ConversationService(
             sessions,
             chat_model or make_chat_model(settings),
@@ -74,4 +80,6 @@ def open_runtime(settings: Settings, *, chat_model: BaseChatModel | None = None)
             make_image_embedder(settings.IMAGE_EMBEDDER),
             make_image_describer(settings),
             text_embedder,
+            local_counters,
+            LoginLockout(client, local_counters),
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from functools import lru_cache
@@ -37,6 +38,9 @@ class Settings(BaseSettings):
     RATE_LIMIT_PER_CLIENT_PER_MINUTE: int = Field(default=1200, ge=1)
     MAX_REQUEST_BODY_BYTES: int = Field(default=1024 * 1024, ge=1024)
     API_HOST: str = "127.0.0.1"
+    TRUSTED_PROXIES: str = ""
+    """Comma-separated IPs or CIDRs of the reverse proxies whose X-Forwarded-For is believed
+    (by the app and by uvicorn); empty: none, the TCP peer is the client."""
     API_PORT: int = Field(default=8000, ge=1, le=65535)
     API_WORKERS: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=64)
     MAX_REQUESTS_IN_FLIGHT: int = Field(default=64, ge=1, le=10_000)
@@ -72,6 +76,21 @@ class Settings(BaseSettings):
         if not value.startswith(("postgresql://", "postgresql+psycopg://", "postgres://")):
             raise ValueError("must start with postgresql:// (for example postgresql://user:pw@host:5432/db)")
         return value
+
+    @field_validator("TRUSTED_PROXIES")
+    @classmethod
+    def _trusted_proxies_parse(cls, value: str) -> str:
+        for item in (part.strip() for part in value.split(",")):
+            if item:
+                try:
+                    ipaddress.ip_network(item, strict=False)
+                except ValueError:
+                    raise ValueError(f"{item!r} is not an IP address or CIDR (e.g. 10.0.0.5, 10.0.0.0/8)") from None
+        return ",".join(part.strip() for part in value.split(",") if part.strip())
+
+    def trusted_proxies(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+        """TRUSTED_PROXIES as networks (a single address is a /32 or /128)."""
+        return [ipaddress.ip_network(item, strict=False) for item in self.TRUSTED_PROXIES.split(",") if item]
 
     @field_validator("REDIS_URL")
     @classmethod

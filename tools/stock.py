@@ -1,6 +1,7 @@
 """Stock tools (owners and staff only): levels of a SKU, what is running low, count corrections
-(an adjustment above `inventory.ADJUSTMENT_APPROVAL_UNITS` waits for the owner), receipts (posted
-to the books only after the requester confirms a summary), reorder suggestions from sales
+(past the business's daily threshold per variant they wait for the owner), receipts (posted to
+the books only after the requester confirms a summary; at a cost far from the average they wait
+for the owner), reorder suggestions from sales
 velocity, and, for owners (the domain refuses staff), stock aging and inventory valuation."""
 
 from __future__ import annotations
@@ -139,26 +140,28 @@ def build_stock_tools(env: ToolEnv) -> list[BaseTool]:
         if not ask_to_confirm("record_receipt", summary):
             return {"received": False, "sku": sku}
 
-        def receive(session: Session, ctx: Context) -> dict[str, Any]:
+        def request(session: Session, ctx: Context) -> approvals.ActionRequest:
             variant = catalog.get_variant_by_sku(session, ctx, sku)
-            movement = inventory.receive_stock(
-                session,
-                ctx,
+            return approvals.receipt_request(
                 variant.id,
                 quantity,
                 Decimal(unit_cost),
-                reason="received by chat",
-                idempotency_key=request_key(tool_call_id),
+                "received by chat",
+                summary,
+                request_key(tool_call_id),
+                current_thread(),
             )
-            return {
-                "received": True,
-                "sku": variant.sku,
-                "quantity": quantity,
-                "unit_cost": money(Decimal(unit_cost)),
-                "on_hand": movement.balance_after,
-            }
 
-        return env.run(receive)
+        outcome = submit(env, request)
+        return {
+            "received": outcome.ran,
+            "status": outcome.status,
+            "sku": sku,
+            "quantity": quantity,
+            "unit_cost": money(Decimal(unit_cost)),
+            "on_hand": outcome.result.get("on_hand"),
+            "detail": outcome.result.get("detail"),
+        }
 
     def get_stock_aging() -> dict[str, Any]:
         """How long the stock on the shelf has been there (0-30, 31-60, 61-90, 90+ days), in units

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -47,6 +48,14 @@ def list_clients(admin: SuperAdmin, page: PageQuery) -> Page[ClientRead]:
         return Page(
             items=[ClientRead.model_validate(c) for c in clients], total=total, limit=page.limit, offset=page.offset
         )
+
+
+@router.post("/users/{user_id}/unlock")
+def unlock_user(user_id: uuid.UUID, admin: SuperAdmin) -> UserRead:
+    """Clear a user's login lockout (an owner locked out of their business, typically); audited."""
+    with admin.transaction() as session:
+        user = admin_service.unlock_user(session, admin.runtime.lockout, user_id, admin.principal.username)
+        return UserRead.model_validate(user)
 
 
 @router.get("/users")

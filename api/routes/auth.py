@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Header, Request
 
 from api.auth import CurrentCaller, OwnerCaller
+from api.client_ip import client_ip
 from api.deps import RuntimeDep, SettingsDep
 from api.limits import enforce
 from api.problems import PROBLEM_RESPONSES, problem_response
-from api.schemas.auth import LoginRequest, TokenRead, TotpEnrollment, UserCreate, UserRead
+from api.schemas.auth import LoginRequest, TokenRead, TotpEnrollment, TotpEnrollRequest, UserCreate, UserRead
 from api.security import Principal, issue_token
 from domain import auth as auth_service
+from domain import second_factor
 from domain.models import Channel, User
 from infra.db import transaction
 
@@ -31,18 +34,15 @@ LOGINS_PER_IP_PER_MINUTE = 30
 def login(body: LoginRequest, request: Request, runtime: RuntimeDep, settings: SettingsDep) -> TokenRead:
     """Exchange client id, username and password for a bearer token.
 
-    Failures are audited and counted; five in 15 minutes lock the username for the rest of the window.
+    Failures are audited and counted; five in 15 minutes from one address lock the username for that
+    address, fifty from anywhere lock it everywhere, for the rest of the window (docs/security.md).
     """
-    enforce(
-        runtime.redis,
-        f"rl:login-ip:{request.client.host if request.client else '-'}",
-        LOGINS_PER_IP_PER_MINUTE,
-        60,
-        "login attempts",
-    )
-    lockout = auth_service.LoginLockout(runtime.redis)
+    ip = client_ip(request.scope, settings.trusted_proxies())
+    enforce(runtime.redis, runtime.local_counters, f"rl:login-ip:{ip}", LOGINS_PER_IP_PER_MINUTE, 60, "login attempts")
     with transaction(runtime.sessions) as session:  # committed with the failed-login audit event too
-        attempt = auth_service.login(session, lockout, body.client_id, body.username, body.password, Channel.REST)
+        attempt = auth_service.login(
+            session, runtime.lockout, body.client_id, body.username, body.password, Channel.REST, ip
+        )
     account = attempt.accepted()
     if isinstance(account, User):
         principal = Principal(account.id, account.username, account.role, account.client_id)
@@ -64,12 +64,27 @@ def register(body: UserCreate, caller: OwnerCaller) -> UserRead:
         return UserRead.model_validate(auth_service.create_user(session, ctx, body.username, body.password, body.role))
 
 
-@router.post("/2fa/enroll")
-def enroll_second_factor(caller: CurrentCaller, settings: SettingsDep) -> TotpEnrollment:
-    """Create (or replace) the caller's TOTP seed and return the otpauth URI to scan.
+@router.post(
+    "/2fa/enroll",
+    responses={
+        403: problem_response("Wrong password, or wrong or missing current code"),
+        429: problem_response("The second factor is locked after repeated failures"),
+    },
+)
+def enroll_second_factor(
+    caller: CurrentCaller,
+    settings: SettingsDep,
+    body: TotpEnrollRequest | None = None,
+    x_2fa_code: Annotated[str | None, Header(description="Your current authenticator's code (to replace it)")] = None,
+) -> TotpEnrollment:
+    """Create the caller's TOTP seed (send your password) or replace it (send the current code as
+    X-2FA-Code), and return the otpauth URI to scan. Failures count towards the second factor's
+    lockout; every attempt is audited.
 
     From then on the authenticator's current code is the X-2FA-Code for sensitive changes.
     """
-    with caller.transaction() as (session, ctx):
-        enrollment = auth_service.enroll_second_factor(session, ctx, settings.secret_key())
+    password = body.password if body else None
+    with caller.transaction() as (session, ctx):  # committed with a failed attempt's audit event too
+        checked = second_factor.enroll(session, ctx, settings.secret_key(), code=x_2fa_code, password=password)
+    enrollment = checked.accepted()
     return TotpEnrollment(otpauth_uri=enrollment.uri, secret=enrollment.secret)

@@ -33,23 +33,21 @@ def record_stock_change(
 ) -> MovementView | ApprovalRead:
     """Receive stock at a unit cost (updates the weighted average) or adjust a count with a reason.
 
-    An adjustment of more than 20 units by staff answers 202 with an approval: it is made when the
-    owner approves. Retry-safe with `Idempotency-Key`.
+    Staff get 202 with an approval, made when the owner approves, for a receipt whose unit cost is
+    outside the business's `receipt_cost_band_pct` around the average cost, and for an adjustment
+    that takes the variant's adjustments today past `daily_adjustment_approval_units`.
+    Retry-safe with `Idempotency-Key`.
     """
     with caller.transaction() as (session, ctx):
         if body.type == "receipt":
             assert body.unit_cost is not None
-            movement = inventory.receive_stock(
-                session,
-                ctx,
-                body.variant_id,
-                body.quantity,
-                body.unit_cost,
-                reason=body.reason,
-                idempotency_key=idempotency_key,
+            request = approvals.receipt_request(
+                body.variant_id, body.quantity, body.unit_cost, body.reason, request_key=idempotency_key
             )
-            return present(movement, ctx)
-        request = approvals.adjustment_request(body.variant_id, body.quantity, body.reason, request_key=idempotency_key)
+        else:
+            request = approvals.adjustment_request(
+                body.variant_id, body.quantity, body.reason, request_key=idempotency_key
+            )
         outcome = approvals.submit(session, ctx, request)
         return accepted(response, outcome) if isinstance(outcome, Approval) else present(outcome, ctx)
 

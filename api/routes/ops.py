@@ -17,7 +17,7 @@ from api.deps import RuntimeDep
 router = APIRouter(tags=["operations"])
 log = structlog.get_logger(__name__)
 
-CheckResult = Literal["ok", "unavailable"]
+CheckResult = Literal["ok", "degraded", "unavailable"]
 
 
 class Health(BaseModel):
@@ -25,7 +25,7 @@ class Health(BaseModel):
 
 
 class Readiness(BaseModel):
-    status: Literal["ready", "unavailable"]
+    status: Literal["ready", "degraded", "unavailable"]
     checks: dict[str, CheckResult]
 
 
@@ -37,7 +37,9 @@ async def health() -> Health:
 
 @router.get("/ready", response_model=Readiness, responses={503: {"model": Readiness}})
 def ready(runtime: RuntimeDep) -> JSONResponse:
-    """Readiness: PostgreSQL answers `SELECT 1` and Redis answers PING (503 names what failed)."""
+    """Readiness: PostgreSQL answers `SELECT 1` (503 otherwise). Redis not answering PING is
+    reported as `degraded` but stays ready: the API keeps serving, with rate limits and lockout
+    counted in each process (docs/security.md), so a load balancer keeps every instance."""
     checks: dict[str, CheckResult] = {"database": "ok", "redis": "ok"}
     try:
         with runtime.engine.connect() as connection:
@@ -48,10 +50,11 @@ def ready(runtime: RuntimeDep) -> JSONResponse:
     try:
         runtime.redis.ping()
     except redis.RedisError as exc:
-        checks["redis"] = "unavailable"
+        checks["redis"] = "degraded"
         log.warning("readiness check failed", check="redis", error=str(exc))
-    is_ready = all(result == "ok" for result in checks.values())
-    body = Readiness(status="ready" if is_ready else "unavailable", checks=checks)
+    is_ready = checks["database"] == "ok"
+    status = "unavailable" if not is_ready else "degraded" if checks["redis"] != "ok" else "ready"
+    body = Readiness(status=status, checks=checks)
     return JSONResponse(body.model_dump(), status_code=200 if is_ready else 503)
 
 

@@ -10,6 +10,7 @@ from api.auth import CurrentCaller, OwnerCaller
 from api.schemas.auth import PasswordChange, PasswordReset, UserCreate, UserRead
 from api.schemas.common import Page, PageQuery
 from domain import auth as auth_service
+from domain import second_factor
 
 router = APIRouter(prefix="/users", tags=["users"])
 
@@ -58,4 +59,19 @@ def reset_password(user_id: uuid.UUID, body: PasswordReset, caller: OwnerCaller)
     """Set a new password for a staff member who forgot theirs."""
     with caller.transaction() as (session, ctx):
         auth_service.reset_password(session, ctx, user_id, body.new_password)
+        return Response(status_code=204)
+
+
+@router.post("/{user_id}/unlock")
+def unlock_user(user_id: uuid.UUID, caller: OwnerCaller) -> UserRead:
+    """Clear a user's login lockout (every source address); audited."""
+    with caller.transaction() as (session, ctx):
+        return UserRead.model_validate(auth_service.unlock_user(session, ctx, caller.runtime.lockout, user_id))
+
+
+@router.delete("/{user_id}/2fa", status_code=204)
+def reset_second_factor(user_id: uuid.UUID, caller: OwnerCaller) -> Response:
+    """Remove a staff member's authenticator and its lock (they enrol again with their password)."""
+    with caller.transaction() as (session, ctx):
+        second_factor.reset(session, ctx, user_id)
         return Response(status_code=204)

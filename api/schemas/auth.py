@@ -73,6 +73,14 @@ class UserRead(BaseModel):
     created_at: datetime
 
 
+class TotpEnrollRequest(BaseModel):
+    """The proof a first enrolment needs: your password (a replacement sends X-2FA-Code instead)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    password: str | None = Field(default=None, min_length=1, max_length=200)
+
+
 class TotpEnrollment(BaseModel):
     """Scan `otpauth_uri` into an authenticator; its codes then unlock sensitive changes."""
 

@@ -23,6 +23,7 @@ class ApprovalKind(enum.StrEnum):
     DISCOUNT = "discount"
     CANCEL_CONFIRMED_ORDER = "cancel_confirmed_order"
     STOCK_ADJUSTMENT = "stock_adjustment"
+    STOCK_RECEIPT = "stock_receipt"
 
 
 class ApprovalStatus(enum.StrEnum):

@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime, time
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, Time, UniqueConstraint, func, text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text, Time, UniqueConstraint, func, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -98,6 +98,9 @@ class User(UUIDPrimaryKey, TenantOwned, CreatedAt, Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     role: Mapped[Role] = mapped_column(str_enum(Role))
     totp_secret_encrypted: Mapped[str | None] = mapped_column(Text)
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    second_factor_failures: Mapped[int] = mapped_column(default=0, server_default="0")
+    second_factor_locked_until: Mapped[datetime | None]
     is_active: Mapped[bool] = mapped_column(default=True)
 
 

@@ -1,7 +1,7 @@
 """semantic search: products' sentence vectors (384-d, HNSW), filled when TEXT_EMBEDDER is set
 
 Revision ID: 0012
-Revises: 0008
+Revises: 0010
 Create Date: 2026-11-30 17:30:00
 """
 
@@ -14,7 +14,7 @@ from pgvector.sqlalchemy import Vector
 from migrations.tenancy import isolate_tenant_table
 
 revision = "0012"
-down_revision = "0008"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

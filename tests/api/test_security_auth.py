@@ -135,8 +135,8 @@ def test_a_registration_cannot_pick_the_client_or_a_weak_password(
         assert client.post(f"{V1}/auth/register", json=body, headers=shop.owner).status_code == 422, body
 
 
-def totp_enrolment(client: TestClient, headers: dict[str, str]) -> pyotp.TOTP:
-    enrolment = ok(client.post(f"{V1}/auth/2fa/enroll", headers=headers))
+def totp_enrolment(client: TestClient, headers: dict[str, str], password: str) -> pyotp.TOTP:
+    enrolment = ok(client.post(f"{V1}/auth/2fa/enroll", json={"password": password}, headers=headers))
     uri = enrolment["otpauth_uri"]
     assert uri.startswith("otpauth://totp/")
     assert "issuer=Easy%20Ecom" in uri
@@ -155,7 +155,7 @@ def wrong_code(totp: pyotp.TOTP, *also_wrong: str) -> str:
 def test_the_authenticators_current_code_unlocks_an_order_edit_and_a_wrong_one_is_403(
     client: TestClient, shop: Shop
 ) -> None:
-    totp = totp_enrolment(client, shop.staff)
+    totp = totp_enrolment(client, shop.staff, "clerk-password")
     vase = add_product(client, shop, "Glass Vase", {"VASE-GLS": "35.00"}, stock=3)
     order = place_order(client, shop, [(vase["variants"][0]["id"], 1)])
     edit = f"{V1}/orders/{order['id']}"
@@ -183,7 +183,7 @@ def test_in_production_the_static_code_is_refused_and_totp_works(settings: Setti
         edit = f"{V1}/orders/{order['id']}"
         static = client.patch(edit, json={"note": "gift"}, headers=shop.owner | {"X-2FA-Code": "123456"})
         assert static.status_code == 403
-        totp = totp_enrolment(client, shop.owner)
+        totp = totp_enrolment(client, shop.owner, "owner-password")
         assert (
             ok(client.patch(edit, json={"note": "gift"}, headers=shop.owner | {"X-2FA-Code": totp.now()}))["note"]
             == "gift"
@@ -206,7 +206,7 @@ def test_production_refuses_a_short_secret_key(settings: Settings) -> None:
 def test_no_response_carries_password_hashes_or_totp_secrets(
     client: TestClient, app_engine: Engine, shop: Shop
 ) -> None:
-    enrolment = ok(client.post(f"{V1}/auth/2fa/enroll", headers=shop.owner))
+    enrolment = ok(client.post(f"{V1}/auth/2fa/enroll", json={"password": "owner-password"}, headers=shop.owner))
     with transaction(make_session_factory(app_engine)) as session:
         auth_service.ensure_platform_admin(session, "root", "root-password")
     root = token_headers(ok(client.post(LOGIN, json={"username": "root", "password": "root-password"})))

@@ -18,7 +18,20 @@ from sqlalchemy.orm import Session
 
 from domain import orders, tenancy
 from domain.context import Context
-from domain.models import Channel, JournalEntry, Order, OrderStatus, PaymentStatus, Return, Role, StockMovement, Variant
+from domain.models import (
+    Approval,
+    ApprovalKind,
+    ApprovalStatus,
+    Channel,
+    JournalEntry,
+    Order,
+    OrderStatus,
+    PaymentStatus,
+    Return,
+    Role,
+    StockMovement,
+    Variant,
+)
 from domain.models.base import utcnow
 from domain.orders import LineRequest, OrderDraft
 from tools.analytics import build_analytics_tools
@@ -150,3 +163,27 @@ def test_a_retried_return_is_taken_once(db, tenant_a, alice, shirt, make_env) ->
     assert "refund" in reply
     assert count(db, Return, Return.order_id == delivered.id) == 1
     assert fresh(db, Variant, shirt.id).on_hand == 9
+
+
+def test_a_staff_receipt_far_from_the_average_cost_waits_for_the_owner(db, staff, shirt, make_env) -> None:
+    receive = named(build_stock_tools(make_env(staff)), "record_receipt")
+    args = {"sku": "LINEN-M", "quantity": 50, "unit_cost": "1.00"}  # the average is 10.00
+
+    def node(_: Slot) -> Slot:
+        return {"result": receive.invoke({"type": "tool_call", "id": "call-1", "name": receive.name, "args": args})}
+
+    graph = StateGraph(Slot).add_node("tool", node).add_edge(START, "tool").add_edge("tool", END)
+    compiled = graph.compile(checkpointer=InMemorySaver())
+    config = {"configurable": {"thread_id": "cheap"}}
+    compiled.invoke({"result": None}, config)
+    state = compiled.invoke(Command(resume={"confirmed": True}), config)  # yes to the summary
+    [paused] = state["__interrupt__"]
+    assert paused.value["kind"] == "approval"
+    db.expire_all()
+    approval = db.scalars(select(Approval).where(Approval.client_id == staff.client_id)).one()
+    assert (approval.kind, approval.status, approval.payload["unit_cost"]) == (
+        ApprovalKind.STOCK_RECEIPT,
+        ApprovalStatus.PENDING,
+        "1.00",
+    )
+    assert fresh(db, Variant, shirt.id).on_hand == 10
