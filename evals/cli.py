@@ -22,7 +22,7 @@ from langchain_core.language_models import BaseChatModel
 
 from evals.metrics import Prices
 from evals.report import build_report, compare, write_reports
-from evals.runner import ModelFactory, RunPlan, run_plan
+from evals.runner import ModelFactory, RunPlan, run_plans, skip_durability
 from evals.scenario import EVALS_DIR, ScenarioError, load_suite, suite_names
 from graph.model import make_chat_model
 from graph.offline import OfflineChatModel
@@ -115,35 +115,36 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     command = "easy-ecom-eval " + " ".join(sys.argv[1:])
     status = 0
     with tempfile.TemporaryDirectory(prefix="easy-ecom-eval-") as scratch:
-        local = (
-            settings
-            if settings.DATABASE_URL and settings.REDIS_URL
-            else settings.model_copy(update={"DATA_DIR": Path(scratch)})
-        )
+        # embedded servers (and their secret key) in a scratch folder, never beside a running dev server
+        local = settings if settings.DATABASE_URL else settings.model_copy(update={"DATA_DIR": Path(scratch)})
         with running_services(local) as urls:
             served = local.model_copy(update={"DATABASE_URL": urls.database_url, "REDIS_URL": urls.redis_url})
+            if not settings.DATABASE_URL:
+                skip_durability(urls.database_url)  # our own scratch server
+            plans = []
             for suite in suites:
                 scenarios = [(s, f) for s, f in suite.scenarios if s.scripted or user_model is not None]
-                if not scenarios:
+                if scenarios:
+                    plans.append(RunPlan(suite.name, scenarios, args.trials, make_model, user_model))
+                else:
                     print(f"{suite.name}: every scenario needs a user model (--user-model); skipped")
-                    continue
-                plan = RunPlan(suite.name, scenarios, args.trials, make_model, user_model, args.workers)
-                results = run_plan(served, plan, progress=not args.no_progress)
-                report = build_report(
-                    suite.name, args.model, args.trials, results, prices, deterministic=args.model == "offline"
-                )
-                json_path, md_path = write_reports(report, args.out)
-                summary = report["summary"]
-                print(
-                    f"{suite.name}: pass^1 {summary['pass_hat_k']['1']:.3f} over {summary['scenarios']} scenarios, "
-                    f"{summary['violations']} policy violations, {summary['errors']} errors; {md_path}, {json_path}"
-                )
-                if args.write_baseline:
-                    print(f"baseline written: {write_baseline(report, command)}")
-                floor = baseline(suite.name)
-                if args.gate and (summary["violations"] or (floor is not None and summary["pass_hat_k"]["1"] < floor)):
-                    print(f"{suite.name}: GATE FAILED (baseline pass^1 {floor})", file=sys.stderr)
-                    status = 1
+            outcomes = run_plans(served, plans, workers=args.workers, progress=not args.no_progress)
+    for plan, results in zip(plans, outcomes, strict=True):
+        report = build_report(
+            plan.suite, args.model, args.trials, results, prices, deterministic=args.model == "offline"
+        )
+        _json_path, md_path = write_reports(report, args.out)
+        summary = report["summary"]
+        print(
+            f"{plan.suite}: pass^1 {summary['pass_hat_k']['1']:.3f} over {summary['scenarios']} scenarios, "
+            f"{summary['violations']} policy violations, {summary['errors']} errors; {md_path}"
+        )
+        if args.write_baseline:
+            print(f"baseline written: {write_baseline(report, command)}")
+        floor = baseline(plan.suite)
+        if args.gate and (summary["violations"] or (floor is not None and summary["pass_hat_k"]["1"] < floor)):
+            print(f"{plan.suite}: GATE FAILED (baseline pass^1 {floor})", file=sys.stderr)
+            status = 1
     return status
 
 

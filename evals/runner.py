@@ -28,7 +28,7 @@ from evals.expectations import check_replies, check_state, check_tools
 from evals.fixture_db import ShopHandles, build_fixture
 from evals.invariants import Evidence, Violation, check_all
 from evals.scenario import Fixture, OwnerDecides, Scenario, Simulator
-from evals.world import StepRecord, Transcript, read_world
+from evals.world import StepRecord, Transcript, World, read_world, write_marks
 from graph.memory import setup_checkpoint_tables
 from graph.runtime import Runtime, open_runtime
 from infra.db import app_role_password, connect_app_engine, make_engine, make_session_factory, normalize_url
@@ -76,6 +76,15 @@ class RunResult:
     error: str | None = None
 
 
+@dataclass(frozen=True)
+class Built:
+    """A fixture built into a template database: its name, the shops' ids, the state it holds."""
+
+    template: str
+    shops: list[ShopHandles]
+    state: World
+
+
 class Databases:
     """On the server: a migrated template, a template per (fixture, clock) built from it once, and a
     throwaway clone of that per run (building a fixture costs seconds, cloning a fraction of one)."""
@@ -88,7 +97,7 @@ class Databases:
         self.prefix = f"easy_ecom_eval_{uuid.uuid4().hex[:8]}"
         self.base = f"{self.prefix}_base"
         self._lock = threading.Lock()
-        self._fixtures: dict[tuple[str, str], tuple[str, list[ShopHandles]]] = {}
+        self._fixtures: dict[tuple[str, str], Built] = {}
         self._building: dict[tuple[str, str], threading.Lock] = {}
         self._execute(f'CREATE DATABASE "{self.base}"')
         engine = make_engine(self.url(self.base))
@@ -114,19 +123,22 @@ class Databases:
                 f'ALTER DATABASE "{name}" SET synchronous_commit = off',  # a throwaway database
             )
 
-    def fixture(self, fixture: Fixture, clock: datetime) -> tuple[str, list[ShopHandles]]:
-        """The template holding `fixture` built at `clock`, and its ids (built on first use)."""
+    def fixture(self, fixture: Fixture, clock: datetime) -> Built:
+        """The template holding `fixture` built at `clock`, its ids and state (built on first use)."""
         key = (fixture.model_dump_json(), clock.isoformat())
         with self._fixture_lock(key):
             if key not in self._fixtures:
                 name = f"{self.prefix}_fx{len(self._fixtures)}"
                 self._copy(self.base, name)
                 engine = connect_app_engine(self.settings.model_copy(update={"DATABASE_URL": self.url(name)}))
+                owner = make_engine(self.url(name))
                 try:
                     handles = build_fixture(make_session_factory(engine), fixture, clock)
+                    state = read_world(owner)
                 finally:
                     engine.dispose()
-                self._fixtures[key] = (name, handles)
+                    owner.dispose()
+                self._fixtures[key] = Built(name, handles, state)
             return self._fixtures[key]
 
     @contextmanager
@@ -147,9 +159,22 @@ class Databases:
             self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     def close(self) -> None:
-        for name in [self.base, *(name for name, _ in self._fixtures.values())]:
+        for name in [self.base, *(built.template for built in self._fixtures.values())]:
             self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         self.admin.dispose()
+
+
+def skip_durability(server_url: str) -> None:
+    """For a PostgreSQL server the evals started for themselves only: no fsync, no full-page writes
+    (its databases are thrown away; copying a template and committing get several times faster)."""
+    engine = make_engine(normalize_url(server_url), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            for setting in ("fsync", "synchronous_commit", "full_page_writes"):
+                connection.execute(text(f"ALTER SYSTEM SET {setting} = off"))
+            connection.execute(text("SELECT pg_reload_conf()"))
+    finally:
+        engine.dispose()
 
 
 def actor_context(scenario: Scenario, shop: ShopHandles) -> Context:
@@ -161,6 +186,10 @@ def actor_context(scenario: Scenario, shop: ShopHandles) -> Context:
     return Context(shop.client_id, role, scenario.channel, shop.users[actor.name], actor_name=actor.name)
 
 
+class NothingToDecide(Exception):
+    """The script's owner step came while no approval was pending: the agent never asked."""
+
+
 class EvalConversation:
     """One run's conversation: sends the user side and records each step and the writes it made."""
 
@@ -168,10 +197,10 @@ class EvalConversation:
         self.runtime, self.owner_engine, self.ctx, self.owner = runtime, owner_engine, ctx, owner
         self.conversation = conversation
         self.transcript = Transcript()
-        self._writes = read_world(owner_engine).writes()
+        self._writes = write_marks(owner_engine)
 
     def _record(self, step: StepRecord) -> StepRecord:
-        now = read_world(self.owner_engine).writes()
+        now = write_marks(self.owner_engine)
         step.wrote, self._writes = now != self._writes, now
         self.transcript.steps.append(step)
         return step
@@ -200,7 +229,7 @@ class EvalConversation:
         pending, _ = self.runtime.conversations.list_approvals(self.owner, status=ApprovalStatus.PENDING)
         kind = "approve" if approve else "reject"
         if not pending:
-            raise LookupError(f"the scenario's owner step ({kind}) found no pending approval")
+            raise NothingToDecide(f"the owner's step ({kind}) found no pending approval")
         decision = self.runtime.conversations.decide(self.owner, pending[0].id, approve=approve)
         return self._record(
             StepRecord(kind, kind, decision.reply, None, [], 0, 0, 0, time.perf_counter() - started)
@@ -246,7 +275,6 @@ class RunPlan:
     trials: int
     make_model: ModelFactory
     user_model: ModelFactory | None = None
-    workers: int = 2
 
 
 def run_one(
@@ -261,16 +289,15 @@ def run_one(
     error = None
     transcript = Transcript()
     try:
-        template, handles = databases.fixture(fixture, scenario.clock)
+        built = databases.fixture(fixture, scenario.clock)
     except Exception as exc:  # a fixture the domain refuses: every run of the scenario fails with it
         return _crashed(plan, scenario, trial, f"fixture: {type(exc).__name__}: {exc}", started)
-    shop = handles[0]
-    with databases.clone(template) as url, clock_at(scenario.clock):
+    shop, before = built.shops[0], built.state
+    with databases.clone(built.template) as url, clock_at(scenario.clock):
         run_settings = settings.model_copy(update={"DATABASE_URL": url, "DB_POOL_SIZE": 4})
         owner_engine = make_engine(url)
         try:
             with open_runtime(run_settings, chat_model=model) as runtime:
-                before = read_world(owner_engine)
                 session = EvalConversation(
                     runtime,
                     owner_engine,
@@ -281,6 +308,8 @@ def run_one(
                 transcript = session.transcript
                 try:
                     _drive(plan, scenario, session)
+                except NothingToDecide as exc:
+                    failures.append(str(exc))
                 except Exception as exc:  # a crash is this run's failure, not the suite's
                     error = f"{type(exc).__name__}: {exc}"
                 transcript.tool_results = list(recorder.results.values())
@@ -350,23 +379,29 @@ def _drive(plan: RunPlan, scenario: Scenario, session: EvalConversation) -> None
             session.say(step if isinstance(step, str) else step.say)
 
 
-def run_plan(settings: Settings, plan: RunPlan, *, progress: bool = True) -> list[RunResult]:
-    """Every scenario × trial, `plan.workers` at a time; results in scenario then trial order."""
+def run_plans(
+    settings: Settings, plans: list[RunPlan], *, workers: int = 2, progress: bool = True
+) -> list[list[RunResult]]:
+    """Every scenario × trial of every plan, `workers` runs at a time, over one set of template
+    databases; per plan, results in scenario then trial order."""
     databases = Databases(settings)
-    jobs = [(scenario, fixture, trial) for scenario, fixture in plan.scenarios for trial in range(1, plan.trials + 1)]
-    results: list[RunResult] = []
+    jobs = [
+        (plan, scenario, fixture, trial)
+        for plan in plans
+        for scenario, fixture in plan.scenarios
+        for trial in range(1, plan.trials + 1)
+    ]
+    done: dict[int, RunResult] = {}
     try:
         with (
-            ThreadPoolExecutor(max_workers=max(1, plan.workers)) as pool,
-            tqdm(total=len(jobs), desc=plan.suite, unit="run", disable=not progress) as bar,
+            ThreadPoolExecutor(max_workers=max(1, workers)) as pool,
+            tqdm(total=len(jobs), desc="+".join(p.suite for p in plans), unit="run", disable=not progress) as bar,
         ):
-            futures = [pool.submit(run_one, databases, settings, plan, *job) for job in jobs]
+            futures = {pool.submit(run_one, databases, settings, *job): index for index, job in enumerate(jobs)}
             for future in as_completed(futures):
-                result = future.result()
-                results.append(result)
-                bar.set_postfix(passed=sum(r.passed for r in results), refresh=False)
+                done[futures[future]] = future.result()
+                bar.set_postfix(passed=sum(r.passed for r in done.values()), refresh=False)
                 bar.update()
     finally:
         databases.close()
-    order = {(s.id, t): i for i, (s, _f, t) in enumerate(jobs)}
-    return sorted(results, key=lambda r: order[(r.scenario, r.trial)])
+    return [[done[i] for i, job in enumerate(jobs) if job[0] is plan] for plan in plans]

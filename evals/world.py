@@ -81,15 +81,6 @@ class World:
     policies: dict[str, Policy]
     customers: dict[uuid.UUID, str]
 
-    def writes(self) -> tuple[Any, ...]:
-        """What an agent's write changes (the fingerprint compared before and after each step)."""
-        return (
-            frozenset(self.orders.values()),
-            frozenset(self.returns),
-            frozenset((a.id, a.status) for a in self.approvals.values()),
-            self.movements,
-        )
-
 
 def read_world(engine: Engine) -> World:
     """The state now, every tenant."""
@@ -145,6 +136,23 @@ def read_world(engine: Engine) -> World:
         }
         customers = {c.id: c.client_id for c in session.scalars(select(Customer))}
     return World(orders, returns, approvals, on_hand, negative, journal, movements, policies, customers)
+
+
+def write_marks(engine: Engine) -> tuple[Any, ...]:
+    """What any business write moves (compared before and after each step): orders (count and last
+    update), returns and stock movements. Approval requests and decisions are not business writes: a
+    request needs no confirmation, and deciding is the owner's act."""
+    with Session(engine) as session:
+        return tuple(
+            session.execute(
+                select(
+                    select(func.count()).select_from(Order).scalar_subquery(),
+                    select(func.max(Order.updated_at)).scalar_subquery(),
+                    select(func.count()).select_from(Return).scalar_subquery(),
+                    select(func.count()).select_from(StockMovement).scalar_subquery(),
+                )
+            ).one()
+        )
 
 
 @dataclass

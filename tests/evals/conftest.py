@@ -1,24 +1,35 @@
-"""Eval fixtures: settings pointing the eval runner at the test session's PostgreSQL and Redis (the
-runner makes its own template and per-run databases there)."""
+"""Eval fixtures: a PostgreSQL server of the eval tests' own (throwaway, so without fsync: the runner
+copies a template database per run) and the session's Redis."""
 
 from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
 
+from evals.runner import skip_durability
+from infra.embedded import start_postgres
 from infra.settings import Settings
 from tests.conftest import TEST_SECRET
 
 
 @pytest.fixture(scope="session")
-def eval_settings(server_urls: tuple[str, str], tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """Settings for the runner: the session's servers, the tests' secret (so the application role
-    keeps its password), the offline model unless a test says otherwise."""
-    database_url, redis_url = server_urls
-    return Settings(
-        DATABASE_URL=database_url,
-        REDIS_URL=redis_url,
-        SECRET_KEY=SecretStr(TEST_SECRET),
-        DATA_DIR=tmp_path_factory.mktemp("eval-data"),
-        OPENAI_API_KEY=None,
-    )
+def eval_settings(server_urls: tuple[str, str]) -> Iterator[Settings]:
+    """Settings for the runner: its own embedded PostgreSQL, the session's Redis, the tests' secret,
+    the offline model unless a test says otherwise."""
+    with tempfile.TemporaryDirectory(prefix="easy-ecom-eval-test-") as data:
+        database_url, server = start_postgres(Path(data) / "pg")
+        skip_durability(database_url)
+        try:
+            yield Settings(
+                DATABASE_URL=database_url,
+                REDIS_URL=server_urls[1],
+                SECRET_KEY=SecretStr(TEST_SECRET),
+                DATA_DIR=Path(data),
+                OPENAI_API_KEY=None,
+            )
+        finally:
+            server.cleanup()
