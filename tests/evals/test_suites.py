@@ -117,3 +117,29 @@ def test_a_hostile_wire_model_breaks_no_invariant(eval_settings: Settings) -> No
     assert "cancel_order" in result.tools
     assert result.violations == []
     assert result.error is None
+
+
+SHOPPER_LINES = ["how much r the white mugs", "i want to order 2 white mugs", "yes", "thanks! ###STOP###"]
+
+
+def shopper(messages: list[BaseMessage], tools: tuple[str, ...]) -> AIMessage:
+    """A user simulator over the wire: its next line, by how many it has said."""
+    assert "Persona: Amaka" in str(messages[0].content)
+    said = sum(isinstance(m, AIMessage) for m in messages)
+    return AIMessage(SHOPPER_LINES[min(said, len(SHOPPER_LINES) - 1)])
+
+
+def test_a_simulated_user_talks_until_its_stop_token(eval_settings: Settings) -> None:
+    from evals.scenario import SUITES_DIR
+
+    scenario, fixture = load_scenario(SUITES_DIR / "simulated" / "mum-orders-mugs.yaml")
+    user_model = model_factory(wire_settings(eval_settings), "user-sim")
+    with openai_endpoint(shopper) as log:
+        [[result]] = run_plans(
+            eval_settings,
+            [RunPlan("simulated", [(scenario, fixture)], 1, OfflineChatModel, user_model)],
+            progress=False,
+        )
+    assert len(log.requests) == 4  # the fourth line carries the stop token: sent, then the talk ends
+    assert len(result.replies) == 4
+    assert result.passed, result.failures
