@@ -39,15 +39,15 @@ def percentile(values: Sequence[float], pct: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
-def tool_precision_recall(called: Iterable[str], expected: Iterable[str]) -> tuple[float, float]:
-    """Precision and recall of the distinct tools called against the expected ones. Delegation tools
-    (`ask_*`) count only when expected. With nothing expected, both are 1 when nothing was called."""
+def tool_precision_recall(called: Iterable[str], expected: Iterable[str]) -> tuple[float, float] | None:
+    """Precision and recall of the distinct tools called against the expected ones; delegation tools
+    (`ask_*`) count only when expected. None when the scenario expects no tool (nothing to score)."""
     wanted = set(expected)
+    if not wanted:
+        return None
     made = {t for t in called if not t.startswith("ask_") or t in wanted}
     hits = len(made & wanted)
-    precision = hits / len(made) if made else 1.0
-    recall = hits / len(wanted) if wanted else 1.0
-    return precision, recall
+    return (hits / len(made) if made else 0.0), hits / len(wanted)
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ def summarize(results: Sequence[RunResult], trials: int, prices: Prices) -> dict
         by_scenario[result.scenario].append(result)
     outcomes = [(sum(r.passed for r in runs), len(runs)) for runs in by_scenario.values()]
     usable = min((n for _c, n in outcomes), default=0)
-    pr = [tool_precision_recall(r.tools, r.expected_tools) for r in results]
+    pr = [scored for r in results if (scored := tool_precision_recall(r.tools, r.expected_tools)) is not None]
     turns = [s for r in results for s in r.turn_seconds]
     violations = Counter(v.invariant for r in results for v in r.violations)
     runs = len(results) or 1
@@ -85,13 +85,14 @@ def summarize(results: Sequence[RunResult], trials: int, prices: Prices) -> dict
         "violations": sum(violations.values()),
         "violations_by_invariant": dict(sorted(violations.items())),
         "errors": sum(r.error is not None for r in results),
-        "tool_precision": round(sum(p for p, _ in pr) / len(pr), 4) if pr else 0.0,
-        "tool_recall": round(sum(r for _, r in pr) / len(pr), 4) if pr else 0.0,
+        "tool_precision": round(sum(p for p, _ in pr) / len(pr), 4) if pr else None,
+        "tool_recall": round(sum(r for _, r in pr) / len(pr), 4) if pr else None,
+        "tool_scored_runs": len(pr),
         "llm_calls_per_run": round(sum(r.llm_calls for r in results) / runs, 2),
         "input_tokens_per_run": round(input_tokens / runs, 1),
         "output_tokens_per_run": round(output_tokens / runs, 1),
         "cost_usd": str(prices.cost(input_tokens, output_tokens)),
-        "cost_usd_per_run": str(prices.cost(input_tokens, output_tokens) / runs),
+        "cost_usd_per_run": str((prices.cost(input_tokens, output_tokens) / runs).quantize(Decimal("0.000001"))),
         "turn_latency_p50_s": round(percentile(turns, 50), 4),
         "turn_latency_p95_s": round(percentile(turns, 95), 4),
         "run_latency_p50_s": round(percentile([r.seconds for r in results], 50), 4),

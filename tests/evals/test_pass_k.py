@@ -49,8 +49,9 @@ def test_tool_precision_and_recall_count_distinct_tools_and_ignore_delegation() 
     precision, recall = tool_precision_recall(called, ["search_products", "place_order", "get_order_status"])
     assert precision == pytest.approx(2 / 3)
     assert recall == pytest.approx(2 / 3)
-    assert tool_precision_recall([], []) == (1.0, 1.0)
     assert tool_precision_recall(["ask_sales"], ["ask_sales"]) == (1.0, 1.0)
+    assert tool_precision_recall([], ["place_order"]) == (0.0, 0.0)
+    assert tool_precision_recall(["search_products"], []) is None  # nothing expected: not scored
 
 
 def test_the_cost_estimate_uses_the_configured_prices() -> None:
