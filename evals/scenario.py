@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -324,8 +325,9 @@ def _explain(path: Path, exc: ValidationError) -> ScenarioError:
     return ScenarioError(f"{path}: {problems}")
 
 
+@lru_cache(maxsize=64)
 def load_fixture(name: str, fixtures_dir: Path = FIXTURES_DIR) -> Fixture:
-    """The shared fixture `evals/fixtures/<name>.yaml`."""
+    """The shared fixture `evals/fixtures/<name>.yaml` (read once per process; fixtures are immutable)."""
     if not NAME.match(name):
         raise ScenarioError(f"fixture name {name!r} must be lower-case letters, digits, - or _")
     path = fixtures_dir / f"{name}.yaml"

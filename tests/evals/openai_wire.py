@@ -116,13 +116,14 @@ class WireLog:
 
 
 @contextmanager
-def openai_endpoint(brain: Brain = offline_brain) -> Iterator[WireLog]:
-    """Serve `BASE_URL/chat/completions` with `brain` for the block; yields the request log."""
+def openai_endpoint(brains: dict[str, Brain]) -> Iterator[WireLog]:
+    """Serve `BASE_URL/chat/completions` for the block, each model name by its brain; yields the
+    request log."""
     log = WireLog()
 
     def handle(request: httpx.Request) -> httpx.Response:
         log.add(request)
-        return _response(request, brain)
+        return _response(request, brains[json.loads(request.content)["model"]])
 
     with respx.mock(assert_all_called=False) as mock:
         mock.post(f"{BASE_URL}/chat/completions").mock(side_effect=handle)
