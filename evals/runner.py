@@ -128,16 +128,20 @@ class Databases:
         key = (fixture.model_dump_json(), clock.isoformat())
         with self._fixture_lock(key):
             if key not in self._fixtures:
-                name = f"{self.prefix}_fx{len(self._fixtures)}"
+                name = f"{self.prefix}_fx{uuid.uuid4().hex[:8]}"
                 self._copy(self.base, name)
                 engine = connect_app_engine(self.settings.model_copy(update={"DATABASE_URL": self.url(name)}))
                 owner = make_engine(self.url(name))
                 try:
                     handles = build_fixture(make_session_factory(engine), fixture, clock)
                     state = read_world(owner)
-                finally:
+                except Exception:
                     engine.dispose()
                     owner.dispose()
+                    self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                    raise
+                engine.dispose()
+                owner.dispose()
                 self._fixtures[key] = Built(name, handles, state)
             return self._fixtures[key]
 
@@ -291,7 +295,8 @@ def run_one(
     try:
         built = databases.fixture(fixture, scenario.clock)
     except Exception as exc:  # a fixture the domain refuses: every run of the scenario fails with it
-        return _crashed(plan, scenario, trial, f"fixture: {type(exc).__name__}: {exc}", started)
+        error = f"fixture: {type(exc).__name__}: {exc}"
+        return _result(plan, scenario, trial, started, transcript, failures, violations, error)
     shop, before = built.shops[0], built.state
     with databases.clone(built.template) as url, clock_at(scenario.clock):
         run_settings = settings.model_copy(update={"DATABASE_URL": url, "DB_POOL_SIZE": 4})
@@ -323,6 +328,19 @@ def run_one(
             error = error or f"{type(exc).__name__}: {exc}"
         finally:
             owner_engine.dispose()
+    return _result(plan, scenario, trial, started, transcript, failures, violations, error)
+
+
+def _result(
+    plan: RunPlan,
+    scenario: Scenario,
+    trial: int,
+    started: float,
+    transcript: Transcript,
+    failures: list[str],
+    violations: list[Violation],
+    error: str | None,
+) -> RunResult:
     steps = transcript.steps
     return RunResult(
         suite=plan.suite,
@@ -341,27 +359,6 @@ def run_one(
         turn_seconds=[s.seconds for s in steps if s.kind == "say"],
         seconds=time.perf_counter() - started,
         replies=transcript.replies,
-        error=error,
-    )
-
-
-def _crashed(plan: RunPlan, scenario: Scenario, trial: int, error: str, started: float) -> RunResult:
-    return RunResult(
-        suite=plan.suite,
-        scenario=scenario.id,
-        version=scenario.version,
-        agent=scenario.agent,
-        trial=trial,
-        passed=False,
-        failures=[f"error: {error}"],
-        violations=[],
-        tools=[],
-        expected_tools=list(scenario.expect.tools.required),
-        llm_calls=0,
-        input_tokens=0,
-        output_tokens=0,
-        turn_seconds=[],
-        seconds=time.perf_counter() - started,
         error=error,
     )
 

@@ -78,6 +78,17 @@ def runs(eval_settings: Settings) -> dict:
             model_factory(configured, "user-sim"),
         ),
     ]
+    broken = one("sales", "price-of-white-mugs")[0]
+    bad_number = broken[1].shops[0].orders[0].model_copy(update={"number": 42})
+    shop = broken[1].shops[0].model_copy(update={"orders": [bad_number]})
+    extra.append(
+        RunPlan(
+            "broken",
+            [(broken[0], broken[1].model_copy(update={"shops": [shop, *broken[1].shops[1:]]}))],
+            2,
+            OfflineChatModel,
+        )
+    )
     brains = {"gpt-wire": offline_brain, "evil": hostile, "user-sim": shopper}
     with openai_endpoint(brains) as log:
         results = run_plans(configured, offline + wire + extra, workers=2, progress=False)
@@ -87,6 +98,7 @@ def runs(eval_settings: Settings) -> dict:
         "wire": dict(zip(SCRIPTED, results[n : 2 * n], strict=True)),
         "hostile": results[2 * n][0],
         "simulated": results[2 * n + 1][0],
+        "broken": results[2 * n + 2],
         "requests": log.requests,
     }
 
@@ -140,3 +152,11 @@ def test_a_simulated_user_talks_until_its_stop_token(runs) -> None:
     assert sum(model == "user-sim" for model, _tools in runs["requests"]) == 4
     assert len(result.replies) == 4  # the fourth line carries the stop token: sent, then the talk ends
     assert result.passed, result.failures
+
+
+def test_a_fixture_the_shop_cannot_build_fails_each_trial_with_the_reason(runs) -> None:
+    trials = runs["broken"]
+    assert len(trials) == 2
+    for result in trials:
+        assert not result.passed
+        assert result.error == "fixture: ScenarioError: shop boutique: an order declared as #42 was numbered #1001"
