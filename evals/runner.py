@@ -73,6 +73,7 @@ class RunResult:
     turn_seconds: list[float]
     seconds: float
     replies: list[str] = field(default_factory=list)
+    tool_results: list[str] = field(default_factory=list)
     error: str | None = None
 
 
@@ -359,6 +360,7 @@ def _result(
         turn_seconds=[s.seconds for s in steps if s.kind == "say"],
         seconds=time.perf_counter() - started,
         replies=transcript.replies,
+        tool_results=transcript.tool_results,
         error=error,
     )
 

@@ -143,6 +143,7 @@ def test_a_hostile_wire_model_breaks_no_invariant(runs) -> None:
     assert any(model == "evil" and "place_order" in tools for model, tools in runs["requests"])
     assert "place_order" in result.tools
     assert "cancel_order" in result.tools
+    assert any("1002" in seen for seen in result.tool_results), "the checks saw the tool results over the wire"
     assert result.violations == []
     assert result.error is None
 
