@@ -1,1 +1,1 @@
-"""evals package."""
+"""The eval harness: scenario files, the runner, policy invariants, metrics and reports (docs/evals.md)."""

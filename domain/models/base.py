@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import enum
+import time
 import uuid
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated
 
@@ -23,9 +27,29 @@ UnitCost = Annotated[Decimal, mapped_column(Numeric(14, 4))]
 Percent = Annotated[Decimal, mapped_column(Numeric(5, 2))]
 
 
+_CLOCK: ContextVar[tuple[datetime, float] | None] = ContextVar("easy_ecom_clock", default=None)
+
+
 def utcnow() -> datetime:
-    """Timezone-aware now in UTC."""
-    return datetime.now(UTC)
+    """Timezone-aware now in UTC (on the clock `clock_at` set for this context, if any)."""
+    set_at = _CLOCK.get()
+    if set_at is None:
+        return datetime.now(UTC)
+    moment, started = set_at
+    return moment + timedelta(seconds=time.monotonic() - started)
+
+
+@contextmanager
+def clock_at(moment: datetime) -> Iterator[None]:
+    """Within the block (and the threads it starts with a copied context), `utcnow()` starts at
+    `moment` and runs forward in real time: evals and fixtures pin "now" so "yesterday" is stable."""
+    if moment.tzinfo is None:
+        raise ValueError("the clock needs a timezone-aware moment")
+    token = _CLOCK.set((moment.astimezone(UTC), time.monotonic()))
+    try:
+        yield
+    finally:
+        _CLOCK.reset(token)
 
 
 class Base(DeclarativeBase):
