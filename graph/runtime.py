@@ -1,8 +1,8 @@
 """The composition root every channel opens: settings → the application-role engine and sessions
 (refusing a privileged role) → Redis → chat model → checkpointer → graph cache → the
-conversation service, and the picture store and image embedders; one close. The API's lifespan,
-the WhatsApp worker, the console and the eval runner all call `open_runtime`; tests pass their
-own chat model.
+conversation service, the picture store and image embedders, and the WhatsApp Graph API client;
+one close. The API's lifespan, the WhatsApp worker, the console and the eval runner all call
+`open_runtime`; tests pass their own chat model.
 """
 
 from __future__ import annotations
@@ -23,8 +23,10 @@ from graph.model import make_chat_model
 from infra.db import app_role_url, connect_app_engine, make_session_factory, session_options
 from infra.embeddings import ImageDescriber, ImageEmbedder, make_image_describer, make_image_embedder
 from infra.object_storage import ObjectStorage, make_object_storage
+from infra.queue import WHATSAPP_OUTBOX, enqueue_rows
 from infra.redis_client import make_redis
 from infra.settings import Settings
+from infra.whatsapp import GraphClient
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,7 @@ class Runtime:
     object_storage: ObjectStorage
     image_embedder: ImageEmbedder
     image_describer: ImageDescriber | None
+    whatsapp: GraphClient
 
 
 @contextmanager
@@ -53,12 +56,15 @@ def open_runtime(settings: Settings, *, chat_model: BaseChatModel | None = None)
         checkpointer, pool = open_checkpointer(app_role_url(settings), session_options(settings))
         stack.callback(pool.close)
         sessions = make_session_factory(engine)
+        whatsapp = GraphClient(settings.WHATSAPP_API_BASE_URL, settings.WHATSAPP_API_VERSION)
+        stack.callback(whatsapp.close)
         conversations = ConversationService(
             sessions,
             chat_model or make_chat_model(settings),
             checkpointer,
             GraphCache(),
             ThreadLocks(client),
+            outbox=lambda client_id, row_id: enqueue_rows(client, WHATSAPP_OUTBOX, [(client_id, row_id)]),
         )
         yield Runtime(
             settings,
@@ -69,4 +75,5 @@ def open_runtime(settings: Settings, *, chat_model: BaseChatModel | None = None)
             make_object_storage(settings),
             make_image_embedder(settings.IMAGE_EMBEDDER),
             make_image_describer(settings),
+            whatsapp,
         )
