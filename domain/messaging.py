@@ -569,13 +569,14 @@ def queue_outbound(
     ).one()
 
 
-def reply_payload(session: Session, customer: Customer, body: str, now: datetime | None = None) -> dict[str, Any]:
-    """Free text inside the customer's 24-hour window; outside it the client's chosen approved
+def fit_window(
+    session: Session, customer: Customer, payload: dict[str, Any], now: datetime | None = None
+) -> dict[str, Any]:
+    """`payload` inside the customer's 24-hour window; outside it the client's chosen approved
     template (its one variable the customer's name). Refused when the window is closed and no
     template is chosen."""
-    to = customer.wa_id or customer.wa_user_id or ""
     if window_open(customer.last_inbound_at, now or utcnow()):
-        return text_payload(to, body)
+        return payload
     client = tenancy.get_client(session, customer.client_id)
     if not client.whatsapp_fallback_template:
         raise ValidationFailed("the 24-hour window is closed and the business has chosen no template to send")
@@ -587,6 +588,7 @@ def reply_payload(session: Session, customer: Customer, body: str, now: datetime
         )
     ).first()
     variables = [customer.name or "there"] if template is None or template.variables >= 1 else []
+    to = customer.wa_id or customer.wa_user_id or ""
     return template_payload(to, client.whatsapp_fallback_template, client.whatsapp_template_language, variables)
 
 
@@ -607,7 +609,7 @@ def notify_customer(
     if number is None:
         return None
     try:
-        payload = reply_payload(session, customer, body)
+        payload = fit_window(session, customer, text_payload(customer.wa_id or customer.wa_user_id or "", body))
     except ValidationFailed:
         return None
     return queue_outbound(session, client_id, key, customer, payload, phone_number_id=number)

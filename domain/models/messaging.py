@@ -83,7 +83,7 @@ class OutboundMessage(UUIDPrimaryKey, TenantOwned, Base):
     __table_args__ = (
         UniqueConstraint("client_id", "key"),
         Index("ix_whatsapp_outbound_client_id_created_at", "client_id", "created_at"),
-        Index("ix_whatsapp_outbound_wamid", "wamid", unique=True),
+        Index("ix_whatsapp_outbound_client_id_wamid", "client_id", "wamid", unique=True),
         Index("ix_whatsapp_outbound_pending", "created_at", postgresql_where="state = 'pending'"),
     )
 

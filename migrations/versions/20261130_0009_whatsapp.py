@@ -109,7 +109,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("client_id", "key", name="uq_whatsapp_outbound_client_id_key"),
     )
     op.create_index("ix_whatsapp_outbound_client_id_created_at", "whatsapp_outbound", ["client_id", "created_at"])
-    op.create_index("ix_whatsapp_outbound_wamid", "whatsapp_outbound", ["wamid"], unique=True)
+    op.create_index("ix_whatsapp_outbound_client_id_wamid", "whatsapp_outbound", ["client_id", "wamid"], unique=True)
     op.create_index(
         "ix_whatsapp_outbound_pending",
         "whatsapp_outbound",

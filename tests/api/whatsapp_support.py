@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+import time
 from pathlib import Path
 from typing import Any
 
@@ -47,17 +48,17 @@ def bind_number(app_engine: Engine, client_id: str, number: str, **fields: objec
 
 
 def payload(name: str, *numbers: str, wamid_suffix: str = "") -> dict[str, Any]:
-    """Meta's example `name`, its phone number ids replaced by `numbers` (in order of META_NUMBERS)
-    and every wamid suffixed (so tests do not share inbox rows)."""
+    """Meta's example `name`, its phone number ids replaced by `numbers` (in order of META_NUMBERS),
+    every wamid suffixed (so tests do not share inbox rows) and sent now (as a live delivery)."""
     text = (PAYLOADS / f"{name}.json").read_text()
     for meta, ours in zip(META_NUMBERS, numbers, strict=False):
         text = text.replace(meta, ours)
     body = json.loads(text)
-    if wamid_suffix:
-        for entry in body["entry"]:
-            for change in entry["changes"]:
-                for message in change["value"].get("messages", []):
-                    message["id"] += wamid_suffix
+    for entry in body["entry"]:
+        for change in entry["changes"]:
+            for message in change["value"].get("messages", []):
+                message["id"] += wamid_suffix
+                message["timestamp"] = str(int(time.time()))
     return body
 
 
