@@ -595,3 +595,56 @@ def test_messages_of_one_client_never_reach_another(
     assert len(outbound(app_engine, shop.client_id)) == 1
     assert outbound(app_engine, other_shop.client_id) == []
     assert inbox(app_engine, other_shop.client_id) == []
+
+
+def text_payload(number: str, text: str, suffix: str) -> dict[str, Any]:
+    body = payload("text", number, wamid_suffix=suffix)
+    body["entry"][0]["changes"][0]["value"]["messages"][0]["text"]["body"] = text
+    return body
+
+
+def test_the_owners_decision_reaches_the_customer_on_whatsapp_without_them_writing_again(
+    wa_settings: Settings, runtime: Runtime, graph_api: respx.MockRouter, app_engine: Engine, shop: Shop, number: str
+) -> None:
+    with TestClient(create_app(wa_settings)) as client:
+        created = client.post(
+            "/api/v1/products",
+            json={"name": "Grey Hoodie", "category": "apparel", "variants": [{"sku": "HOODIE-GRY", "price": "40.00"}]},
+            headers=shop.owner,
+        )
+        variant_id = created.json()["variants"][0]["id"]
+        client.post(
+            "/api/v1/inventory/adjustments",
+            json={"variant_id": variant_id, "type": "receipt", "quantity": 5, "unit_cost": "20.00"},
+            headers=shop.owner,
+        )
+        deliver(runtime, text_payload(number, "I want to buy 2 grey hoodies, 15% off", ".ask"))
+        drain(make_worker(runtime))
+        [confirm] = sent_texts(graph_api)
+        assert confirm["type"] == "interactive"
+        assert confirm["interactive"]["type"] == "button"
+        assert [b["reply"]["title"] for b in confirm["interactive"]["action"]["buttons"]] == ["Yes", "No"]
+        deliver(runtime, payload("button_reply", number, wamid_suffix=".yes"))  # the customer taps Yes
+        drain(make_worker(runtime))
+        assert "owner" in sent_texts(graph_api)[-1]["text"]["body"]
+        [pending] = client.get("/api/v1/approvals", params={"status": "pending"}, headers=shop.owner).json()["items"]
+        decided = client.post(f"/api/v1/approvals/{pending['id']}", json={"approve": True}, headers=shop.owner)
+        assert decided.status_code == 200, decided.text
+    drain(make_worker(runtime))
+    news = sent_texts(graph_api)[-1]
+    assert news["to"] == "16505551234"
+    assert news["text"]["body"].startswith("Order #")
+    assert "Total 68.00" in news["text"]["body"]
+    assert graph_api["send"].call_count == 3
+    keys = [row.key for row in outbound(app_engine, shop.client_id)]
+    assert keys[-1] == f"approval:{pending['id']}"
+
+
+def test_a_tapped_list_row_is_read_as_the_customers_words(
+    runtime: Runtime, graph_api: respx.MockRouter, app_engine: Engine, shop: Shop, number: str
+) -> None:
+    deliver(runtime, payload("list_reply", number))
+    drain(make_worker(runtime))
+    [row] = inbox(app_engine, shop.client_id)
+    assert messaging.message_text(row.kind, row.payload) == "Express Shipping"
+    assert graph_api["send"].call_count == 1
