@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -30,6 +31,7 @@ from domain.models import (
     InboxMessage,
     InboxState,
     MessageTemplate,
+    Order,
     OutboundMessage,
     OutboundState,
     Role,
@@ -613,6 +615,29 @@ def notify_customer(
     except ValidationFailed:
         return None
     return queue_outbound(session, client_id, key, customer, payload, phone_number_id=number)
+
+
+ORDER_NEWS = {
+    "confirmed": "Good news: your order #{number} is confirmed.",
+    "delivered": "Your order #{number} has been delivered. Thank you for shopping with us!",
+    "cancelled": "Your order #{number} has been cancelled.",
+    "refund_paid": "We have refunded {amount} {currency} for order #{number}.",
+}
+
+
+def order_news(
+    session: Session, ctx: Context, order: Order, event: str, amount: Decimal | None = None, ref: str = ""
+) -> None:
+    """Tell the order's WhatsApp customer that it was confirmed, delivered or cancelled, or that a
+    refund was paid: queued in the same transaction as the change (once per order, event and `ref`;
+    free text in the window, the template outside it; nothing after STOP, nor when the customer
+    made the change themselves: the agent's reply tells them)."""
+    if order.customer_id is None or ctx.customer_id == order.customer_id:
+        return
+    currency = tenancy.get_client(scoped(session, ctx), ctx.client_id).currency
+    body = ORDER_NEWS[event].format(number=order.number, amount=amount, currency=currency)
+    key = f"order:{order.id}:{event}" + (f":{ref}" if ref else "")
+    notify_customer(session, ctx.client_id, order.customer_id, key, body)
 
 
 def _last_number(session: Session, client_id: str, customer_id: uuid.UUID) -> str | None:

@@ -19,7 +19,7 @@ from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from domain import audit, catalog, customers, idempotency, inventory, journal, pricing, tenancy
+from domain import audit, catalog, customers, idempotency, inventory, journal, messaging, pricing, tenancy
 from domain.clearance import require_clearance
 from domain.context import Context, scoped
 from domain.errors import (
@@ -469,6 +469,7 @@ def confirm_order(session: Session, ctx: Context, order_id: uuid.UUID) -> Order:
     check_transition(order, OrderStatus.CONFIRMED)
     order.status, order.confirmed_at = OrderStatus.CONFIRMED, utcnow()
     session.flush()
+    messaging.order_news(session, ctx, order, "confirmed")
     return order
 
 
@@ -479,6 +480,7 @@ def deliver_order(session: Session, ctx: Context, order_id: uuid.UUID, *, at: da
     check_transition(order, OrderStatus.DELIVERED)
     order.status, order.delivered_at = OrderStatus.DELIVERED, at or utcnow()
     session.flush()
+    messaging.order_news(session, ctx, order, "delivered")
     return order
 
 
@@ -573,6 +575,7 @@ def _cancel(session: Session, ctx: Context, order_id: uuid.UUID, reason: str, cl
         },
     )
     session.flush()
+    messaging.order_news(session, ctx, order, "cancelled")
     return order
 
 

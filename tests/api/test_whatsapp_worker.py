@@ -648,3 +648,24 @@ def test_a_tapped_list_row_is_read_as_the_customers_words(
     [row] = inbox(app_engine, shop.client_id)
     assert messaging.message_text(row.kind, row.payload) == "Express Shipping"
     assert graph_api["send"].call_count == 1
+
+
+def test_customers_hear_when_their_order_is_confirmed_delivered_or_cancelled(
+    wa_settings: Settings, runtime: Runtime, graph_api: respx.MockRouter, app_engine: Engine, shop: Shop, number: str
+) -> None:
+    with TestClient(create_app(wa_settings)) as client:
+        add_product(client, shop, "di9ozbzfi4", "30.00", stock=5)
+        add_product(client, shop, "nqryix03ez", "25.00", stock=5)
+        deliver(runtime, payload("order", number))
+        drain(make_worker(runtime))
+        with transaction(runtime.sessions, shop.client_id) as session:
+            order_id = session.scalars(select(Order.id).where(Order.client_id == shop.client_id)).one()
+        assert client.post(f"/api/v1/orders/{order_id}/confirm", headers=shop.staff).status_code == 200
+        assert client.post(f"/api/v1/orders/{order_id}/confirm", headers=shop.staff).status_code == 409
+        drain(make_worker(runtime))
+        assert client.post(f"/api/v1/orders/{order_id}/deliver", headers=shop.staff).status_code == 200
+        drain(make_worker(runtime))
+    bodies = [s["text"]["body"] for s in sent_texts(graph_api)]
+    assert len(bodies) == 3
+    assert bodies[1].endswith("is confirmed.")
+    assert "has been delivered" in bodies[2]
