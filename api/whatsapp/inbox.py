@@ -3,6 +3,7 @@ then the new rows enqueued. Redis may be down: the rows are durable and the swee
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -24,13 +25,29 @@ def demo_binding(runtime: Runtime) -> tuple[str, str] | None:
     return (number, demo.DEMO_CLIENT_ID) if number else None
 
 
+OWNER_TTL_S = 30.0
+"""How long a number's owner is remembered in this process (a number moved to another client is
+routed there within this long)."""
+_owners: dict[tuple[str, tuple[str, str] | None], tuple[float, str | None]] = {}
+
+
+def owners_of(runtime: Runtime, numbers: set[str]) -> dict[str, str | None]:
+    """The client owning each WhatsApp number (None: nobody), remembered for OWNER_TTL_S."""
+    now, binding = time.monotonic(), demo_binding(runtime)
+    unknown = {n for n in numbers if (n, binding) not in _owners or _owners[n, binding][0] < now}
+    if unknown:
+        with transaction(runtime.sessions) as session:
+            for number in unknown:
+                _owners[number, binding] = (now + OWNER_TTL_S, messaging.client_for_number(session, number, binding))
+    return {n: _owners[n, binding][1] for n in numbers}
+
+
 def accept(runtime: Runtime, delivery: Delivery, *, simulated: bool = False) -> list[Stale]:
     """Store every message of `delivery` in its client's inbox and record its statuses (one
     committed transaction per client), then enqueue the new messages; return them. A number no
     client owns is logged and skipped."""
     numbers = {m.phone_number_id for m in delivery.messages} | {s.phone_number_id for s in delivery.statuses}
-    with transaction(runtime.sessions) as session:
-        owners = {number: messaging.client_for_number(session, number, demo_binding(runtime)) for number in numbers}
+    owners = owners_of(runtime, numbers)
     messages, statuses = defaultdict(list), defaultdict(list)
     for message in delivery.messages:
         messages[owners[message.phone_number_id]].append(message)
