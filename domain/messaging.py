@@ -440,6 +440,17 @@ def retry_dead(session: Session, ctx: Context, inbox_id: uuid.UUID) -> InboxMess
     return row
 
 
+def retry_dead_outbound(session: Session, ctx: Context, outbound_id: uuid.UUID) -> OutboundMessage:
+    """Give a message of ours that failed to send MAX_ATTEMPTS times a fresh set of attempts (owners only)."""
+    ctx.require(Role.OWNER, action="retrying a dead WhatsApp message")
+    row = get_outbound(scoped(session, ctx), ctx.client_id, outbound_id, for_update=True)
+    if row.state is not OutboundState.DEAD:
+        raise ValidationFailed(f"message {outbound_id} is {row.state.value}, not dead; only dead messages are retried")
+    row.state, row.attempts, row.lease_until = OutboundState.PENDING, 0, None
+    session.flush()
+    return row
+
+
 # --- customers ---
 
 

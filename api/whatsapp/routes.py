@@ -131,6 +131,18 @@ def retry_inbox(inbox_id: uuid.UUID, caller: OwnerCaller) -> InboxRead:
     return read
 
 
+@router.post("/messages/{message_id}/retry", status_code=202)
+def retry_message(message_id: uuid.UUID, caller: OwnerCaller) -> MessageLogLine:
+    """Send again a message of ours that failed five times (owners); it shows in the log as pending."""
+    with caller.transaction() as (session, ctx):
+        row = messaging.retry_dead_outbound(session, ctx, message_id)
+        customer_id = row.customer_id
+    queue.enqueue_rows(caller.runtime.redis, queue.WHATSAPP_OUTBOX, [(caller.ctx.client_id, message_id)])
+    with caller.transaction() as (session, ctx):
+        log_lines = messaging.message_log(session, ctx, customer_id=customer_id, limit=200)
+    return MessageLogLine.model_validate(next(line for line in log_lines if line.id == message_id))
+
+
 @router.get("/templates")
 def list_templates(caller: CurrentCaller) -> list[TemplateRead]:
     """The business's message templates, refreshed from the Graph API first when a token and a

@@ -24,6 +24,7 @@ from typing import Any
 
 import redis
 import structlog
+from sqlalchemy.exc import SQLAlchemyError
 
 from api.whatsapp.inbox import Account, account_of
 from domain import messaging, search, tenancy
@@ -121,7 +122,11 @@ class Worker:
                     log.warning("Redis unavailable; working from the database", error=str(exc))
                     jobs = []
                     stop.wait(1.0)
-                jobs += self.due_sweeps()
+                try:
+                    jobs += self.due_sweeps()
+                except SQLAlchemyError as exc:  # PostgreSQL down: the rows wait; so do we
+                    log.warning("database unavailable; the sweeper waits", error=str(exc))
+                    stop.wait(1.0)
                 list(pool.map(self.run_job, jobs))
 
     def poll(self) -> list[tuple[str, queue.Entry | None, str, uuid.UUID]]:

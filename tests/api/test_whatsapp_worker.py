@@ -297,8 +297,8 @@ def test_graph_429_5xx_and_130429_are_retried_until_sent(
     assert (out.state, out.wamid) == (OutboundState.SENT, f"wamid.ok.{number}")
 
 
-def test_after_five_failed_sends_the_message_is_dead_and_the_owner_can_see_it(
-    runtime: Runtime, app_engine: Engine, shop: Shop, number: str
+def test_after_five_failed_sends_the_message_is_dead_and_the_owner_can_see_and_retry_it(
+    wa_settings: Settings, runtime: Runtime, app_engine: Engine, shop: Shop, number: str
 ) -> None:
     with respx.mock(base_url=f"{GRAPH}/{VERSION}") as router:
         route = router.post(f"/{number}/messages").mock(
@@ -314,6 +314,20 @@ def test_after_five_failed_sends_the_message_is_dead_and_the_owner_can_see_it(
     [out] = outbound(app_engine, shop.client_id)
     assert (out.state, out.attempts) == (OutboundState.DEAD, 5)
     assert "Invalid parameter" in out.error
+    with TestClient(create_app(wa_settings)) as client:
+        log = client.get("/api/v1/chat/messages", headers=shop.staff).json()
+        assert [line["state"] for line in log if line["direction"] == "out"] == ["dead"]
+        assert client.post(f"/api/v1/chat/messages/{out.id}/retry", headers=shop.staff).status_code == 403
+        retried = client.post(f"/api/v1/chat/messages/{out.id}/retry", headers=shop.owner)
+        assert retried.status_code == 202
+        assert (retried.json()["state"], retried.json()["attempts"]) == ("pending", 0)
+    with respx.mock() as router:
+        route = router.post(f"{GRAPH}/{VERSION}/{number}/messages").mock(
+            return_value=httpx.Response(200, json={"messages": [{"id": f"wamid.retried.{number}"}]})
+        )
+        drain(make_worker(runtime))
+    assert route.call_count == 1
+    assert outbound(app_engine, shop.client_id)[0].state is OutboundState.SENT
 
 
 def test_an_inbound_message_that_keeps_failing_goes_to_the_dead_letters_and_can_be_retried(
