@@ -126,7 +126,7 @@ def upgrade() -> None:
         sa.Column("variables", sa.Integer(), nullable=False),
         sa.Column("refreshed_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         *_tenant_columns("whatsapp_templates"),
-        sa.UniqueConstraint("client_id", "name", "language", name="uq_whatsapp_templates_client_id_name"),
+        sa.UniqueConstraint("client_id", "name", "language", name="uq_whatsapp_templates_client_id_name_language"),
     )
     for table in ("whatsapp_inbox", "whatsapp_outbound", "whatsapp_templates"):
         isolate_tenant_table(table)
