@@ -108,11 +108,23 @@ def _contacts(value: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {str(c.get("wa_id") or c.get("user_id")): c for c in value.get("contacts") or [] if isinstance(c, dict)}
 
 
+def without_nul(value: Any) -> Any:
+    """`value` with NUL characters dropped from every string (PostgreSQL text and JSONB refuse them)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {without_nul(k): without_nul(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [without_nul(v) for v in value]
+    return value
+
+
 def parse_delivery(body: object) -> Delivery:
     """The messages and statuses of a webhook body (Meta's `whatsapp_business_account` shape);
     fields of other kinds are ignored, a body of another shape is refused."""
     if not isinstance(body, dict) or not isinstance(body.get("entry"), list):
         raise ValidationFailed("not a WhatsApp webhook delivery: expected an object with an `entry` list")
+    body = without_nul(body)
     delivery = Delivery()
     for entry in body["entry"]:
         for change in (entry or {}).get("changes") or []:

@@ -96,7 +96,7 @@ def _message(body: SimulatedInbound, wamid: str) -> dict[str, object]:
     base = {"from": body.wa_id, "id": wamid, "timestamp": str(int(utcnow().timestamp()))}
     if body.text is not None:
         return base | {"type": "text", "text": {"body": body.text}}
-    return (body.message or {}) | base
+    return messaging.without_nul(body.message or {}) | base
 
 
 @router.get("/messages")

@@ -119,3 +119,10 @@ def test_the_signature_is_the_hmac_of_the_raw_body() -> None:
     assert not signature_valid("secret", body, sign("other", body))
     assert not signature_valid("secret", body, None)
     assert not signature_valid("", body, sign("", body))
+
+
+def test_nul_characters_are_dropped_from_a_delivery_before_it_is_stored() -> None:
+    body = payload("text", "1")
+    body["entry"][0]["changes"][0]["value"]["messages"][0]["text"]["body"] = "hi\x00 there"
+    [message] = messaging.parse_delivery(body).messages
+    assert message.payload["text"]["body"] == "hi there"
