@@ -180,9 +180,10 @@ def up(settings: Settings) -> int:
         try:
             workers = ["--workers", str(resolved.API_WORKERS)]
             supervisor.start(ChildSpec("api", [sys.executable, "-m", "api.cli", "api", *workers]))
-            supervisor.start(ChildSpec("worker", [sys.executable, "-m", "api.cli", "worker"]))
             base = local_base_url(resolved.API_HOST, resolved.API_PORT)
             supervisor.wait_until_ready(f"{base}/ready")
+            # The WhatsApp worker once the API is up: Meta's deliveries wait in the inbox meanwhile.
+            supervisor.start(ChildSpec("worker", [sys.executable, "-m", "api.cli", "worker"]))
             print(banner(base, demo_logins=not resolved.is_production), flush=True)
             supervisor.watch()
         except ChildExited as exc:
