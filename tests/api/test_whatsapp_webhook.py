@@ -210,3 +210,18 @@ def test_ten_concurrent_deliveries_of_one_payload_store_one_row(
     assert codes == [200] * 10
     assert len(inbox_rows(app_engine, shop.client_id)) == 1
     assert redis_client.xlen(WHATSAPP_INBOX) == 1
+
+
+def test_with_postgresql_unreachable_the_delivery_is_refused_with_503_so_meta_retries(
+    wa_settings: Settings, shop: Shop, number: str
+) -> None:
+    from infra.db import make_engine
+
+    unreachable = make_engine("postgresql://nobody:pw@127.0.0.1:1/none", connect_args={"connect_timeout": 1})
+    with TestClient(create_app(wa_settings)) as client:
+        client.app.state.runtime.sessions.configure(bind=unreachable)  # the database goes away
+        raw, headers = signed(payload("text", number))
+        refused = client.post(WEBHOOK, content=raw, headers=headers)
+    unreachable.dispose()
+    assert refused.status_code == 503
+    assert refused.headers["content-type"] == "application/problem+json"
