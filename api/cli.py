@@ -1,4 +1,4 @@
-"""`easy-ecom`: run the whole service (`up`) or one part of it (`api`, `migrate`, `seed`); bring a
+"""`easy-ecom`: run the whole service (`up`) or one part of it (`api`, `worker`, `migrate`, `seed`); bring a
 shop's CSV files in (`import`) or take them out (`export`); recompute picture vectors (`reembed`).
 
 It lives in api/ because it wires every layer (infra servers, domain seed, the app); infra
@@ -146,6 +146,21 @@ def serve_api(settings: Settings) -> None:
         )
 
 
+def serve_worker(settings: Settings) -> None:
+    """Run one WhatsApp worker until SIGINT/SIGTERM (any number may run side by side)."""
+    import threading
+
+    from api.whatsapp.worker import run_worker
+    from graph.runtime import open_runtime
+
+    stop = threading.Event()
+    with open_runtime(settings) as runtime:
+        try:
+            run_worker(runtime, stop)
+        except KeyboardInterrupt:  # stop_on_signals turns SIGTERM into this
+            stop.set()
+
+
 def with_urls(settings: Settings, urls: ServiceURLs) -> Settings:
     """`settings` pointing at the servers in use (embedded or external)."""
     return settings.model_copy(update={"DATABASE_URL": urls.database_url, "REDIS_URL": urls.redis_url})
@@ -178,6 +193,8 @@ def up(settings: Settings) -> int:
             supervisor.start(ChildSpec("api", [sys.executable, "-m", "api.cli", "api", *workers]))
             base = local_base_url(resolved.API_HOST, resolved.API_PORT)
             supervisor.wait_until_ready(f"{base}/ready")
+            # The WhatsApp worker once the API is up: Meta's deliveries wait in the inbox meanwhile.
+            supervisor.start(ChildSpec("worker", [sys.executable, "-m", "api.cli", "worker"]))
             print(banner(base, demo_logins=not resolved.is_production), flush=True)
             supervisor.watch()
         except ChildExited as exc:
@@ -219,8 +236,9 @@ def banner(base: str, *, demo_logins: bool) -> str:
 
 
 COMMANDS: dict[str, tuple[str, Callable[[Settings], int]]] = {
-    "up": ("run everything: embedded servers if needed, migrate, demo seed, API", up),
+    "up": ("run everything: embedded servers if needed, migrate, demo seed, API, WhatsApp worker", up),
     "api": ("run the REST API (starts embedded servers when the URLs are unset)", with_services(serve_api)),
+    "worker": ("run a WhatsApp worker (answers inbound messages, sends outbound ones)", with_services(serve_worker)),
     "migrate": ("create the application role and apply database migrations", with_services(migrate)),
     "seed": ("load the demo shop (idempotent)", with_services(seed)),
 }

@@ -20,6 +20,7 @@ from api.problems import PROBLEM_RESPONSES, install_problem_handlers
 from api.routes import api_router
 from api.routes.ops import router as ops_router
 from api.routes.products import IMAGE_UPLOAD_BODY_BYTES, IMAGE_UPLOAD_PATHS
+from api.whatsapp.routes import WEBHOOK_PATHS
 from graph.runtime import open_runtime
 from infra.settings import Settings, get_settings
 
@@ -53,7 +54,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         BodySizeLimitMiddleware,
         max_bytes=config.MAX_REQUEST_BODY_BYTES,
-        larger=[(IMAGE_UPLOAD_PATHS, max(IMAGE_UPLOAD_BODY_BYTES, config.MAX_REQUEST_BODY_BYTES))],
+        larger=[
+            (IMAGE_UPLOAD_PATHS, max(IMAGE_UPLOAD_BODY_BYTES, config.MAX_REQUEST_BODY_BYTES)),
+            (WEBHOOK_PATHS, config.WHATSAPP_WEBHOOK_MAX_BYTES),
+        ],
     )
     app.add_middleware(
         RateLimitMiddleware,
@@ -61,6 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         secret_key=config.secret_key,
         prefix=api_router.prefix,
         trusted=config.trusted_proxies(),
+        exempt=WEBHOOK_PATHS,
     )
     app.add_middleware(AdmissionMiddleware, limit=config.MAX_REQUESTS_IN_FLIGHT)
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)

@@ -174,16 +174,24 @@ def _bearer_token(scope: Scope) -> str | None:
 
 class RateLimitMiddleware:
     """Count every request under `prefix` (/api/v1) against its IP's quota, and one with a valid token
-    also against its client's (the business's; the superadmin's own); 429 with Retry-After above either."""
+    also against its client's (the business's; the superadmin's own); 429 with Retry-After above either.
+    Paths the `exempt` pattern matches in full are not counted."""
 
     def __init__(
-        self, app: ASGIApp, limiter: RequestLimiter, secret_key: Callable[[], str], prefix: str, trusted: Networks
+        self,
+        app: ASGIApp,
+        limiter: RequestLimiter,
+        secret_key: Callable[[], str],
+        prefix: str,
+        trusted: Networks,
+        exempt: str = r"$^",
     ) -> None:
         self.app = app
         self.limiter = limiter
         self.secret_key = secret_key
         self.prefix = prefix
         self.trusted = trusted
+        self.exempt = re.compile(exempt)
 
     def _client_key(self, scope: Scope) -> str | None:
         token = _bearer_token(scope)
@@ -197,7 +205,8 @@ class RateLimitMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "") if scope["type"] == "http" else ""
-        if not (path == self.prefix or path.startswith(self.prefix + "/")):
+        counted = path == self.prefix or path.startswith(self.prefix + "/")
+        if not counted or self.exempt.fullmatch(path):
             await self.app(scope, receive, send)
             return
         ip = client_ip(scope, self.trusted)

@@ -19,7 +19,7 @@ from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from domain import audit, catalog, customers, idempotency, inventory, journal, pricing, tenancy
+from domain import audit, catalog, customers, idempotency, inventory, journal, messaging, pricing, tenancy
 from domain.clearance import require_clearance
 from domain.context import Context, scoped
 from domain.errors import (
@@ -480,6 +480,7 @@ def confirm_order(session: Session, ctx: Context, order_id: uuid.UUID, *, at: da
     check_transition(order, OrderStatus.CONFIRMED)
     order.status, order.confirmed_at = OrderStatus.CONFIRMED, at or utcnow()
     session.flush()
+    messaging.order_news(session, ctx, order, "confirmed", at=order.confirmed_at)
     return order
 
 
@@ -490,6 +491,7 @@ def deliver_order(session: Session, ctx: Context, order_id: uuid.UUID, *, at: da
     check_transition(order, OrderStatus.DELIVERED)
     order.status, order.delivered_at = OrderStatus.DELIVERED, at or utcnow()
     session.flush()
+    messaging.order_news(session, ctx, order, "delivered", at=order.delivered_at)
     return order
 
 
@@ -590,6 +592,7 @@ def _cancel(
         },
     )
     session.flush()
+    messaging.order_news(session, ctx, order, "cancelled", at=order.cancelled_at)
     return order
 
 

@@ -10,7 +10,7 @@ from decimal import Decimal
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from domain import idempotency, inventory, journal, orders, pricing, tenancy
+from domain import idempotency, inventory, journal, messaging, orders, pricing, tenancy
 from domain.context import Context, scoped
 from domain.errors import InvalidTransition, NotFound, OutOfStock, PolicyViolation, ValidationFailed
 from domain.inventory import Reference
@@ -255,6 +255,8 @@ def _create(
             reference=("return", record.id),
             occurred_at=now,
         )
+    if settle is Account.CASH and record.refund_amount > 0:
+        messaging.order_news(session, ctx, order, "refund_paid", record.refund_amount, ref=str(record.id), at=now)
     return record
 
 

@@ -14,7 +14,7 @@ import hashlib
 import logging
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -23,7 +23,7 @@ from langchain_core.language_models import BaseChatModel
 from langgraph.types import Checkpointer
 from sqlalchemy.orm import Session, sessionmaker
 
-from domain import approvals, auth
+from domain import approvals, auth, messaging
 from domain.context import Context
 from domain.errors import Conflict
 from domain.models import Approval, ApprovalStatus, Channel
@@ -132,10 +132,13 @@ class ConversationService:
         locks: ThreadLocks,
         limits: AgentLimits | None = None,
         meaning: TextEmbedder | None = None,
+        outbox: Callable[[str, uuid.UUID], object] | None = None,
     ) -> None:
         self.sessions, self.model, self.checkpointer = sessions, model, checkpointer
         self.graphs, self.locks, self.limits = graphs, locks, limits or AgentLimits()
         self.meaning = meaning
+        self.outbox = outbox
+        """Wakes the WhatsApp worker for an outbound row (client id, row id); its poll finds it anyway."""
 
     def _env(self, ctx: Context) -> ToolEnv:
         return ToolEnv(ctx, self.sessions, self.meaning)
@@ -199,4 +202,17 @@ class ConversationService:
             except LookupError:
                 log.warning("approval %s decided, but its thread is no longer waiting", approval_id)
                 return Decision(approval, "", notify)
+        self._push(requester, approval, turn.reply)
         return Decision(approval, turn.reply, notify)
+
+    def _push(self, requester: Context, approval: Approval, reply: str) -> None:
+        """A WhatsApp customer is not waiting on a request: their reply goes out through the outbox
+        (once per approval), without them writing again."""
+        if requester.channel is not Channel.WHATSAPP or requester.customer_id is None or not reply:
+            return
+        with self._transaction(requester) as session:
+            row = messaging.notify_customer(
+                session, requester.client_id, requester.customer_id, f"approval:{approval.id}", reply, reply_to_own=True
+            )
+        if row is not None and self.outbox is not None:
+            self.outbox(requester.client_id, row.id)

@@ -1,8 +1,8 @@
 """The composition root every channel opens: settings → the application-role engine and sessions
 (refusing a privileged role) → Redis → chat model → checkpointer → graph cache → the
-conversation service, and the picture store and image embedders; one close. The API's lifespan,
-the WhatsApp worker, the console and the eval runner all call `open_runtime`; tests pass their
-own chat model.
+conversation service, the picture store and image embedders, and the WhatsApp Graph API client;
+one close. The API's lifespan, the WhatsApp worker, the console and the eval runner all call
+`open_runtime`; tests pass their own chat model.
 """
 
 from __future__ import annotations
@@ -25,9 +25,11 @@ from infra.db import app_role_url, connect_app_engine, make_session_factory, ses
 from infra.embeddings import ImageDescriber, ImageEmbedder, make_image_describer, make_image_embedder
 from infra.local_counters import LocalCounters
 from infra.object_storage import ObjectStorage, make_object_storage
+from infra.queue import WHATSAPP_OUTBOX, enqueue_rows
 from infra.redis_client import make_redis
 from infra.settings import Settings
 from infra.text_embeddings import TextEmbedder, make_text_embedder
+from infra.whatsapp import GraphClient
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,7 @@ class Runtime:
     local_counters: LocalCounters
     """Rate limits and lockout counters while Redis is down (this process only)."""
     lockout: LoginLockout
+    whatsapp: GraphClient
 
 
 @contextmanager
@@ -62,6 +65,8 @@ def open_runtime(settings: Settings, *, chat_model: BaseChatModel | None = None)
         sessions = make_session_factory(engine)
         text_embedder = make_text_embedder(settings.TEXT_EMBEDDER)
         local_counters = LocalCounters()
+        whatsapp = GraphClient(settings.WHATSAPP_API_BASE_URL, settings.WHATSAPP_API_VERSION)
+        stack.callback(whatsapp.close)
         conversations = ConversationService(
             sessions,
             chat_model or make_chat_model(settings),
@@ -69,6 +74,7 @@ def open_runtime(settings: Settings, *, chat_model: BaseChatModel | None = None)
             GraphCache(),
             ThreadLocks(client),
             meaning=text_embedder,
+            outbox=lambda client_id, row_id: enqueue_rows(client, WHATSAPP_OUTBOX, [(client_id, row_id)]),
         )
         yield Runtime(
             settings,
@@ -82,4 +88,5 @@ def open_runtime(settings: Settings, *, chat_model: BaseChatModel | None = None)
             text_embedder,
             local_counters,
             LoginLockout(client, local_counters),
+            whatsapp,
         )

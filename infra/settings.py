@@ -59,6 +59,10 @@ class Settings(BaseSettings):
     WHATSAPP_PHONE_NUMBER_ID: str | None = None
     WHATSAPP_API_VERSION: str = "v21.0"
     WHATSAPP_API_BASE_URL: str = "https://graph.facebook.com"
+    WHATSAPP_BUSINESS_ACCOUNT_ID: str | None = None
+    WHATSAPP_WEBHOOK_MAX_BYTES: int = Field(default=3 * 1024 * 1024, ge=1024)
+    WHATSAPP_SIMULATE_IN_PRODUCTION: bool = False
+    WHATSAPP_MESSAGES_PER_SECOND: int = Field(default=80, ge=1, le=1000)
     AWS_ACCESS_KEY_ID: str | None = None
     AWS_SECRET_ACCESS_KEY: SecretStr | None = None
     AWS_REGION: str = "us-east-1"

@@ -21,6 +21,7 @@ from api.routes import (
     returns,
     users,
 )
+from api.whatsapp import routes as whatsapp
 
 api_router = APIRouter(prefix="/api/v1")
 for feature in (
@@ -39,5 +40,6 @@ for feature in (
     audit,
     admin,
     chat,
+    whatsapp,
 ):
     api_router.include_router(feature.router)

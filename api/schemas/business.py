@@ -29,7 +29,16 @@ ClockOut = Annotated[
     PlainSerializer(lambda moment: moment.strftime("%H:%M"), return_type=str),
     WithJsonSchema({"type": "string", "pattern": CLOCK_PATTERN, "examples": ["09:00"]}),
 ]
-NULLABLE_FIELDS = frozenset({"whatsapp_number", "whatsapp_phone_number_id", "messenger", "country_calling_code"})
+NULLABLE_FIELDS = frozenset(
+    {
+        "whatsapp_number",
+        "whatsapp_phone_number_id",
+        "whatsapp_business_account_id",
+        "whatsapp_fallback_template",
+        "messenger",
+        "country_calling_code",
+    }
+)
 
 
 class BusinessFields(BaseModel):
@@ -50,6 +59,11 @@ class BusinessFields(BaseModel):
     return_refund_policy: Text | None = Field(default=None, max_length=5000)
     whatsapp_number: str | None = Field(default=None, pattern=r"^\+[1-9][0-9]{7,14}$", description="E.164")
     whatsapp_phone_number_id: str | None = Field(default=None, pattern=r"^[0-9]{5,64}$")
+    whatsapp_business_account_id: str | None = Field(default=None, pattern=r"^[0-9]{5,64}$")
+    whatsapp_fallback_template: str | None = Field(
+        default=None, pattern=r"^[a-z0-9_]{1,512}$", description="approved template sent outside the 24-hour window"
+    )
+    whatsapp_template_language: str | None = Field(default=None, pattern=r"^[a-z]{2,3}(_[A-Z]{2})?$")
     messenger: Text | None = Field(default=None, max_length=200)
     required_api_keys: list[ApiKeyName] | None = Field(
         default=None, max_length=20, description="names of the integrations' keys (never the keys)"
@@ -95,6 +109,9 @@ class BusinessRead(BaseModel):
     return_refund_policy: str
     whatsapp_number: str | None
     whatsapp_phone_number_id: str | None
+    whatsapp_business_account_id: str | None
+    whatsapp_fallback_template: str | None
+    whatsapp_template_language: str
     messenger: str | None
     required_api_keys: list[str]
     country_calling_code: str | None

@@ -8,6 +8,14 @@ from domain.models.idempotency import IdempotencyKey
 from domain.models.images import ProductImage
 from domain.models.inventory import MovementKind, ReceiptLayer, StockMovement
 from domain.models.ledger import Account, AuditEvent, JournalEntry, JournalLine
+from domain.models.messaging import (
+    DeliveryStatus,
+    InboxMessage,
+    InboxState,
+    MessageTemplate,
+    OutboundMessage,
+    OutboundState,
+)
 from domain.models.orders import (
     ItemCondition,
     Order,
@@ -42,15 +50,21 @@ __all__ = [
     "Client",
     "Customer",
     "CustomerAddress",
+    "DeliveryStatus",
     "IdempotencyKey",
+    "InboxMessage",
+    "InboxState",
     "ItemCondition",
     "JournalEntry",
     "JournalHour",
     "JournalLine",
+    "MessageTemplate",
     "MovementKind",
     "Order",
     "OrderLine",
     "OrderStatus",
+    "OutboundMessage",
+    "OutboundState",
     "PaymentMethod",
     "PaymentStatus",
     "PlatformAdmin",

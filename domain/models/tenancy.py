@@ -64,6 +64,11 @@ class Client(CreatedAt, Base):
     whatsapp_number: Mapped[str | None] = mapped_column(String(32))
     whatsapp_phone_number_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     whatsapp_access_token_encrypted: Mapped[str | None] = mapped_column(Text)
+    whatsapp_business_account_id: Mapped[str | None] = mapped_column(String(64))
+    whatsapp_fallback_template: Mapped[str | None] = mapped_column(String(512))
+    """The approved template sent instead of free text outside the 24-hour window (its body's one
+    variable, if any, is the customer's name)."""
+    whatsapp_template_language: Mapped[str] = mapped_column(String(16), default="en", server_default="en")
     messenger: Mapped[str | None] = mapped_column(String(200))
     required_api_keys: Mapped[list[str]] = mapped_column(JSONB, default=list)
     country_calling_code: Mapped[str | None] = mapped_column(String(3))
@@ -136,6 +141,8 @@ class Customer(UUIDPrimaryKey, TenantOwned, CreatedAt, Base):
     tags: Mapped[list[str]] = mapped_column(JSONB, default=list, server_default="[]")
     marketing_opt_out: Mapped[bool] = mapped_column(default=False, server_default="false")
     last_inbound_at: Mapped[datetime | None]
+    handoff_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    """The owner or staff member answering this customer in person; the agent stays silent meanwhile."""
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), default=utcnow, onupdate=utcnow)
     deleted_at: Mapped[datetime | None]
     erased_at: Mapped[datetime | None]
