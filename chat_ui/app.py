@@ -45,6 +45,13 @@ async def _say(text: str, **extra: object) -> None:
     await cl.Message(content=text, **extra).send()
 
 
+@cl.data_layer
+def no_chainlit_data_layer() -> None:  # type: ignore[misc]
+    """None: conversations live in our checkpointer and agent turns (reopened with the
+    `/conversations` command); without this hook Chainlit would take DATABASE_URL for its own tables."""
+    return None
+
+
 @cl.password_auth_callback
 async def log_in(identifier: str, password: str) -> cl.User | None:
     """`username@client_id` and password, through the domain's login (lockout and audit included)."""

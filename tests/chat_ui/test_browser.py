@@ -106,35 +106,40 @@ class ConsolePage:
     def wait(self, timeout: float = WAIT_S) -> WebDriverWait:
         return WebDriverWait(self.driver, timeout)
 
+    def until(self, condition: object, what: str, timeout: float = WAIT_S) -> object:
+        """Wait for `condition`; on timeout, a screenshot named after `what` and a clear failure."""
+        try:
+            return self.wait(timeout).until(condition)
+        except WebDriverException:
+            shot = self.shot(f"failed-{what.replace(' ', '-')[:40]}")
+            body = self.driver.find_element(By.TAG_NAME, "body").text[-1500:]
+            raise AssertionError(f"never saw {what} (screenshot {shot}); the page ends with:\n{body}") from None
+
     def log_in(self, identifier: str, password: str) -> None:
         self.driver.delete_all_cookies()
         self.driver.get(f"{self.base}/login")
-        email = self.wait().until(ready.element_to_be_clickable((By.ID, "email")))
+        email = self.until(ready.element_to_be_clickable((By.ID, "email")), "the login form")
         email.send_keys(identifier)
         self.driver.find_element(By.ID, "password").send_keys(password, Keys.ENTER)
-        self.wait().until(ready.element_to_be_clickable((By.ID, "chat-input")))
+        self.until(ready.element_to_be_clickable((By.ID, "chat-input")), f"the composer after {identifier} logs in")
 
     def say(self, text: str) -> None:
-        box = self.wait().until(ready.element_to_be_clickable((By.ID, "chat-input")))
+        box = self.until(ready.element_to_be_clickable((By.ID, "chat-input")), "the composer")
         box.click()
         box.send_keys(text)
         box.send_keys(Keys.ENTER)
 
     def sees(self, text: str, timeout: float = WAIT_S) -> None:
-        try:
-            self.wait(timeout).until(lambda d: text in d.find_element(By.TAG_NAME, "body").text)
-        except WebDriverException:
-            self.shot(f"missing-{uuid.uuid4().hex[:6]}")
-            raise AssertionError(f"never saw {text!r}") from None
+        self.until(lambda d: text in d.find_element(By.TAG_NAME, "body").text, repr(text), timeout)
 
     def button(self, label: str) -> WebElement:
         xpath = f"//button[normalize-space(.)='{label}']"
-        return self.wait().until(ready.element_to_be_clickable((By.XPATH, xpath)))
+        return self.until(ready.element_to_be_clickable((By.XPATH, xpath)), f"the {label} button")
 
     def upload(self, path: Path) -> None:
         field = self.driver.find_element(By.ID, "upload-button-input")
         field.send_keys(str(path))
-        self.wait().until(ready.element_to_be_clickable((By.ID, "chat-submit"))).click()
+        self.until(ready.element_to_be_clickable((By.ID, "chat-submit")), "the send button").click()
 
     def shot(self, name: str) -> Path:
         path = ARTIFACTS / f"{name}.png"
@@ -150,7 +155,7 @@ def test_owner_and_staff_run_the_shop_in_the_console(
     page.log_in(f"admin@{demo_shop}", "admin123")
     page.say("Show me today's dashboard")
     page.sees("Command center")
-    page.wait().until(lambda d: d.find_elements(By.CSS_SELECTOR, ".js-plotly-plot .main-svg"))
+    page.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".js-plotly-plot .main-svg"), "a Plotly chart")
     browser.execute_script("window.scrollTo(0, 0)")
     page.shot("dashboard")
 
