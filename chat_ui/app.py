@@ -103,7 +103,6 @@ async def on_message(message: cl.Message) -> None:
 async def _turn(user: ConsoleUser, text: str) -> None:
     console, conversation = _console(), cl.user_session.get("conversation")
     answer = cl.Message(content="")
-    steps: dict[str, cl.Step] = {}
     streamed = False
     try:
         async for item in in_thread(lambda: console.stream(user, text, conversation)):
@@ -111,7 +110,7 @@ async def _turn(user: ConsoleUser, text: str) -> None:
                 streamed = True
                 await answer.stream_token(item.data["text"])
             elif isinstance(item, TurnEvent) and item.kind == "tool_result":
-                await _tool_step(item.data, steps)
+                await _tool_step(item.data)
             elif isinstance(item, Turn):
                 answer.content = item.reply
                 await (answer.update() if streamed else answer.send())
@@ -121,12 +120,11 @@ async def _turn(user: ConsoleUser, text: str) -> None:
         await _say(exc.message)
 
 
-async def _tool_step(data: dict[str, object], steps: dict[str, cl.Step]) -> None:
-    step = cl.Step(name=str(data["name"]), type="tool", show_input="json", default_open=False)
-    step.input = panels.tool_input(data["args"])  # type: ignore[arg-type]
-    step.output = str(data["output"])
-    steps[str(data["id"])] = step
-    await step.send()
+async def _tool_step(data: dict[str, object]) -> None:
+    """One tool call as a step inside the message's run (collapsed): its arguments in, its result out."""
+    async with cl.Step(name=str(data["name"]), type="tool", show_input="json", default_open=False) as step:
+        step.input = panels.tool_input(data["args"])  # type: ignore[arg-type]
+        step.output = str(data["output"])
 
 
 async def _dashboard(user: ConsoleUser) -> None:
@@ -154,6 +152,7 @@ async def _show_approvals(user: ConsoleUser, *, quiet: bool = False) -> None:
             cl.Action(name="approve", payload=payload, label="Approve", icon="check"),
             cl.Action(name="reject", payload=payload, label="Reject", icon="x"),
         ]
+        cl.user_session.set(f"approval:{approval.id}", actions)
         await _say(panels.approval_text(approval), actions=actions)
 
 
@@ -164,7 +163,8 @@ async def _decide(action: cl.Action, *, approve: bool) -> None:
     except DomainError as exc:
         await _say(exc.message)
         return
-    await action.remove()
+    for button in cl.user_session.get(f"approval:{action.payload['id']}") or [action]:
+        await button.remove()
     await _say(panels.decision_text(decision))
 
 

@@ -65,7 +65,7 @@ def kpi_strip(data: DashboardData) -> str:
 def _layout(figure: go.Figure, title: str, currency: str | None = None) -> go.Figure:
     figure.update_layout(title=title, margin={"l": 40, "r": 20, "t": 50, "b": 40}, height=340)
     if currency:
-        figure.update_yaxes(title_text=currency)
+        figure.update_layout(yaxis_title=currency)
     return figure
 
 
