@@ -46,6 +46,8 @@ from infra.redis_client import check_redis, make_redis
 from infra.settings import ConfigError, Settings, load_settings
 
 CONFIG_ERROR_EXIT = 2
+CONSOLE_READY_TIMEOUT_S = 180.0
+"""Chainlit imports a lot before it answers; on a busy machine that takes a while."""
 IMPORT_HELP = (
     "Load a shop from the CSV files in PATH (see README, 'Bring your data'). Every bad row is reported with "
     "its file, line and reason, and a file with a bad row imports nothing; exit code 1 then."
@@ -186,7 +188,7 @@ def start_console(supervisor: Supervisor, settings: Settings) -> str:
     return its URL once it answers."""
     supervisor.start(ChildSpec("console", [sys.executable, "-m", "chat_ui"]))
     base = local_base_url(settings.CONSOLE_HOST, settings.CONSOLE_PORT)
-    supervisor.wait_until_ready(f"{base}/")
+    supervisor.wait_until_ready(f"{base}/", timeout_s=CONSOLE_READY_TIMEOUT_S)
     return base
 
 

@@ -21,21 +21,21 @@ def main() -> int:
     try:
         settings = load_settings()
         secret = settings.secret_key()
+        os.environ.update(
+            CHAINLIT_APP_ROOT=str(HERE),
+            CHAINLIT_HOST=settings.CONSOLE_HOST,
+            CHAINLIT_PORT=str(settings.CONSOLE_PORT),
+            CHAINLIT_AUTH_SECRET=hmac.new(secret.encode(), b"chainlit-session", hashlib.sha256).hexdigest(),
+        )
+        from chat_ui.console import shared_console
+
+        shared_console()  # the runtime opens here, so bad URLs end the process before it serves
     except ConfigError as exc:
         print(f"easy-ecom console: {exc}", file=sys.stderr, flush=True)
         return 2
-    os.environ.update(
-        CHAINLIT_APP_ROOT=str(HERE),
-        CHAINLIT_HOST=settings.CONSOLE_HOST,
-        CHAINLIT_PORT=str(settings.CONSOLE_PORT),
-        CHAINLIT_AUTH_SECRET=hmac.new(secret.encode(), b"chainlit-session", hashlib.sha256).hexdigest(),
-    )
     from chainlit.cli import run_chainlit  # reads CHAINLIT_APP_ROOT when imported
     from chainlit.config import config
 
-    from chat_ui.console import shared_console
-
-    shared_console()
     config.run.headless = True
     run_chainlit(str(HERE / "app.py"))
     return 0

@@ -121,11 +121,12 @@ class ConsolePage:
         email = self.until(ready.element_to_be_clickable((By.ID, "email")), "the login form")
         email.send_keys(identifier)
         self.driver.find_element(By.ID, "password").send_keys(password, Keys.ENTER)
-        self.until(ready.element_to_be_clickable((By.ID, "chat-input")), f"the composer after {identifier} logs in")
+        self.until(lambda d: "/login" not in d.current_url, f"{identifier} logged in")
+        self.until(ready.presence_of_element_located((By.ID, "chat-input")), f"the composer of {identifier}")
 
     def say(self, text: str) -> None:
-        box = self.until(ready.element_to_be_clickable((By.ID, "chat-input")), "the composer")
-        box.click()
+        box = self.until(ready.presence_of_element_located((By.ID, "chat-input")), "the composer")
+        self.driver.execute_script("arguments[0].scrollIntoView(); arguments[0].focus();", box)
         box.send_keys(text)
         box.send_keys(Keys.ENTER)
 
