@@ -45,7 +45,7 @@ def running_up(data_dir: Path, port: int, console_port: int) -> Iterator[tuple[s
         cwd=data_dir.parent,
         env=cli_env(DATA_DIR=str(data_dir), API_PORT=str(port), CONSOLE_PORT=str(console_port)),
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=(data_dir.parent / "up.err").open("a"),
         text=True,
     )
     base = f"http://127.0.0.1:{port}"
@@ -61,7 +61,8 @@ def running_up(data_dir: Path, port: int, console_port: int) -> Iterator[tuple[s
         yield process, base
     finally:
         process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=60) == 0
+        errors = [line for line in (data_dir.parent / "up.err").read_text().splitlines() if not line.startswith("{")]
+        assert process.wait(timeout=60) == 0, "\n".join(errors[-20:])
 
 
 def wait_for(url: str, process: subprocess.Popen[str]) -> httpx.Response:
