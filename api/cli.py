@@ -1,5 +1,6 @@
-"""`easy-ecom`: run the whole service (`up`) or one part of it (`api`, `worker`, `migrate`, `seed`); bring a
-shop's CSV files in (`import`) or take them out (`export`); recompute picture vectors (`reembed`).
+"""`easy-ecom`: run the whole service (`up`) or one part of it (`api`, `worker`, `console`, `migrate`,
+`seed`); bring a shop's CSV files in (`import`) or take them out (`export`); recompute picture
+vectors (`reembed`).
 
 It lives in api/ because it wires every layer (infra servers, domain seed, the app); infra
 imports nothing of ours. Bad configuration ends with one line on stderr and exit code 2.
@@ -47,6 +48,8 @@ from infra.settings import ConfigError, Settings, load_settings
 from infra.text_embeddings import make_text_embedder
 
 CONFIG_ERROR_EXIT = 2
+CONSOLE_READY_TIMEOUT_S = 180.0
+"""Chainlit imports a lot before it answers; on a busy machine that takes a while."""
 IMPORT_HELP = (
     "Load a shop from the CSV files in PATH (see README, 'Bring your data'). Every bad row is reported with "
     "its file, line and reason, and a file with a bad row imports nothing; exit code 1 then."
@@ -182,6 +185,7 @@ def up(settings: Settings) -> int:
     with running_services(settings) as urls:
         resolved = with_urls(settings, urls)
         ensure_port_free(resolved.API_HOST, resolved.API_PORT)
+        ensure_port_free(resolved.CONSOLE_HOST, resolved.CONSOLE_PORT, "CONSOLE_PORT")
         migrate(resolved)
         if resolved.is_production:
             print("production: skipping the demo seed (its passwords are public)", flush=True)
@@ -195,10 +199,39 @@ def up(settings: Settings) -> int:
             supervisor.wait_until_ready(f"{base}/ready")
             # The WhatsApp worker once the API is up: Meta's deliveries wait in the inbox meanwhile.
             supervisor.start(ChildSpec("worker", [sys.executable, "-m", "api.cli", "worker"]))
-            print(banner(base, demo_logins=not resolved.is_production), flush=True)
+            console = start_console(supervisor, resolved)
+            print(banner(base, console, demo_logins=not resolved.is_production), flush=True)
             supervisor.watch()
         except ChildExited as exc:
             print(f"easy-ecom: {exc}; stopping everything", file=sys.stderr, flush=True)
+            return exc.returncode if exc.returncode > 0 else 1
+        except KeyboardInterrupt:
+            print("easy-ecom: stopping", flush=True)
+        finally:
+            supervisor.stop()
+    return 0
+
+
+def start_console(supervisor: Supervisor, settings: Settings) -> str:
+    """Start the console (`python -m chat_ui`: Chainlit needs one worker, so its own process) and
+    return its URL once it answers."""
+    supervisor.start(ChildSpec("console", [sys.executable, "-m", "chat_ui"]))
+    base = local_base_url(settings.CONSOLE_HOST, settings.CONSOLE_PORT)
+    supervisor.wait_until_ready(f"{base}/", timeout_s=CONSOLE_READY_TIMEOUT_S)
+    return base
+
+
+def console(settings: Settings) -> int:
+    """The console alone (embedded servers if the URLs are unset), until Ctrl-C."""
+    with running_services(settings) as urls:
+        resolved = with_urls(settings, urls)
+        ensure_port_free(resolved.CONSOLE_HOST, resolved.CONSOLE_PORT, "CONSOLE_PORT")
+        supervisor = Supervisor(child_env(urls.database_url, urls.redis_url, str(settings.DATA_DIR.resolve())))
+        try:
+            print(f"\nEasy Ecom console: {start_console(supervisor, resolved)}\nPress Ctrl-C to stop.\n", flush=True)
+            supervisor.watch()
+        except ChildExited as exc:
+            print(f"easy-ecom: {exc}", file=sys.stderr, flush=True)
             return exc.returncode if exc.returncode > 0 else 1
         except KeyboardInterrupt:
             print("easy-ecom: stopping", flush=True)
@@ -219,12 +252,13 @@ def demo_login_lines() -> tuple[str, ...]:
     )
 
 
-def banner(base: str, *, demo_logins: bool) -> str:
+def banner(base: str, console_base: str, *, demo_logins: bool) -> str:
     """What a person needs once the service is up: where it is and how to log in."""
     return "\n".join(
         (
             "",
             "Easy Ecom is running",
+            f"  console:      {console_base}   (log in as user@client, e.g. admin@demo_client)",
             f"  API:          {base}/api/v1",
             f"  API docs:     {base}/docs   (ReDoc: {base}/redoc)",
             f"  health:       {base}/health   readiness: {base}/ready   metrics: {base}/metrics",
@@ -239,6 +273,7 @@ COMMANDS: dict[str, tuple[str, Callable[[Settings], int]]] = {
     "up": ("run everything: embedded servers if needed, migrate, demo seed, API, WhatsApp worker", up),
     "api": ("run the REST API (starts embedded servers when the URLs are unset)", with_services(serve_api)),
     "worker": ("run a WhatsApp worker (answers inbound messages, sends outbound ones)", with_services(serve_worker)),
+    "console": ("run the owner console (Chainlit; starts embedded servers when the URLs are unset)", console),
     "migrate": ("create the application role and apply database migrations", with_services(migrate)),
     "seed": ("load the demo shop (idempotent)", with_services(seed)),
 }

@@ -16,7 +16,21 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import CTE, ColumnElement, Date, Select, and_, case, cast, func, literal, or_, select, union_all
+from sqlalchemy import (
+    CTE,
+    ColumnElement,
+    Date,
+    Numeric,
+    Select,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from domain import tenancy
@@ -521,6 +535,71 @@ def dashboard(session: Session, ctx: Context, now: datetime | None = None) -> Da
             for row in session.execute(_daily_orders(ctx, recent, client.timezone))
         ],
     )
+
+
+@dataclass(frozen=True)
+class InventoryDays:
+    """One SKU on the shelf: units on hand, units sold over the last 30 local days, and how many days
+    the stock lasts at that pace (None when nothing sold)."""
+
+    sku: str
+    product_name: str
+    on_hand: int
+    units_sold_30d: int
+    days_of_inventory: Decimal | None
+
+
+def _recent(session: Session, ctx: Context, now: datetime | None) -> _Window:
+    """The last TREND_DAYS local days of the client, today included."""
+    at = _as_of(now)
+    zone = ZoneInfo(tenancy.get_client(scoped(session, ctx), ctx.client_id).timezone)
+    return _last_days(TREND_DAYS, at.astimezone(zone).date(), zone, at)
+
+
+def product_performance(session: Session, ctx: Context, now: datetime | None = None) -> list[ProductPerformance]:
+    """Every product sold over the last 30 local days (net of returns), best revenue first: the
+    population of the margin histogram."""
+    ctx.require(Role.OWNER, action="reading product performance")
+    sales = _product_sales(ctx, _recent(session, ctx, now)).subquery("sales")
+    query = (
+        select(sales, Product.name)
+        .join(Product, Product.id == sales.c.product_id)
+        .order_by(sales.c.revenue.desc(), Product.name)
+    )
+    return [
+        ProductPerformance(row.product_id, row.name, int(row.units), Decimal(row.revenue), Decimal(row.gross_profit))
+        for row in session.execute(query)
+    ]
+
+
+def inventory_days(
+    session: Session, ctx: Context, now: datetime | None = None, *, limit: int = 20
+) -> list[InventoryDays]:
+    """SKUs in stock with the days their stock lasts at the last 30 days' pace, shortest first
+    (unsold stock last); the per-SKU breakdown of the dashboard's days of inventory."""
+    ctx.require(Role.OWNER, action="reading days of inventory")
+    live = _live_orders(ctx, _recent(session, ctx, now)).subquery("live")
+    sold = (
+        select(OrderLine.variant_id, func.sum(OrderLine.quantity - OrderLine.returned_quantity).label("units"))
+        .join(live, live.c.id == OrderLine.order_id)
+        .where(OrderLine.client_id == ctx.client_id)
+        .group_by(OrderLine.variant_id)
+        .subquery("sold")
+    )
+    units = func.coalesce(sold.c.units, 0)
+    days = case((units > 0, Variant.on_hand * TREND_DAYS / cast(units, Numeric)), else_=None)
+    query = (
+        select(Variant.sku, Product.name, Variant.on_hand, units.label("units"))
+        .join(Product, Product.id == Variant.product_id)
+        .outerjoin(sold, sold.c.variant_id == Variant.id)
+        .where(Variant.client_id == ctx.client_id, Variant.is_active.is_(True), Variant.on_hand > 0)
+        .order_by(days.asc().nulls_last(), Variant.sku)
+        .limit(limit)
+    )
+    return [
+        InventoryDays(row.sku, row.name, row.on_hand, int(row.units), _days_of_inventory(row.on_hand, int(row.units)))
+        for row in session.execute(query)
+    ]
 
 
 def _last_days(days: int, today: date, zone: ZoneInfo, now: datetime) -> _Window:

@@ -96,3 +96,27 @@ def thread_usage(session: Session, ctx: Context, thread_id: str) -> ThreadUsage:
         .one()
     )
     return ThreadUsage(*(int(value) for value in row))
+
+
+@dataclass(frozen=True)
+class ThreadSummary:
+    """One conversation as the usage ledger knows it: its thread, how many turns, when it was last used."""
+
+    thread_id: str
+    turns: int
+    last_at: datetime
+
+
+def list_threads(session: Session, ctx: Context, prefix: str, *, limit: int = 10) -> list[ThreadSummary]:
+    """The client's conversations whose thread starts with `prefix` (a channel's thread key of one
+    principal), most recently used first."""
+    pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    last_at = func.max(AgentTurn.created_at)
+    rows = scoped(session, ctx).execute(
+        select(AgentTurn.thread_id, func.count(AgentTurn.id), last_at)
+        .where(AgentTurn.client_id == ctx.client_id, AgentTurn.thread_id.like(pattern, escape="\\"))
+        .group_by(AgentTurn.thread_id)
+        .order_by(last_at.desc(), AgentTurn.thread_id)
+        .limit(limit)
+    )
+    return [ThreadSummary(thread_id, int(turns), at) for thread_id, turns, at in rows]

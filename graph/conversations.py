@@ -17,13 +17,15 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 
 import redis
 from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import HumanMessage
 from langgraph.types import Checkpointer
 from sqlalchemy.orm import Session, sessionmaker
 
-from domain import approvals, auth, messaging
+from domain import approvals, auth, messaging, usage
 from domain.context import Context
 from domain.errors import Conflict
 from domain.models import Approval, ApprovalStatus, Channel
@@ -111,6 +113,24 @@ class Recipient:
 
 
 @dataclass(frozen=True)
+class Conversation:
+    """One of a principal's conversations: its id (for `stream`), a title, turns and last use."""
+
+    id: str
+    title: str
+    turns: int
+    last_at: datetime
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """A message of a conversation and the answer it got."""
+
+    question: str
+    answer: str
+
+
+@dataclass(frozen=True)
 class Decision:
     """An owner's decision: the request as decided (executed or not), and, when a conversation was
     waiting on it, the requester's reply and whom it must reach."""
@@ -168,6 +188,36 @@ class ConversationService:
         *_, last = self.stream(ctx, text, conversation)
         assert isinstance(last, Turn)
         return last
+
+    def conversations(self, ctx: Context, *, limit: int = 10) -> list[Conversation]:
+        """`ctx`'s recent conversations on its channel, most recently used first, each titled by its
+        first message."""
+        prefix = thread_key(ctx, "")
+        with self._transaction(ctx) as session:
+            threads = usage.list_threads(session, ctx, prefix, limit=limit)
+        listed = []
+        for thread in threads:
+            exchanges = self.history(ctx, thread.thread_id.removeprefix(prefix))
+            title = exchanges[0].question if exchanges else ""
+            listed.append(Conversation(thread.thread_id.removeprefix(prefix), title, thread.turns, thread.last_at))
+        return listed
+
+    def history(self, ctx: Context, conversation: str) -> list[Exchange]:
+        """The conversation so far, from its checkpoint: each message and the answer it got (the
+        last one may still wait for a confirmation or the owner)."""
+        env = self._env(ctx)
+        graph = self.graphs.get(env, self.model, self.checkpointer)
+        state = graph.get_state({"configurable": {"thread_id": thread_key(ctx, conversation)}})
+        exchanges: list[Exchange] = []
+        for message in state.values.get("messages", []) if state.values else []:
+            if isinstance(message, HumanMessage):
+                exchanges.append(Exchange(str(message.content), ""))
+            elif exchanges and message.content and not getattr(message, "tool_calls", None):
+                exchanges[-1] = Exchange(exchanges[-1].question, str(message.content))
+        if exchanges and state.interrupts:
+            waiting = state.interrupts[0].value.get("summary", "")
+            exchanges[-1] = Exchange(exchanges[-1].question, waiting or exchanges[-1].answer)
+        return exchanges
 
     def list_approvals(
         self, ctx: Context, *, status: ApprovalStatus | None = None, limit: int = 50, offset: int = 0

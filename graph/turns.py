@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage
+from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, ToolMessage
 from langchain_core.runnables import RunnableConfig
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command
@@ -41,10 +41,41 @@ class Turn:
 
 @dataclass(frozen=True)
 class TurnEvent:
-    """A streamed piece of a turn: `token` (text), `tool` (a tool being called)."""
+    """A streamed piece of a turn: `token` (text), `tool` (a tool being called), `tool_result` (a
+    tool call done: its id, name, arguments and output)."""
 
     kind: str
     data: dict[str, Any]
+
+
+class ToolCalls:
+    """The arguments of the turn's tool calls by call id, from whole messages or streamed chunks,
+    so each tool result can be shown with the inputs that produced it."""
+
+    def __init__(self) -> None:
+        self._streamed: dict[str, AIMessageChunk] = {}
+        self._args: dict[str, dict[str, Any]] = {}
+
+    def seen(self, message: AIMessage | AIMessageChunk) -> None:
+        """Note the calls of a model message (a chunk adds to the earlier chunks of its message)."""
+        if isinstance(message, AIMessageChunk) and message.id:
+            earlier = self._streamed.get(message.id)
+            message = self._streamed[message.id] = message if earlier is None else earlier + message
+        for call in message.tool_calls:
+            if call.get("id"):
+                self._args[call["id"]] = call["args"]
+
+    def finished(self, result: ToolMessage) -> TurnEvent:
+        """The `tool_result` event of a tool's answer."""
+        return TurnEvent(
+            "tool_result",
+            {
+                "id": result.tool_call_id,
+                "name": result.name or "",
+                "args": self._args.get(result.tool_call_id, {}),
+                "output": str(result.content),
+            },
+        )
 
 
 LIMIT_REACHED = (
@@ -149,9 +180,14 @@ def _run(
     started = time.perf_counter()
     meter = TurnMeter()
     config = {**config, "callbacks": [meter]}
+    calls = ToolCalls()
     for _namespace, (message, _metadata) in graph.stream(payload, config, stream_mode="messages", subgraphs=True):
+        if isinstance(message, ToolMessage):
+            yield calls.finished(message)  # the specialist's answer already streamed as its tokens
+            continue
         if not isinstance(message, AIMessage | AIMessageChunk):
-            continue  # tool results; the specialist's answer already streamed as its tokens
+            continue
+        calls.seen(message)
         chunks = getattr(message, "tool_call_chunks", None) or message.tool_calls
         for call in chunks:
             if call.get("name"):

@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     API_WORKERS: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=64)
     MAX_REQUESTS_IN_FLIGHT: int = Field(default=64, ge=1, le=10_000)
     API_THREADS: int = Field(default=16, ge=1, le=256)
+    CONSOLE_HOST: str = "127.0.0.1"
+    CONSOLE_PORT: int = Field(default=8001, ge=1, le=65535)
     DB_POOL_SIZE: int = Field(default=20, ge=1, le=500)
     DB_POOL_TIMEOUT_S: float = Field(default=5.0, gt=0, le=120)
     DB_STATEMENT_TIMEOUT_MS: int = Field(default=30_000, ge=100)

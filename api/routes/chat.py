@@ -34,8 +34,8 @@ def chat(body: ChatRequest, caller: CurrentCaller, conversations: ConversationsD
 
 @router.post("/stream", response_class=StreamingResponse, responses={200: {"content": {"text/event-stream": {}}}})
 def chat_stream(body: ChatRequest, caller: CurrentCaller, conversations: ConversationsDep) -> StreamingResponse:
-    """The same as POST /chat, as server-sent events: `token` and `tool` events, then `done`
-    carrying the ChatReply."""
+    """The same as POST /chat, as server-sent events: `token`, `tool` and `tool_result` (a call's
+    arguments and output) events, then `done` carrying the ChatReply."""
     conversation = body.thread_id or uuid.uuid4().hex
 
     def events() -> Iterator[str]:

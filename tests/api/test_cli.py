@@ -50,6 +50,28 @@ def test_a_port_in_use_is_refused_in_one_line_naming_api_port(run_cli: RunCli) -
     assert "API_PORT" in line
 
 
+def test_the_console_refuses_a_port_in_use_naming_console_port(run_cli: RunCli) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_cli("console", CONSOLE_PORT=str(port), DATABASE_URL=UNREACHABLE_DATABASE, REDIS_URL=UNUSED_REDIS)
+    assert result.returncode == 2
+    assert "CONSOLE_PORT" in one_line(result.stderr)
+
+
+def test_a_console_that_cannot_reach_its_database_ends_the_command_with_its_reason(run_cli: RunCli) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = run_cli(
+        "console", CONSOLE_PORT=str(port), DATABASE_URL=UNREACHABLE_DATABASE, REDIS_URL=UNUSED_REDIS, timeout=120
+    )
+    assert result.returncode == 2
+    assert "easy-ecom console: cannot reach PostgreSQL" in result.stderr
+    assert "easy-ecom: console exited with code 2" in result.stderr
+
+
 def test_a_data_dir_in_use_is_refused_in_one_line(run_cli: RunCli, tmp_path: Path) -> None:
     data_dir = tmp_path / "busy"
     with data_dir_lock(data_dir):

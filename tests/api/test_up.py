@@ -38,14 +38,14 @@ def processes_using(data_dir: Path) -> list[str]:
 
 
 @contextmanager
-def running_up(data_dir: Path, port: int) -> Iterator[tuple[subprocess.Popen[str], str]]:
+def running_up(data_dir: Path, port: int, console_port: int) -> Iterator[tuple[subprocess.Popen[str], str]]:
     """`easy-ecom up` until its API is ready; Ctrl-C (SIGINT) on exit, which must end it with code 0."""
     process = subprocess.Popen(
         [sys.executable, "-m", "api.cli", "up"],
         cwd=data_dir.parent,
-        env=cli_env(DATA_DIR=str(data_dir), API_PORT=str(port)),
+        env=cli_env(DATA_DIR=str(data_dir), API_PORT=str(port), CONSOLE_PORT=str(console_port)),
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=(data_dir.parent / "up.err").open("a"),
         text=True,
     )
     base = f"http://127.0.0.1:{port}"
@@ -61,19 +61,32 @@ def running_up(data_dir: Path, port: int) -> Iterator[tuple[subprocess.Popen[str
         yield process, base
     finally:
         process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=60) == 0
+        errors = [line for line in (data_dir.parent / "up.err").read_text().splitlines() if not line.startswith("{")]
+        assert process.wait(timeout=60) == 0, "\n".join(errors[-20:])
+
+
+def wait_for(url: str, process: subprocess.Popen[str]) -> httpx.Response:
+    """The first answer of `url` while `process` runs."""
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            return httpx.get(url, timeout=2)
+        except httpx.TransportError:
+            time.sleep(0.3)
+    raise AssertionError(f"{url} never answered")
 
 
 def test_up_serves_demo_data_stops_cleanly_and_keeps_its_data(tmp_path: Path) -> None:
-    data_dir, port = tmp_path / "data", free_port()
-    with running_up(data_dir, port) as (first, base):
+    data_dir, port, console_port = tmp_path / "data", free_port(), free_port()
+    with running_up(data_dir, port, console_port) as (first, base):
+        assert wait_for(f"http://127.0.0.1:{console_port}/", first).status_code == 200
         assert httpx.get(f"{base}/health").json() == {"status": "ok"}
         assert httpx.get(f"{base}/ready").json()["status"] == "ready"
         assert httpx.get(f"{base}/docs").status_code == 200
         second = subprocess.run(
             [sys.executable, "-m", "api.cli", "up"],
             cwd=tmp_path,
-            env=cli_env(DATA_DIR=str(data_dir), API_PORT=str(free_port())),
+            env=cli_env(DATA_DIR=str(data_dir), API_PORT=str(free_port()), CONSOLE_PORT=str(free_port())),
             capture_output=True,
             text=True,
             timeout=60,
@@ -84,9 +97,10 @@ def test_up_serves_demo_data_stops_cleanly_and_keeps_its_data(tmp_path: Path) ->
     first_output = first.stdout.read() if first.stdout else ""
     assert "products" in first_output
     assert "admin / admin123" in first_output
+    assert f"console:      http://127.0.0.1:{console_port}" in first_output
     assert processes_using(data_dir) == []
 
-    with running_up(data_dir, port) as (again, base):
+    with running_up(data_dir, port, free_port()) as (again, base):
         assert httpx.get(f"{base}/ready").status_code == 200
     assert "already there" in (again.stdout.read() if again.stdout else "")
     assert processes_using(data_dir) == []

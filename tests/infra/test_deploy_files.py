@@ -26,12 +26,14 @@ def our_services(compose: dict) -> dict[str, dict]:
     return {name: spec for name, spec in compose["services"].items() if "build" in spec}
 
 
-def test_compose_runs_pgvector_postgres_redis_a_migration_and_the_api(compose: dict) -> None:
+def test_compose_runs_pgvector_postgres_redis_a_migration_the_api_and_the_console(compose: dict) -> None:
     services = compose["services"]
     assert services["postgres"]["image"].startswith("pgvector/pgvector:pg16")
     assert services["redis"]["image"].startswith("redis:7")
-    assert set(our_services(compose)) == {"migrate", "api"}
+    assert set(our_services(compose)) == {"migrate", "api", "console"}
     assert services["api"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert services["console"]["command"] == ["easy-ecom", "console"]
+    assert services["console"]["environment"]["CONSOLE_HOST"] == "0.0.0.0"  # noqa: S104 - inside the container
 
 
 def test_compose_services_run_existing_cli_commands(compose: dict) -> None:
