@@ -63,9 +63,9 @@ def test_the_image_runs_the_cli_and_sets_only_known_settings() -> None:
     assert {name for name in names if not name.startswith(("PYTHON", "PIP_"))} <= SETTINGS
 
 
-def test_the_console_script_is_the_api_cli() -> None:
+def test_the_console_scripts_are_the_api_cli_and_the_eval_runner() -> None:
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    assert pyproject["project"]["scripts"] == {"easy-ecom": "api.cli:main"}
+    assert pyproject["project"]["scripts"] == {"easy-ecom": "api.cli:main", "easy-ecom-eval": "evals.cli:main"}
 
 
 def test_the_readme_documents_every_setting_and_the_two_commands() -> None:
