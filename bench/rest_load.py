@@ -132,17 +132,21 @@ def api_server(database_url: str, redis_url: str, data_dir: Path) -> Iterator[st
     """`easy-ecom api` in a child process on a free loopback port; yields its base URL, stops it after."""
     port = free_port()
     setting_names = set(Settings.model_fields)
-    env = {key: value for key, value in os.environ.items() if key not in setting_names} | {
-        "PYTHONPATH": str(ROOT),
-        "DATABASE_URL": database_url,
-        "REDIS_URL": redis_url,
-        "SECRET_KEY": SECRET,
-        "DATA_DIR": str(data_dir),
-        "API_HOST": HOST,
-        "API_PORT": str(port),
-        "RATE_LIMIT_PER_IP_PER_MINUTE": "100000000",  # measured, not throttled: every request still counts
-        "RATE_LIMIT_PER_CLIENT_PER_MINUTE": "100000000",
-    } | {name: os.environ[name] for name in TUNABLE if name in os.environ}
+    env = (
+        {key: value for key, value in os.environ.items() if key not in setting_names}
+        | {
+            "PYTHONPATH": str(ROOT),
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
+            "SECRET_KEY": SECRET,
+            "DATA_DIR": str(data_dir),
+            "API_HOST": HOST,
+            "API_PORT": str(port),
+            "RATE_LIMIT_PER_IP_PER_MINUTE": "100000000",  # measured, not throttled: every request still counts
+            "RATE_LIMIT_PER_CLIENT_PER_MINUTE": "100000000",
+        }
+        | {name: os.environ[name] for name in TUNABLE if name in os.environ}
+    )
     log = (data_dir / "api.log").open("wb")
     server = subprocess.Popen(  # the working directory holds no .env
         [sys.executable, "-m", "api.cli", "api"], cwd=data_dir, env=env, stdout=log, stderr=log, start_new_session=True

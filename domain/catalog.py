@@ -275,9 +275,7 @@ def visible_variants(ctx: Context) -> Select[tuple[Variant]]:
 def get_product(session: Session, ctx: Context, product_id: uuid.UUID) -> Product:
     """One product with its variants; customers only see active products and variants."""
     product = (
-        scoped(session, ctx)
-        .scalars(_products(ctx).where(Product.id == product_id).options(with_variants(ctx)))
-        .first()
+        scoped(session, ctx).scalars(_products(ctx).where(Product.id == product_id).options(with_variants(ctx))).first()
     )
     if product is None:
         raise NotFound(f"product {product_id} not found")

@@ -116,15 +116,24 @@ def test_the_owner_re_embeds_a_shops_pictures_from_the_cli(
     assert f"1 pictures of {shop.client_id} re-embedded with descriptor-v1" in result.stdout
     assert "1/1" in result.stdout  # the progress bar
     unknown = run_cli(
-        "reembed", "--client", "no_such_shop", DATABASE_URL=settings.DATABASE_URL or "",
-        REDIS_URL=settings.REDIS_URL or "", SECRET_KEY=TEST_SECRET, DATA_DIR=str(settings.DATA_DIR),
+        "reembed",
+        "--client",
+        "no_such_shop",
+        DATABASE_URL=settings.DATABASE_URL or "",
+        REDIS_URL=settings.REDIS_URL or "",
+        SECRET_KEY=TEST_SECRET,
+        DATA_DIR=str(settings.DATA_DIR),
     )
     assert (unknown.returncode, "no client 'no_such_shop'" in unknown.stderr) == (2, True)
 
 
 def test_a_configured_vision_model_adds_its_words_to_photo_search(settings: Settings, shop: Shop) -> None:
     configured = settings.model_copy(
-        update={"VISION_MODEL": "vision-small", "OPENAI_API_KEY": SecretStr("sk-test"), "OPENAI_BASE_URL": "http://llm.test/v1"}
+        update={
+            "VISION_MODEL": "vision-small",
+            "OPENAI_API_KEY": SecretStr("sk-test"),
+            "OPENAI_BASE_URL": "http://llm.test/v1",
+        }
     )
     with respx.mock(assert_all_called=True) as mock, TestClient(create_app(configured)) as client:
         mock.post("http://llm.test/v1/chat/completions").respond(
