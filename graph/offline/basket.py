@@ -56,9 +56,11 @@ COLOURS = frozenset(
 SPLIT = re.compile(r"\s*(?:,|;|\band\b|\bplus\b|&|\balso\b)\s*", re.IGNORECASE)
 ADD = re.compile(r"^\s*(?:and\s+)?(?:add|also|plus|another|1 more|and)\b", re.IGNORECASE)
 NO = re.compile(
-    r"^\s*(?:no|nope|nah|cancel|stop|forget it|never ?mind|don'?t|not now)\b[\s.!,]*(?:thanks?|thank you)?[\s.!]*$",
+    r"^\s*(?:no|nope|nah|cancel|stop|forget it|never ?mind|don'?t|not now)\b"
+    r"(?!.*\b(?:but|instead|make|add|change|rather|actually|in|size)\b)(?!.*\d)",
     re.IGNORECASE,
 )
+"""A plain no: nothing after it changes the order ("no, not now"; not "no, make it 3")."""
 REVISION_FILLER = re.compile(
     r"\b(?:actually|instead|make|it|them|that|change|to|rather|please|sorry|the|one|ones|only|just|i|want|"
     r"in|size|colou?r|a|an|of|no|yes|but|let'?s|do|go|with|for)\b",

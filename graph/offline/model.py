@@ -118,8 +118,11 @@ def _ordering(base: str, answers: list[str], messages: Sequence[BaseMessage], to
         answer = result.get("answer") if isinstance(result, dict) else None
         if not isinstance(result, dict) or result.get("placed") or "status" in result or not answer or NO.match(answer):
             return _rendered("place_order", result)
-    wants = _wants(base, [*answers, *_order_answers(messages)])
-    if wants is None:
+    said = [*answers, *_order_answers(messages)]
+    wants = _wants(base, said)
+    if wants is None or (
+        isinstance(last, ToolMessage) and last.name == "place_order" and wants == _wants(base, said[:-1])
+    ):
         return AIMessage(content="Okay, I have not placed that order. Anything else?")
     if not wants:
         return AIMessage(content="Which product would you like? Tell me its name or SKU.")
@@ -393,7 +396,7 @@ def _supervise(messages: Sequence[BaseMessage], tools: frozenset[str]) -> AIMess
         return AIMessage(content=GREETING + help_for(agents))
     if f"ask_{intent.agent}" in tools:
         return _call(f"ask_{intent.agent}", {"request": text})
-    return AIMessage(content="I cannot do that for you here yet. " + help_for(agents))
+    return AIMessage(content="Sorry, I cannot help with that here yet. " + help_for(agents))
 
 
 def _question_asked(messages: Sequence[BaseMessage]) -> tuple[str, str] | None:
