@@ -86,8 +86,9 @@ class Want:
 
     @property
     def query(self) -> str:
-        """The search words: the product words without sizes (which the catalog may spell otherwise)."""
-        kept = [w for w in self.words.split() if w.lower() not in SIZES]
+        """The search words: the product words without sizes and colours (options the catalog may
+        spell otherwise; `choose` reads them)."""
+        kept = [w for w in self.words.split() if w.lower() not in SIZES and w.lower() not in COLOURS]
         return " ".join(kept) or self.words
 
 
@@ -159,17 +160,24 @@ def choose(want: Want, matches: list[dict[str, Any]]) -> Choice:
     fit or none does (never a silent pick)."""
     if not matches:
         return Choice(None, f"I found nothing matching '{want.words}'. Which product do you mean?")
-    product = matches[0]["product"]
+    said = [*want.words.split(), *want.options]
+    colours = [w.lower() for w in said if w.lower() in COLOURS]
+    named = [m for m in matches if all(c in m["product"].lower().split() for c in colours)]
+    product = (named or matches)[0]["product"]
     candidates = [m for m in matches if m["product"] == product]
     if len(candidates) == 1 and not want.options:
         return Choice(candidates[0]["sku"])
-    said = [*want.words.split(), *want.options]
     keys_of = {value: key for m in candidates for key, value in _values(m).items()}
     mentioned: dict[str, str] = {}
     for word in (_option_word(w) for w in said):
         if word in keys_of:
             mentioned[keys_of[word]] = word  # a later word of the same kind wins ("M", then "L")
-    unknown = [w for w in said if (w.lower() in SIZES or w.lower() in COLOURS) and _option_word(w) not in keys_of]
+    in_name = set(product.lower().split())
+    unknown = [
+        w
+        for w in said
+        if (w.lower() in SIZES or w.lower() in COLOURS) and _option_word(w) not in keys_of and w.lower() not in in_name
+    ]
     fits = [m for m in candidates if all(_values(m).get(k) == v for k, v in mentioned.items())]
     if len(fits) == 1 and not unknown:
         return Choice(fits[0]["sku"])

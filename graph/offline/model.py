@@ -103,6 +103,17 @@ def _order_answers(messages: Sequence[BaseMessage]) -> list[str]:
     return answers
 
 
+def _searches_since_summary(messages: Sequence[BaseMessage]) -> list[ToolMessage]:
+    """The product searches of this round: since the request, or since the last order summary."""
+    found: list[ToolMessage] = []
+    for message in messages:
+        if isinstance(message, ToolMessage) and message.name == "place_order":
+            found = []
+        elif isinstance(message, ToolMessage) and message.name == "search_products":
+            found.append(message)
+    return found
+
+
 def _wants(base: str, answers: list[str]) -> list[Want] | None:
     wants: list[Want] | None = wants_in(base)
     for answer in answers:
@@ -126,11 +137,11 @@ def _ordering(base: str, answers: list[str], messages: Sequence[BaseMessage], to
         return AIMessage(content="Okay, I have not placed that order. Anything else?")
     if not wants:
         return AIMessage(content="Which product would you like? Tell me its name or SKU.")
-    batch = _last_batch(messages)
-    if not batch or any(m.name != "search_products" for m in batch) or len(batch) != len(wants):
-        return _calls([("search_products", {"query": w.query, "limit": 10}) for w in wants])
+    found = _searches_since_summary(messages)
+    if len(found) < len(wants):  # one search per product, in turn (each its own transaction)
+        return _call("search_products", {"query": wants[len(found)].query, "limit": 10})
     items, questions = [], []
-    for want, message in zip(wants, batch, strict=True):
+    for want, message in zip(wants, found, strict=False):
         result = _result(message)
         if isinstance(result, str):
             return _rendered("search_products", result)
@@ -224,7 +235,7 @@ CUSTOMER_NAME = re.compile(
 )
 POSSESSIVE = re.compile(r"\b([A-Z][\w-]+(?:\s+[A-Z][\w-]+)?)'s\s+(?:orders?|returns?|purchases)")
 CUSTOMER_FILLER = re.compile(
-    r"\b(?:orders?|returns?|purchases|of|for|the|find|show|me|list|what|did|has|have|bought|returned|"
+    r"\b(?:customers?|orders?|returns?|purchases|of|for|the|find|show|me|list|what|did|has|have|bought|returned|"
     r"whose|phone|number|is|email|please|look|up|search|who|are)\b|[?!.]",
     re.IGNORECASE,
 )
