@@ -69,6 +69,7 @@ REVISION_FILLER = re.compile(
 FOR_CUSTOMER = re.compile(
     r"\bfor\s+(?:(?:the\s+)?customer\s+)?((?:\+?\d[\d\s-]{6,}\d)|(?:[A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)?))",
 )
+SIZE_SAID = re.compile(r"\b(?:in\s+)?(?:size|sz|eu)\s+(\w{1,4})\b", re.IGNORECASE)
 ON_BEHALF = re.compile(r"\bon behalf of\s+(\S+(?:\s+[A-Z][\w'-]+)?)", re.IGNORECASE)
 
 
@@ -105,10 +106,11 @@ def wants_in(text: str) -> list[Want]:
     body = re.sub(r"\d+(?:\.\d+)?\s*(?:%|percent)(?:\s+off)?", " ", body, flags=re.IGNORECASE)
     wants = []
     for segment in SPLIT.split(body):
-        words = product_phrase(segment)
-        words = " ".join(w for w in words.split() if not w.isdigit())
+        sized = SIZE_SAID.search(segment)  # "size 42": a size, not a quantity
+        segment = SIZE_SAID.sub(" ", segment)
+        words = " ".join(w for w in product_phrase(segment).split() if not w.isdigit())
         if words:
-            wants.append(Want(quantity_in(segment), words))
+            wants.append(Want(quantity_in(segment), words, (sized.group(1),) if sized else ()))
     return wants
 
 

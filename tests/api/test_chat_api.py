@@ -109,7 +109,7 @@ def test_staff_take_a_whatsapp_style_order_on_the_demo_shop(client: TestClient, 
     browse = say("do you have linen summer shirts?")
     assert "Linen Summer Shirt" in browse["reply"]
     thread = browse["thread_id"]
-    asked = say("I want to buy 2 linen summer shirts, deliver to 5 Admiralty Way, Lekki", thread)
+    asked = say("I want to buy 2 linen summer shirts in M, deliver to 5 Admiralty Way, Lekki", thread)
     assert asked["pending_approval"]["kind"] == "confirm"
     assert "2 × Linen Summer Shirt" in asked["reply"]
     assert "Total 76.00" in asked["reply"]

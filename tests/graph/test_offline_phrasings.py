@@ -114,18 +114,22 @@ def test_two_periods_are_read_in_the_order_said(text: str, expected: tuple) -> N
 
 
 BASKETS = [
-    ("I want 2 linen shirts in M and a tote bag", [(2, "linen shirt M"), (1, "tote bag")]),
-    ("three mugs, two tote bags and one linen shirt size L", [(3, "mug"), (2, "tote bag"), (1, "linen shirt L")]),
-    ("can I get a dozen mugs", [(12, "mug")]),
-    ("I'd like a blue linen shirt, deliver to 5 Admiralty Way", [(1, "blue linen shirt")]),
-    ("order 2 linen shirts for customer Alice Smith", [(2, "linen shirt")]),
-    ("buy 4 hoodies at 15% off", [(4, "hoodie")]),
+    ("I want 2 linen shirts in M and a tote bag", [(2, "linen shirt M", ()), (1, "tote bag", ())]),
+    (
+        "three mugs, two tote bags and one linen shirt size L",
+        [(3, "mug", ()), (2, "tote bag", ()), (1, "linen shirt", ("L",))],
+    ),
+    ("can I get a dozen mugs", [(12, "mug", ())]),
+    ("I'd like a blue linen shirt, deliver to 5 Admiralty Way", [(1, "blue linen shirt", ())]),
+    ("order 2 linen shirts for customer Alice Smith", [(2, "linen shirt", ())]),
+    ("buy 4 hoodies at 15% off", [(4, "hoodie", ())]),
+    ("I want canvas sneakers size 42 and 2 tote bags", [(1, "canva sneaker", ("42",)), (2, "tote bag", ())]),
 ]
 
 
 @pytest.mark.parametrize(("text", "expected"), BASKETS)
 def test_several_products_are_read_with_quantities_sizes_and_colours(text: str, expected: list) -> None:
-    assert [(w.quantity, w.words) for w in wants_in(normalize(text))] == expected
+    assert [(w.quantity, w.words, w.options) for w in wants_in(normalize(text))] == expected
 
 
 SHIRTS = [Want(2, "linen shirt M")]
