@@ -56,7 +56,7 @@ MIX = [
 ]
 ORDER_CONVERSATION = [
     "do you have linen summer shirts?",
-    "I want to buy 2 linen summer shirts, deliver to 5 Admiralty Way, Lekki",
+    "I want to buy 2 linen summer shirts in M, deliver to 5 Admiralty Way, Lekki",
     "yes",
     "where is order 1001?",
 ]

@@ -124,8 +124,11 @@ def run_dimension(connection: psycopg.Connection, dims: int, args: argparse.Name
     total = sum(len(v) for v in data.values())
     started = time.perf_counter()
     built = load(connection, table, data)
-    print(f"\n{dims}-d: {total:,} vectors ({args.big:,} for t0, {args.small:,} for each of 9 others); "
-          f"load + index {time.perf_counter() - started:.1f} s, HNSW build {built:.1f} s", flush=True)
+    print(
+        f"\n{dims}-d: {total:,} vectors ({args.big:,} for t0, {args.small:,} for each of 9 others); "
+        f"load + index {time.perf_counter() - started:.1f} s, HNSW build {built:.1f} s",
+        flush=True,
+    )
     everything = np.concatenate(list(data.values()))
     all_ids = np.concatenate(list(ids.values()))
     queries = clustered(rng, centres, args.queries)

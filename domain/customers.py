@@ -435,3 +435,15 @@ def lifetime_figures(session: Session, ctx: Context, customer_id: uuid.UUID) -> 
         last_order_at=orders[4],
         gross_profit=revenue - refunds - cents(Decimal(kept_cost or 0)) if ctx.role is Role.OWNER else None,
     )
+
+
+def find_one(session: Session, ctx: Context, text: str) -> Customer:
+    """The one live customer a name, phone or email names (staff and owners); several matches are
+    refused with the candidates, so nobody is picked silently."""
+    found, total = list_customers(session, ctx, CustomerFilter(q=text), limit=5)
+    if not found:
+        raise NotFound(f"no customer matches {text!r}; try their phone number or full name")
+    if total > 1:
+        names = "; ".join(f"{c.name} ({c.phone or c.email or c.wa_id or 'no contact'})" for c in found)
+        raise ValidationFailed(f"{total} customers match {text!r}: {names}. Say which one (a phone number is best)")
+    return found[0]

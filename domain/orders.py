@@ -282,6 +282,19 @@ def quote_order(session: Session, ctx: Context, lines: list[LineRequest], discou
     return Quote(ordered, totals, approval, client.max_discount_pct)
 
 
+def check_available(quote: Quote) -> None:
+    """Refuse a quote asking for more than is on hand now (before anyone is asked to confirm);
+    `create_order` checks again atomically when it takes the stock."""
+    for variant, line in zip(quote.variants, quote.totals.lines, strict=True):
+        if line.quantity > variant.on_hand:
+            raise OutOfStock(
+                f"only {variant.on_hand} × {variant.sku} in stock; cannot order {line.quantity}",
+                sku=variant.sku,
+                available=variant.on_hand,
+                requested=line.quantity,
+            )
+
+
 def describe_draft(session: Session, ctx: Context, draft: OrderDraft) -> str:
     """An order request in one line, priced now: what the owner reads when asked to approve it."""
     quote = quote_order(session, ctx, draft.lines, Decimal(draft.discount_pct))

@@ -9,6 +9,7 @@ week, month, the 30-day trend) are the client's own midnight, in its timezone.
 
 from __future__ import annotations
 
+import enum
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from sqlalchemy import (
     Date,
     Numeric,
     Select,
+    String,
     and_,
     case,
     cast,
@@ -47,6 +49,7 @@ from domain.models import (
     ReceiptLayer,
     Return,
     Role,
+    User,
     Variant,
 )
 from domain.models.base import utcnow
@@ -735,3 +738,70 @@ def _daily_orders(ctx: Context, window: _Window, timezone: str) -> Select:
         .outerjoin(per_day, per_day.c.day == days.c.day)
         .order_by(days.c.day)
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Sales by product, category, channel, payment method or staff member
+# ---------------------------------------------------------------------------------------------
+
+
+class Breakdown(enum.StrEnum):
+    """What period sales can be grouped by."""
+
+    PRODUCT = "product"
+    CATEGORY = "category"
+    CHANNEL = "channel"
+    PAYMENT_METHOD = "payment_method"
+    STAFF = "staff"
+
+
+NO_STAFF = "no staff member (customer or system)"
+
+
+@dataclass(frozen=True)
+class SalesGroup:
+    """One group's sales in a period: orders, units kept and revenue after discounts and returns."""
+
+    key: str
+    orders: int
+    units: int
+    revenue: Decimal
+
+
+def sales_breakdown(
+    session: Session, ctx: Context, start: datetime, end: datetime, by: Breakdown | str
+) -> list[SalesGroup]:
+    """Sales of orders placed in [start, end) and not cancelled, grouped `by` one dimension, by
+    revenue (highest first). Owners only."""
+    ctx.require(Role.OWNER, action="reading sales figures")
+    _check_period(start, end)
+    try:
+        by = Breakdown(by)
+    except ValueError:
+        raise ValidationFailed(f"sales can be grouped by {', '.join(b.value for b in Breakdown)}") from None
+    scoped(session, ctx)
+    live = _live_orders(ctx, _Window(start, end, start.date(), end.date())).subquery("live")
+    key = {
+        Breakdown.PRODUCT: Product.name,
+        Breakdown.CATEGORY: Product.category,
+        Breakdown.CHANNEL: cast(live.c.channel, String),
+        Breakdown.PAYMENT_METHOD: cast(live.c.payment_method, String),
+        Breakdown.STAFF: func.coalesce(User.username, NO_STAFF),
+    }[by].label("key")
+    revenue = func.sum(_kept(OrderLine.line_total))
+    query = (
+        select(
+            key,
+            func.count(func.distinct(live.c.id)).label("orders"),
+            func.sum(OrderLine.quantity - OrderLine.returned_quantity).label("units"),
+            revenue.label("revenue"),
+        )
+        .join(live, live.c.id == OrderLine.order_id)
+        .join(Variant, Variant.id == OrderLine.variant_id)
+        .join(Product, Product.id == Variant.product_id)
+        .outerjoin(User, User.id == live.c.created_by_user_id)
+        .where(OrderLine.client_id == ctx.client_id)
+        .group_by(key)
+        .order_by(revenue.desc(), key)
+    )
+    return [SalesGroup(str(r.key), int(r.orders), int(r.units), Decimal(r.revenue)) for r in session.execute(query)]

@@ -163,9 +163,7 @@ def _vocabulary(session: Session, ctx: Context) -> list[str]:
     option_words = select(
         func.unnest(
             func.tsvector_to_array(
-                func.jsonb_to_tsvector(
-                    cast("simple", REGCONFIG), Variant.options, literal(["string", "key"], JSONB)
-                )
+                func.jsonb_to_tsvector(cast("simple", REGCONFIG), Variant.options, literal(["string", "key"], JSONB))
             )
         ).label("word")
     ).where(Variant.client_id == ctx.client_id, Variant.is_active.is_(True))
@@ -290,7 +288,6 @@ def search_variants(
         raise ValidationFailed(f"limit must be 1–{MAX_VARIANT_MATCHES}")
     page = search_products(session, ctx, text, limit=limit, meaning=meaning)
     return [variant for hit in page.hits for variant in hit.variants][:limit]
-
 
 
 IMAGE_CANDIDATES = 100

@@ -162,6 +162,7 @@ class BusinessInfo:
     return_policy: str
     return_window_days: int
     currency: str
+    language: str = "en"
 
     @property
     def returns_summary(self) -> str:
@@ -192,6 +193,7 @@ def business_info(session: Session, ctx: Context, now: datetime | None = None) -
         client.return_refund_policy,
         client.return_window_days,
         client.currency,
+        client.agent_language,
     )
 
 

@@ -1,5 +1,5 @@
-"""The agent graph: a supervisor whose tools are the sales, stock and discount specialists (and,
-for owners, analytics).
+"""The agent graph: a supervisor whose tools are the sales and discount specialists (staff and
+owners also stock and customers; owners also analytics).
 
 Sub-agents as tools (LangChain's recommended pattern; langgraph-supervisor is frozen upstream):
 each specialist is a `create_agent` graph called through an `ask_*` tool with `return_direct`, so
@@ -31,6 +31,7 @@ from domain.models import Role
 from graph import prompts
 from tools.analytics import build_analytics_tools
 from tools.checkout import build_checkout_tools
+from tools.customers import build_customer_tools
 from tools.discount import build_discount_tools
 from tools.order_changes import build_order_change_tools
 from tools.runtime import ToolEnv, make_tool
@@ -96,13 +97,14 @@ def build_graph(
     }
     if env.ctx.is_staff_or_owner:
         specialists["stock"] = (prompts.STOCK, [search, *build_stock_tools(env)])
+        specialists["customers"] = (prompts.CUSTOMERS, build_customer_tools(env))
     if env.ctx.role is Role.OWNER:
         specialists["analytics"] = (prompts.ANALYTICS, build_analytics_tools(env))
     delegates = [
         _delegate(
             name,
             prompts.SPECIALISTS[name],
-            create_agent(model, tools, system_prompt=prompt.format(name=info.name), name=f"{name}_agent"),
+            create_agent(model, tools, system_prompt=prompts.specialist_prompt(prompt, info), name=f"{name}_agent"),
             limits,
         )
         for name, (prompt, tools) in specialists.items()

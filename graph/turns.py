@@ -26,6 +26,10 @@ from tools.runtime import ToolEnv
 
 YES = re.compile(r"^\s*(?:yes|yeah|yep|y|ok(?:ay)?|sure|confirm(?:ed)?|go ahead|please do)\b", re.IGNORECASE)
 CONFIRM_PROMPT = "Reply YES to go ahead, or NO to leave things as they are."
+CONFIRM_PROMPTS = {
+    "place_order": "Reply YES to place this order, NO to drop it, or tell me what to change.",
+    "cancel_order": "Reply YES to cancel this order, or NO to keep it as it is.",
+}
 OWNER_PROMPT = "I have asked the owner to approve this; I will tell you their answer here."
 STILL_WAITING = "This still waits for the owner's approval: {summary} I will tell you their answer here."
 
@@ -134,7 +138,7 @@ def stream_turn(
         yield Turn(STILL_WAITING.format(summary=request["summary"]), TurnRecord(), pending=_pending(waiting[0]))
         return
     if waiting:
-        payload: Any = Command(resume={"confirmed": bool(YES.match(text))})
+        payload: Any = Command(resume={"confirmed": bool(YES.match(text)), "text": text})
     else:
         exhausted = _over_budget(ledger, thread_id, limits)
         if exhausted:
@@ -199,7 +203,11 @@ def _run(
         ledger.record(_usage(thread_id, meter.record, time.perf_counter() - started))
     if state.interrupts:
         request = state.interrupts[0].value
-        prompt = OWNER_PROMPT if request.get("kind") == "approval" else CONFIRM_PROMPT
+        prompt = (
+            OWNER_PROMPT
+            if request.get("kind") == "approval"
+            else CONFIRM_PROMPTS.get(str(request.get("action")), CONFIRM_PROMPT)
+        )
         yield Turn(f"{request['summary']}\n{prompt}", meter.record, pending=_pending(state.interrupts[0]))
         return
     yield Turn(str(state.values["messages"][-1].content), meter.record)

@@ -37,9 +37,25 @@ def is_confirmed(answer: object) -> bool:
     return isinstance(answer, dict) and answer.get("confirmed") is True
 
 
+@dataclass(frozen=True)
+class Answer:
+    """The requester's answer to a summary: an explicit yes, and their words (a change they ask
+    for instead of a yes comes back to the model in them)."""
+
+    confirmed: bool
+    text: str
+
+
+def confirmation_answer(action: str, summary: str) -> Answer:
+    """Pause until the requester answers `summary`; confirmed only by an explicit yes."""
+    answer = interrupt(confirmation_request(action, summary))
+    text = str(answer.get("text", "")) if isinstance(answer, dict) else ""
+    return Answer(is_confirmed(answer), text)
+
+
 def ask_to_confirm(action: str, summary: str) -> bool:
     """Pause until the requester answers `summary`; True only for an explicit yes."""
-    return is_confirmed(interrupt(confirmation_request(action, summary)))
+    return confirmation_answer(action, summary).confirmed
 
 
 def current_thread() -> str:

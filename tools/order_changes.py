@@ -17,10 +17,11 @@ from langchain_core.tools import BaseTool, InjectedToolCallId
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from domain import approvals, catalog, inventory, orders, returns
+from domain import approvals, catalog, inventory, orders, return_requests, returns, tenancy
 from domain.context import Context
 from domain.errors import NotFound
 from domain.models import ItemCondition, Order, OrderStatus, Return, ReturnKind
+from domain.models.base import utcnow
 from domain.orders import LineRequest, OrderChanges
 from domain.returns import ReturnItem
 from tools.confirmation import ask_to_confirm, current_thread, request_key, submit
@@ -75,6 +76,14 @@ class ReturnItemsArgs(BaseModel):
         description="Another size/colour of the same product, for an exchange",
     )
     tool_call_id: Annotated[str, InjectedToolCallId]
+
+
+class RequestReturnArgs(BaseModel):
+    """Arguments of request_return."""
+
+    order_number: int = Field(ge=1, le=orders.MAX_ORDER_NUMBER, description="The order number, e.g. 1042")
+    items: list[ItemArgs] = Field(min_length=1, max_length=20, description="SKUs of the order and quantities")
+    reason: str = Field(default="", max_length=500, description="Why, in the customer's words")
 
 
 def _describe_lines(order: Order) -> str:
@@ -244,7 +253,43 @@ def build_order_change_tools(env: ToolEnv) -> list[BaseTool]:
 
         return env.run(give_back)
 
+    def request_return(order_number: int, items: list[ItemArgs], reason: str = "") -> dict[str, Any]:
+        """Ask to send delivered items back (goods not at the counter): opens a return request the
+        shop receives later, after the requester confirms. Within the return window only.
+
+        Args:
+            order_number: the order number, e.g. 1042.
+            items: SKUs from the order and how many of each.
+            reason: why, in the customer's words.
+        """
+
+        def wanted(session: Session, ctx: Context) -> tuple[Order, list[return_requests.RequestedItem]]:
+            order = orders.get_order_by_number(session, ctx, order_number)
+            by_sku = {line.sku: line for line in order.lines}
+            missing = [i.sku for i in items if i.sku not in by_sku]
+            if missing:
+                raise NotFound(f"{', '.join(missing)} is not on order #{order.number}")
+            return order, [return_requests.RequestedItem(by_sku[i.sku].id, i.quantity) for i in items]
+
+        def summarize(session: Session, ctx: Context) -> str:
+            order, _ = wanted(session, ctx)
+            returns.check_window(order, tenancy.business_info(session, ctx).return_window_days, utcnow())
+            back = ", ".join(f"{i.quantity} × {i.sku}" for i in items)
+            return f"Ask to return {back} from order #{order.number}; the shop refunds once it receives them."
+
+        summary = env.run(summarize)
+        if not ask_to_confirm("request_return", summary):
+            return {"requested": False, "order_number": order_number}
+
+        def open_it(session: Session, ctx: Context) -> dict[str, Any]:
+            order, asked = wanted(session, ctx)
+            request = return_requests.open_request(session, ctx, order.id, asked, reason=reason)
+            return {"requested": True, "order_number": order.number, "status": request.status.value}
+
+        return env.run(open_it)
+
     return [
+        make_tool(request_return, RequestReturnArgs),
         make_tool(cancel_order, CancelOrderArgs),
         make_tool(change_delivery_address, ChangeAddressArgs),
         make_tool(change_order_items, ChangeItemsArgs),

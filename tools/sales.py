@@ -1,5 +1,6 @@
 """Sales tools: find products, their price and availability, the business's hours and policy,
-and order status. Read-only: writes that change a customer's order go through confirmation."""
+an order's status, and orders listed by status and period (a customer sees only their own).
+Read-only: writes that change a customer's order go through confirmation."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from sqlalchemy.orm import Session
 
 from domain import catalog, orders, search, tenancy
 from domain.context import Context
-from domain.models import Variant
+from domain.models import Order, OrderStatus, Variant
+from domain.periods import PeriodName
+from tools.periods import PERIOD_HELP, PeriodSpec
 from tools.runtime import ToolEnv, make_tool, money
 
 
@@ -34,6 +37,25 @@ class OrderNumberArgs(BaseModel):
     """An order named by its number."""
 
     order_number: int = Field(ge=1, le=orders.MAX_ORDER_NUMBER, description="The order number, e.g. 1042")
+
+
+class ListOrdersArgs(PeriodSpec):
+    """Arguments of list_orders: any period (default: all time) and status."""
+
+    period: PeriodName | None = Field(default=None, description="Omit for all time; else " + PERIOD_HELP)
+    status: OrderStatus | None = Field(default=None, description="Only orders in this status")
+    limit: int = Field(default=10, ge=1, le=50)
+
+
+def describe_order(order: Order) -> dict[str, Any]:
+    """An order in a list: number, status, date, items and total."""
+    return {
+        "order_number": order.number,
+        "status": order.status.value,
+        "placed": f"{order.created_at:%Y-%m-%d}",
+        "items": ", ".join(f"{line.quantity} × {line.product_name}" for line in order.lines),
+        "total": money(order.total),
+    }
 
 
 def describe_variant(variant: Variant) -> dict[str, Any]:
@@ -112,9 +134,40 @@ def build_sales_tools(env: ToolEnv) -> list[BaseTool]:
 
         return env.run(work)
 
+    def list_orders(
+        status: OrderStatus | None = None, limit: int = 10, period: PeriodName | None = None, **dates: Any
+    ) -> dict[str, Any]:
+        """Orders newest first, with how many match: by status and by the period they were placed
+        in (today, yesterday, last week, a month, a date range...). A customer gets only their own
+        orders ("my orders").
+
+        Args:
+            status: only orders in this status (pending, confirmed, delivered, cancelled, returned...).
+            limit: how many to list (1-50); the count covers them all.
+            period: when they were placed; omit for all time.
+        """
+
+        def work(session: Session, ctx: Context) -> dict[str, Any]:
+            label, since, until = "all time", None, None
+            if period is not None:
+                resolved = PeriodSpec(period=period, **dates).resolve(session, ctx)
+                label, since, until = resolved.label, resolved.start, resolved.end
+            found, total = orders.list_orders(
+                session, ctx, orders.OrderFilter(status=status, since=since, until=until), limit=limit
+            )
+            return {
+                "period": label,
+                "status": status.value if status else "any",
+                "count": total,
+                "orders": [describe_order(o) for o in found],
+            }
+
+        return env.run(work)
+
     return [
         make_tool(search_products, SearchProductsArgs),
         make_tool(get_product_details, SkuArgs),
         make_tool(get_business_info),
         make_tool(get_order_status, OrderNumberArgs),
+        make_tool(list_orders, ListOrdersArgs),
     ]

@@ -13,8 +13,9 @@ from langchain_core.tools import BaseTool, InjectedToolCallId
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from domain import approvals, catalog, inventory, reports
+from domain import approvals, catalog, inventory, product_figures, reports
 from domain.context import Context
+from tools.analytics import ProductArgs
 from tools.confirmation import ask_to_confirm, current_thread, request_key, submit
 from tools.runtime import ToolEnv, make_tool, money
 from tools.sales import SkuArgs
@@ -72,6 +73,26 @@ def build_stock_tools(env: ToolEnv) -> list[BaseTool]:
                 "product": variant.product.name,
                 "on_hand": variant.on_hand,
                 "reorder_point": variant.reorder_point,
+            }
+
+        return env.run(work)
+
+    def check_product_stock(product: str) -> dict[str, Any]:
+        """Units on hand of every size/colour of one product (zero included).
+
+        Args:
+            product: product words or a SKU, e.g. "linen shirt".
+        """
+
+        def work(session: Session, ctx: Context) -> dict[str, Any]:
+            found, rows = product_figures.product_stock(session, ctx, product)
+            return {
+                "product": found.name,
+                "total": sum(r.on_hand for r in rows),
+                "variants": [
+                    {"sku": r.sku, "options": r.options, "on_hand": r.on_hand, "reorder_point": r.reorder_point}
+                    for r in rows
+                ],
             }
 
         return env.run(work)
@@ -208,6 +229,7 @@ def build_stock_tools(env: ToolEnv) -> list[BaseTool]:
 
     return [
         make_tool(check_stock, SkuArgs),
+        make_tool(check_product_stock, ProductArgs),
         make_tool(list_low_stock, LowStockArgs),
         make_tool(adjust_stock, AdjustStockArgs),
         make_tool(record_receipt, RecordReceiptArgs),

@@ -136,11 +136,109 @@ def _render_low_stock(result: dict[str, Any]) -> str:
     return "Low on stock:\n" + "\n".join(lines)
 
 
-def _render_pnl(result: dict[str, Any]) -> str:
+def _sentence_start(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _pnl_figures(result: dict[str, Any]) -> str:
     return (
-        f"{result['period'].capitalize()} so far: net sales {result['net_sales']} {result['currency']}, "
-        f"gross profit {result['gross_profit']} ({result['gross_margin_pct']}% margin), refunds {result['refunds']}, "
-        f"net profit {result['net_profit']}, {result['orders']} orders."
+        f"net sales {result['net_sales']} {result['currency']}, gross profit {result['gross_profit']} "
+        f"({result['gross_margin_pct']}% margin), refunds {result['refunds']}, net profit {result['net_profit']}, "
+        f"{result['orders']} orders"
+    )
+
+
+def _render_pnl(result: dict[str, Any]) -> str:
+    return f"{_sentence_start(result['period'])}: {_pnl_figures(result)}."
+
+
+def _render_comparison(result: dict[str, Any]) -> str:
+    now, before, change = result["current"], result["previous"], result["change"]
+
+    def signed(value: str) -> str:
+        return value if value.startswith("-") else f"+{value}"
+
+    return (
+        f"{_sentence_start(now['period'])}: {_pnl_figures(now)}.\n"
+        f"{_sentence_start(before['period'])}: {_pnl_figures(before)}.\n"
+        f"Change: net sales {signed(change['net_sales'])}, gross profit {signed(change['gross_profit'])}, "
+        f"net profit {signed(change['net_profit'])}, orders {change['orders']:+d}."
+    )
+
+
+def _render_breakdown(result: dict[str, Any]) -> str:
+    if not result["groups"]:
+        return f"No sales {result['period']}."
+    rows = [
+        f"- {g['name']}: {g['revenue']} {result['currency']} ({g['orders']} orders, {g['units']} units)"
+        for g in result["groups"]
+    ]
+    return f"Sales by {result['by'].replace('_', ' ')}, {result['period']}:\n" + "\n".join(rows)
+
+
+def _options(row: dict[str, Any]) -> str:
+    return f" ({', '.join(row['options'].values())})" if row.get("options") else ""
+
+
+def _render_margin(result: dict[str, Any]) -> str:
+    rows = [
+        f"- {v['sku']}{_options(v)}: price {v['price']}, average cost {v['avg_cost']}, margin {v['margin']} "
+        f"({v['margin_pct']}%)"
+        for v in result["variants"]
+    ]
+    return f"{result['product']} margins:\n" + "\n".join(rows)
+
+
+def _render_product_stock(result: dict[str, Any]) -> str:
+    rows = [f"- {v['sku']}{_options(v)}: {v['on_hand']} on hand" for v in result["variants"]]
+    return f"{result['product']}: {result['total']} on hand in all.\n" + "\n".join(rows)
+
+
+def _order_rows(orders: list[dict[str, Any]]) -> str:
+    return "\n".join(
+        f"- #{o['order_number']} ({o['placed']}, {o['status']}): {o['items']}. Total {o['total']}" for o in orders
+    )
+
+
+def _render_orders(result: dict[str, Any]) -> str:
+    status = "" if result["status"] == "any" else f"{result['status']} "
+    if not result["count"]:
+        return f"No {status}orders ({result['period']})."
+    shown = f", the latest {len(result['orders'])}" if result["count"] > len(result["orders"]) else ""
+    head = f"{result['count']} {status}order{'s' if result['count'] != 1 else ''} ({result['period']}){shown}:"
+    return head + "\n" + _order_rows(result["orders"])
+
+
+def _render_customers(result: dict[str, Any]) -> str:
+    if not result["customers"]:
+        return "No customer matches that. Try a phone number or the full name."
+    rows = [
+        f"- {c['name']} ({c['phone'] or c['email'] or 'no contact'}): {c['orders']} orders, {c['net_sales']} spent, "
+        f"{c['returns']} returns"
+        for c in result["customers"]
+    ]
+    return f"{result['count']} customer{'s' if result['count'] != 1 else ''} found:\n" + "\n".join(rows)
+
+
+def _render_customer_orders(result: dict[str, Any]) -> str:
+    if not result["count"]:
+        return f"{result['customer']} has no orders yet."
+    return f"{result['customer']} has {result['count']} order(s):\n" + _order_rows(result["orders"])
+
+
+def _render_customer_returns(result: dict[str, Any]) -> str:
+    if not result["count"]:
+        return f"{result['customer']} has returned nothing."
+    rows = [f"- {r['date']}: {r['kind']} of {r['units']} unit(s), refund {r['refund']}" for r in result["returns"]]
+    return f"{result['customer']} has {result['count']} return(s):\n" + "\n".join(rows)
+
+
+def _render_return_request(result: dict[str, Any]) -> str:
+    if not result["requested"]:
+        return f"Okay, no return request for order #{result['order_number']}."
+    return (
+        f"Your return request for order #{result['order_number']} is open. Send the items back; the shop "
+        "refunds you once it receives them."
     )
 
 
@@ -185,6 +283,15 @@ RENDERERS: dict[str, Callable[[Any], str]] = {
     "change_order_items": _render_items_changed,
     "return_items": _render_returned,
     "get_profit_and_loss": _render_pnl,
+    "compare_profit_and_loss": _render_comparison,
+    "get_sales_breakdown": _render_breakdown,
+    "get_product_margin": _render_margin,
+    "check_product_stock": _render_product_stock,
+    "list_orders": _render_orders,
+    "find_customers": _render_customers,
+    "get_customer_orders": _render_customer_orders,
+    "get_customer_returns": _render_customer_returns,
+    "request_return": _render_return_request,
     "get_dashboard": _render_dashboard,
     "get_top_products": _render_top_products,
     "quote_discount": _render_quote,

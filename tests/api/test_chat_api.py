@@ -86,7 +86,13 @@ def test_an_openai_compatible_model_drives_the_same_graph(settings: Settings, sh
     assert route.call_count == 3
     sent = json.loads(route.calls[0].request.content)
     assert sent["model"] == "gpt-test"
-    assert {t["function"]["name"] for t in sent["tools"]} == {"ask_sales", "ask_stock", "ask_discount", "ask_analytics"}
+    assert {t["function"]["name"] for t in sent["tools"]} == {
+        "ask_sales",
+        "ask_stock",
+        "ask_customers",
+        "ask_discount",
+        "ask_analytics",
+    }
 
 
 def test_staff_take_a_whatsapp_style_order_on_the_demo_shop(client: TestClient, settings: Settings, app_engine) -> None:
@@ -109,7 +115,7 @@ def test_staff_take_a_whatsapp_style_order_on_the_demo_shop(client: TestClient, 
     browse = say("do you have linen summer shirts?")
     assert "Linen Summer Shirt" in browse["reply"]
     thread = browse["thread_id"]
-    asked = say("I want to buy 2 linen summer shirts, deliver to 5 Admiralty Way, Lekki", thread)
+    asked = say("I want to buy 2 linen summer shirts in M, deliver to 5 Admiralty Way, Lekki", thread)
     assert asked["pending_approval"]["kind"] == "confirm"
     assert "2 × Linen Summer Shirt" in asked["reply"]
     assert "Total 76.00" in asked["reply"]

@@ -193,9 +193,7 @@ def test_retired_products_are_not_found_by_photo(db: Session, tenant_a: Context,
     assert search.search_by_image(db, tenant_a, EMBEDDER, encode(product_picture(3))).matches == []
 
 
-def test_reembedding_recomputes_every_vector_with_the_current_embedder(
-    db: Session, tenant_a: Context, storage
-) -> None:
+def test_reembedding_recomputes_every_vector_with_the_current_embedder(db: Session, tenant_a: Context, storage) -> None:
     product_id = add_pictured_product(db, tenant_a, storage, 5)
     row = images.list_images(db, tenant_a, product_id)[0]
     row.embedder = "older-model"

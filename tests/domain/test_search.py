@@ -57,9 +57,7 @@ def test_words_match_as_prefixes_and_name_matches_rank_first(db: Session, tenant
     assert found(db, tenant_a, "blu shi") == ["Blue Oxford Shirt", "Canvas Tote Bag"]
 
 
-def test_plurals_find_the_singular_and_the_singular_the_plural(
-    db: Session, tenant_a: Context, shop_a_catalog
-) -> None:
+def test_plurals_find_the_singular_and_the_singular_the_plural(db: Session, tenant_a: Context, shop_a_catalog) -> None:
     assert found(db, tenant_a, "mugs") == ["Blue Enamel Mug"]
     assert found(db, tenant_a, "tote bags") == ["Canvas Tote Bag"]
     catalog.create_product(db, tenant_a, simple("Linen Napkins", "NAP-4", category="Table"))

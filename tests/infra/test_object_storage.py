@@ -43,7 +43,10 @@ def s3_settings(s3_endpoint: str, tmp_path: Path) -> Settings:
         AWS_SECRET_ACCESS_KEY="testing",
     )
     client = boto3.client(
-        "s3", endpoint_url=s3_endpoint, region_name="us-east-1", aws_access_key_id="testing",
+        "s3",
+        endpoint_url=s3_endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
         aws_secret_access_key="testing",
     )
     if BUCKET not in {b["Name"] for b in client.list_buckets()["Buckets"]}:
@@ -75,7 +78,10 @@ def test_with_a_bucket_pictures_go_to_s3(s3_settings: Settings, s3_endpoint: str
     assert isinstance(storage, S3ObjectStorage)
     storage.put("shop_a/y.webp", b"RIFF....WEBP", "image/webp")
     client = boto3.client(
-        "s3", endpoint_url=s3_endpoint, region_name="us-east-1", aws_access_key_id="testing",
+        "s3",
+        endpoint_url=s3_endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
         aws_secret_access_key="testing",
     )
     stored = client.get_object(Bucket=BUCKET, Key="shop_a/y.webp")

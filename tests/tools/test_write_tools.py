@@ -116,7 +116,7 @@ def test_the_owner_reads_analytics_and_staff_are_refused(db, tenant_a, staff, sh
     [owner_pnl] = [t for t in build_analytics_tools(make_env(tenant_a)) if t.name == "get_profit_and_loss"]
     assert '"net_sales": "60.00"' in call(owner_pnl, {"period": "today"}, thread="o")
     [staff_pnl] = [t for t in build_analytics_tools(make_env(staff)) if t.name == "get_profit_and_loss"]
-    assert call(staff_pnl, {"period": "month"}, thread="s").startswith("refused (forbidden)")
+    assert call(staff_pnl, {"period": "this_month"}, thread="s").startswith("refused (forbidden)")
 
 
 @pytest.fixture
