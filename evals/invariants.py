@@ -142,13 +142,15 @@ def confirmed_writes(ev: Evidence) -> list[Violation]:
 
 
 def tenant_isolation(ev: Evidence) -> list[Violation]:
-    """Nothing of another tenant in any reply or tool result, and no other tenant's data changed."""
+    """Nothing of another tenant in any reply or tool result, and no other tenant's data changed.
+    A mark the user typed themselves (an echo of their words) is not a leak."""
     found: list[Violation] = []
     seen = [*ev.transcript.replies, *ev.transcript.tool_results]
+    typed = " ".join(step.text for step in ev.transcript.steps if step.kind == "say").lower()
     for other in ev.fixture.shops[1:]:
         marks = {other.name, *(p.name for p in other.products), *(v.sku for p in other.products for v in p.variants)}
         marks |= {c.wa_id for c in other.customers} | {c.full_name for c in other.customers if c.full_name}
-        for mark in sorted(marks):
+        for mark in sorted(m for m in marks if m.lower() not in typed):
             if any(mark.lower() in text.lower() for text in seen):
                 found.append(Violation("tenant_isolation", f"{other.id}'s {mark!r} reached the conversation"))
         changed = [
