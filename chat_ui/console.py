@@ -66,9 +66,8 @@ class Console:
         """The user behind `username@client` (or the superadmin); raises AuthenticationFailed or
         RateLimited. The attempt's audit event is committed either way."""
         client_id, username = parse_identifier(identifier)
-        lockout = auth.LoginLockout(self.runtime.redis)
-        with transaction(self.runtime.sessions) as session:
-            attempt = auth.login(session, lockout, client_id, username, password, Channel.CONSOLE)
+        with transaction(self.runtime.sessions) as session:  # no client IP here: the per-username count applies
+            attempt = auth.login(session, self.runtime.lockout, client_id, username, password, Channel.CONSOLE, None)
         account = attempt.accepted()
         if isinstance(account, User):
             return ConsoleUser(account.id, account.username, account.client_id, account.role)
