@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, Select, func, inspect, or_, select
+from sqlalchemy import ColumnElement, Select, func, inspect, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, object_session, selectinload
 
@@ -28,6 +28,8 @@ from domain.money import ZERO, cents
 MAX_TAGS, MAX_TAG_LENGTH, MAX_ADDRESSES = 20, 40, 20
 CONTACT_FIELDS = frozenset({"name", "phone", "email", "wa_id", "notes", "tags", "marketing_opt_out"})
 ADDRESS_FIELDS = frozenset({"label", "line1", "line2", "city", "region", "postcode", "country", "is_default"})
+CHECKPOINT_TABLES = ("checkpoint_writes", "checkpoint_blobs", "checkpoints")
+"""The agent's conversation memory (LangGraph's Postgres checkpointer, created by graph/memory.py)."""
 
 
 @dataclass(frozen=True)
@@ -294,8 +296,9 @@ def erase_customer(session: Session, ctx: Context, customer_id: uuid.UUID) -> Cu
     """Erase a customer's personal data on request (owners only, irreversible, audited).
 
     Name, phone, e-mail, WhatsApp ids, notes, tags and addresses go, and so does the delivery
-    address written on their orders; the orders, returns and ledgers stay, pointing at the
-    anonymous record, so the books do not change.
+    address written on their orders and every agent conversation they had (on any channel); the
+    orders, returns, store credit and ledgers stay, pointing at the anonymous record, so the books
+    do not change.
     """
     ctx.require(Role.OWNER, action="erasing a customer's personal data")
     customer = get_customer(session, ctx, customer_id, include_deleted=True, for_update=True)
@@ -312,8 +315,24 @@ def erase_customer(session: Session, ctx: Context, customer_id: uuid.UUID) -> Cu
     ):
         order.delivery_address = None
     session.flush()
-    audit.record(session, ctx, audit.Action.CUSTOMER_ERASED, target=("customer", customer.id))
+    forgotten = forget_conversations(session, ctx, customer.id)
+    audit.record(
+        session, ctx, audit.Action.CUSTOMER_ERASED, target=("customer", customer.id), detail={"threads": forgotten}
+    )
     return customer
+
+
+def forget_conversations(session: Session, ctx: Context, customer_id: uuid.UUID) -> int:
+    """Delete the checkpoints of every conversation thread of this customer, in this transaction,
+    and say how many threads there were. A thread is `<channel>:<client>:<customer>:<conversation>`
+    (graph.conversations.thread_key), so the client and customer ids pin it on every channel."""
+    params = {"pattern": _like(f":{ctx.client_id}:{customer_id}:")}
+    threads = session.scalar(
+        text("SELECT count(DISTINCT thread_id) FROM checkpoints WHERE thread_id LIKE :pattern"), params
+    )
+    for table in CHECKPOINT_TABLES:
+        session.execute(text(f"DELETE FROM {table} WHERE thread_id LIKE :pattern"), params)
+    return threads or 0
 
 
 def add_address(session: Session, ctx: Context, customer_id: uuid.UUID, draft: AddressDraft) -> CustomerAddress:

@@ -81,6 +81,8 @@ def post_manual_entry(
     if len(postings) < 2:
         raise ValidationFailed("a journal entry needs at least two lines")
     for p in postings:
+        if p.account is Account.STORE_CREDIT:
+            raise ValidationFailed("store credit moves only through a customer's store credit, so balances match")
         if p.debit < 0 or p.credit < 0 or (p.debit and p.credit) or not (p.debit or p.credit):
             raise ValidationFailed(f"line on {p.account.value}: give either a positive debit or a positive credit")
         if cents(p.debit) != p.debit or cents(p.credit) != p.credit:
