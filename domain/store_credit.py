@@ -45,6 +45,12 @@ def check_amount(amount: Decimal, what: str) -> Decimal:
     return amount
 
 
+def balance_of(session: Session, ctx: Context, customer_id: uuid.UUID) -> Decimal:
+    """A customer's balance as committed now (not a row loaded earlier in this session)."""
+    customers.get_customer(session, ctx, customer_id, include_deleted=True)
+    return session.scalar(select(Customer.store_credit_balance).where(Customer.id == customer_id)) or ZERO
+
+
 def move(
     session: Session,
     ctx: Context,
@@ -72,7 +78,7 @@ def move(
         .execution_options(synchronize_session=False)
     ).scalar_one_or_none()
     if balance is None:
-        available = customers.get_customer(session, ctx, customer_id, include_deleted=True).store_credit_balance
+        available = balance_of(session, ctx, customer_id)
         raise ValidationFailed(
             f"the customer has {available} in store credit; {-amount} cannot be taken from it",
             store_credit_balance=str(available),
@@ -135,8 +141,8 @@ def adjust(session: Session, ctx: Context, customer_id: uuid.UUID, amount: Decim
 
 def statement(session: Session, ctx: Context, customer_id: uuid.UUID, *, limit: int = 50, offset: int = 0) -> Statement:
     """The balance and movements of a customer (staff and owners; a customer their own)."""
-    customer = customers.get_customer(session, ctx, customer_id, include_deleted=True)
-    where = (StoreCreditMovement.client_id == ctx.client_id, StoreCreditMovement.customer_id == customer.id)
+    balance = balance_of(session, ctx, customer_id)
+    where = (StoreCreditMovement.client_id == ctx.client_id, StoreCreditMovement.customer_id == customer_id)
     total = session.scalar(select(func.count(StoreCreditMovement.id)).where(*where)) or 0
     movements = session.scalars(
         select(StoreCreditMovement)
@@ -145,5 +151,4 @@ def statement(session: Session, ctx: Context, customer_id: uuid.UUID, *, limit: 
         .limit(limit)
         .offset(offset)
     )
-    balance = session.scalar(select(Customer.store_credit_balance).where(Customer.id == customer.id))
-    return Statement(customer.id, balance or ZERO, list(movements), total)
+    return Statement(customer_id, balance, list(movements), total)
