@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import timedelta
@@ -12,7 +11,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from domain import audit, customers, inventory, journal, orders, return_requests, returns, store_credit
+from domain import audit, customers, journal, orders, return_requests, returns, store_credit
 from domain.context import Context
 from domain.customers import CustomerDraft
 from domain.errors import Forbidden, NotFound, ValidationFailed
@@ -24,7 +23,6 @@ from domain.models import (
     Order,
     PaymentMethod,
     PaymentStatus,
-    Product,
     RefundMethod,
     ReturnRequestStatus,
     Role,
@@ -36,7 +34,6 @@ from domain.orders import LineRequest, OrderDraft
 from domain.return_requests import RequestedItem
 from domain.returns import ReturnItem
 from infra.db import make_session_factory, transaction
-from tests.conftest import make_tenant
 
 D = Decimal
 
@@ -63,6 +60,19 @@ def liability(db: Session, ctx: Context) -> Decimal:
     return -assert_books_balance(db, ctx).get(Account.STORE_CREDIT, D(0))
 
 
+def credit_order(
+    db: Session, ctx: Context, variant: Variant, quantity: int, customer: Customer, credit: str, *, paid: bool = True
+) -> Order:
+    """An order for `quantity` × `variant` paying `credit` from the customer's store credit, the rest in cash."""
+    draft = OrderDraft(
+        lines=[LineRequest(variant.id, quantity)],
+        customer_id=customer.id,
+        store_credit_amount=D(credit),
+        payment_status=PaymentStatus.PAID if paid else PaymentStatus.UNPAID,
+    )
+    return orders.create_order(db, ctx, draft)
+
+
 def test_an_owner_grant_raises_the_balance_the_liability_and_is_audited(db: Session, tenant_a: Context) -> None:
     customer = customer_with_credit(db, tenant_a, "50.00")
     found = store_credit.statement(db, tenant_a, customer.id)
@@ -80,7 +90,7 @@ def test_an_owner_grant_raises_the_balance_the_liability_and_is_audited(db: Sess
 def test_a_deduction_lowers_the_balance_but_never_below_zero(db: Session, tenant_a: Context) -> None:
     customer = customer_with_credit(db, tenant_a, "50.00")
     store_credit.adjust(db, tenant_a, customer.id, D("-20.00"), "granted twice by mistake")
-    with pytest.raises(ValidationFailed, match="has 30.00 in store credit"):
+    with pytest.raises(ValidationFailed, match=r"has 30.00 in store credit"):
         store_credit.adjust(db, tenant_a, customer.id, D("-30.01"), "too much")
     assert balance(db, tenant_a, customer) == D("30.00")
     assert liability(db, tenant_a) == D("30.00")
@@ -111,16 +121,7 @@ def test_only_the_owner_grants_credit_and_only_in_their_shop(db: Session, tenant
 def test_part_of_an_order_paid_with_credit_and_the_rest_in_cash(db: Session, tenant_a: Context, make_variant) -> None:
     customer = customer_with_credit(db, tenant_a, "50.00")
     mug = make_variant(tenant_a, "MUG-BLU", "30.00", stock=5, cost="10")
-    order = orders.create_order(
-        db,
-        tenant_a,
-        OrderDraft(
-            lines=[LineRequest(mug.id, 2)],
-            customer_id=customer.id,
-            store_credit_amount=D("40.00"),
-            payment_status=PaymentStatus.PAID,
-        ),
-    )
+    order = credit_order(db, tenant_a, mug, 2, customer, "40.00")
     assert order.total == D("60.00")
     assert order.store_credit_amount == D("40.00")
     assert balance(db, tenant_a, customer) == D("10.00")
@@ -135,9 +136,7 @@ def test_part_of_an_order_paid_with_credit_and_the_rest_in_cash(db: Session, ten
 def test_an_unpaid_order_owes_only_what_credit_did_not_cover(db: Session, tenant_a: Context, make_variant) -> None:
     customer = customer_with_credit(db, tenant_a, "25.00")
     mug = make_variant(tenant_a, "MUG-RED", "30.00", stock=5)
-    order = orders.create_order(
-        db, tenant_a, OrderDraft(lines=[LineRequest(mug.id, 1)], customer_id=customer.id, store_credit_amount=D("25"))
-    )
+    order = credit_order(db, tenant_a, mug, 1, customer, "25", paid=False)
     assert assert_books_balance(db, tenant_a)[Account.RECEIVABLES] == D("5.00")
     orders.mark_paid(db, tenant_a, order.id)
     books = assert_books_balance(db, tenant_a)
@@ -148,9 +147,7 @@ def test_an_unpaid_order_owes_only_what_credit_did_not_cover(db: Session, tenant
 def test_credit_covering_the_whole_total_makes_the_order_paid(db: Session, tenant_a: Context, make_variant) -> None:
     customer = customer_with_credit(db, tenant_a, "50.00")
     mug = make_variant(tenant_a, "MUG-GRN", "30.00", stock=5)
-    order = orders.create_order(
-        db, tenant_a, OrderDraft(lines=[LineRequest(mug.id, 1)], customer_id=customer.id, store_credit_amount=D("30"))
-    )
+    order = credit_order(db, tenant_a, mug, 1, customer, "30", paid=False)
     assert order.payment_status is PaymentStatus.PAID
     assert Account.RECEIVABLES not in assert_books_balance(db, tenant_a)
 
@@ -161,7 +158,7 @@ def test_spending_more_than_the_balance_is_refused_and_writes_nothing(
     customer = customer_with_credit(db, tenant_a, "50.00")
     mug = make_variant(tenant_a, "MUG-BLK", "30.00", stock=5)
     draft = OrderDraft(lines=[LineRequest(mug.id, 2)], customer_id=customer.id, store_credit_amount=D("50.01"))
-    with pytest.raises(ValidationFailed, match="has 50.00 in store credit"):
+    with pytest.raises(ValidationFailed, match=r"has 50.00 in store credit"):
         orders.create_order(db, tenant_a, draft)
     db.refresh(mug)
     assert mug.on_hand == 5
@@ -192,16 +189,7 @@ def test_credit_needs_a_customer_and_at_most_the_total(
 def test_cancelling_an_order_gives_the_credit_back(db: Session, tenant_a: Context, make_variant) -> None:
     customer = customer_with_credit(db, tenant_a, "50.00")
     mug = make_variant(tenant_a, "MUG-YLW", "30.00", stock=5)
-    order = orders.create_order(
-        db,
-        tenant_a,
-        OrderDraft(
-            lines=[LineRequest(mug.id, 2)],
-            customer_id=customer.id,
-            store_credit_amount=D("45"),
-            payment_status=PaymentStatus.PAID,
-        ),
-    )
+    order = credit_order(db, tenant_a, mug, 2, customer, "45")
     orders.cancel_order(db, tenant_a, order.id, "changed their mind")
     assert balance(db, tenant_a, customer) == D("50.00")
     books = assert_books_balance(db, tenant_a)
@@ -216,25 +204,14 @@ def test_an_item_change_cannot_bring_the_total_below_the_credit_spent(
 ) -> None:
     customer = customer_with_credit(db, tenant_a, "50.00")
     mug = make_variant(tenant_a, "MUG-PNK", "30.00", stock=5)
-    order = orders.create_order(
-        db, tenant_a, OrderDraft(lines=[LineRequest(mug.id, 2)], customer_id=customer.id, store_credit_amount=D("45"))
-    )
-    with pytest.raises(ValidationFailed, match="more than the order total 30.00"):
+    order = credit_order(db, tenant_a, mug, 2, customer, "45", paid=False)
+    with pytest.raises(ValidationFailed, match=r"more than the order total 30.00"):
         orders.update_order(db, tenant_a, order.id, orders.OrderChanges(lines=[LineRequest(mug.id, 1)]))
     assert assert_books_balance(db, tenant_a)[Account.RECEIVABLES] == D("15.00")
 
 
 def delivered(db: Session, ctx: Context, variant: Variant, quantity: int, customer: Customer, credit: str) -> Order:
-    order = orders.create_order(
-        db,
-        ctx,
-        OrderDraft(
-            lines=[LineRequest(variant.id, quantity)],
-            customer_id=customer.id,
-            store_credit_amount=D(credit),
-            payment_status=PaymentStatus.PAID,
-        ),
-    )
+    order = credit_order(db, ctx, variant, quantity, customer, credit)
     orders.confirm_order(db, ctx, order.id)
     orders.deliver_order(db, ctx, order.id, at=utcnow() - timedelta(days=1))
     return order
@@ -312,30 +289,18 @@ def test_store_credit_cannot_be_moved_by_a_manual_journal_entry(db: Session, ten
         )
 
 
-def test_two_sessions_spending_the_same_credit_only_one_succeeds(app_engine: Engine) -> None:
+def test_two_sessions_spending_the_same_credit_only_one_succeeds(app_engine: Engine, committed_shop) -> None:
+    owner, variant_id = committed_shop
     factory = make_session_factory(app_engine)
-    client_id = f"credit_{uuid.uuid4().hex[:8]}"
-    with transaction(factory) as session:
-        owner = make_tenant(session, client_id)
-        product = Product(client_id=client_id, name="Gift Mug")
-        product.variants = [Variant(client_id=client_id, sku="MUG-GIFT", price=D("30.00"))]
-        session.add(product)
-        session.flush()
-        inventory.receive_stock(session, owner, product.variants[0].id, 50, D("10"))
+    with transaction(factory, owner.client_id) as session:
         customer_id = customer_with_credit(session, owner, "100.00").id
-        variant_id = product.variants[0].id
-    staff = Context(client_id, Role.STAFF, Channel.POS)
+    staff = Context(owner.client_id, Role.STAFF, Channel.POS)
 
     def spend(_: int) -> str:
+        draft = OrderDraft(lines=[LineRequest(variant_id, 1)], customer_id=customer_id, store_credit_amount=D("30"))
         try:
-            with transaction(factory, client_id) as session:
-                orders.create_order(
-                    session,
-                    staff,
-                    OrderDraft(
-                        lines=[LineRequest(variant_id, 1)], customer_id=customer_id, store_credit_amount=D("30")
-                    ),
-                )
+            with transaction(factory, owner.client_id) as session:
+                orders.create_order(session, staff, draft)
             return "paid"
         except ValidationFailed:
             return "refused"
@@ -344,10 +309,11 @@ def test_two_sessions_spending_the_same_credit_only_one_succeeds(app_engine: Eng
         outcomes = list(pool.map(spend, range(8)))
 
     assert outcomes.count("paid") == 3
-    with transaction(factory, client_id) as session:
+    with transaction(factory, owner.client_id) as session:
         assert store_credit.statement(session, owner, customer_id).balance == D("10.00")
-        spent = session.scalar(
+        left = session.scalar(
             select(func.sum(StoreCreditMovement.amount)).where(StoreCreditMovement.customer_id == customer_id)
         )
-        assert spent == D("10.00")
+        assert left == D("10.00")
         assert liability(session, owner) == D("10.00")
+        assert len(orders.list_orders(session, owner)[0]) == 3
