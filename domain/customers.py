@@ -14,14 +14,26 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, Select, func, inspect, or_, select, text
+from sqlalchemy import ColumnElement, Select, func, inspect, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, object_session, selectinload
 
 from domain import audit, phones, tenancy
 from domain.context import Context, scoped
 from domain.errors import Conflict, NotFound, ValidationFailed
-from domain.models import Customer, CustomerAddress, Order, OrderLine, OrderStatus, Return, Role
+from domain.models import (
+    Customer,
+    CustomerAddress,
+    InboxMessage,
+    InboxState,
+    Order,
+    OrderLine,
+    OrderStatus,
+    OutboundMessage,
+    OutboundState,
+    Return,
+    Role,
+)
 from domain.models.base import utcnow
 from domain.money import ZERO, cents
 
@@ -304,6 +316,7 @@ def erase_customer(session: Session, ctx: Context, customer_id: uuid.UUID) -> Cu
     customer = get_customer(session, ctx, customer_id, include_deleted=True, for_update=True)
     if customer.erased_at is not None:
         raise Conflict(f"customer {customer.id} was already erased")
+    messages = forget_messages(session, ctx, customer.id, customer.wa_id)
     customer.name, customer.phone, customer.email = "", None, None
     customer.wa_id, customer.wa_user_id, customer.notes, customer.tags = None, None, "", []
     customer.marketing_opt_out = True
@@ -317,9 +330,49 @@ def erase_customer(session: Session, ctx: Context, customer_id: uuid.UUID) -> Cu
     session.flush()
     forgotten = forget_conversations(session, ctx, customer.id)
     audit.record(
-        session, ctx, audit.Action.CUSTOMER_ERASED, target=("customer", customer.id), detail={"threads": forgotten}
+        session,
+        ctx,
+        audit.Action.CUSTOMER_ERASED,
+        target=("customer", customer.id),
+        detail={"threads": forgotten, "messages": messages},
     )
     return customer
+
+
+def forget_messages(session: Session, ctx: Context, customer_id: uuid.UUID, wa_id: str | None) -> int:
+    """Scrub the customer's WhatsApp messages, in and out (by customer or by their wa_id): text,
+    names and numbers go, the rows stay (duplicate deliveries are still recognised by wamid, and
+    delivery statuses and turn costs still count). A message not yet handled or sent is given up
+    first, so nothing more is answered or sent to them. Says how many messages were scrubbed."""
+    erased = "erased on the customer's request"
+    counts = []
+    for model, number, in_flight, given_up, scrubbed in (
+        (
+            InboxMessage,
+            InboxMessage.wa_id,
+            [InboxState.RECEIVED, InboxState.PROCESSING],
+            {"state": InboxState.DEAD, "last_error": erased, "lease_until": None},
+            {"payload": {}, "contact_name": "", "wa_id": "", "wa_user_id": None},
+        ),
+        (
+            OutboundMessage,
+            OutboundMessage.to_wa_id,
+            [OutboundState.PENDING],
+            {"state": OutboundState.DEAD, "error": erased, "lease_until": None},
+            {"payload": {}, "to_wa_id": ""},
+        ),
+    ):
+        theirs = model.customer_id == customer_id
+        rows = [model.client_id == ctx.client_id, or_(theirs, number == wa_id) if wa_id else theirs]
+        session.execute(
+            update(model)
+            .where(*rows, model.state.in_(in_flight))
+            .values(given_up)
+            .execution_options(synchronize_session=False)
+        )
+        done = session.execute(update(model).where(*rows).values(scrubbed).execution_options(synchronize_session=False))
+        counts.append(done.rowcount)
+    return sum(counts)
 
 
 def forget_conversations(session: Session, ctx: Context, customer_id: uuid.UUID) -> int:

@@ -1,4 +1,5 @@
-"""Erasing a customer forgets their agent conversations (LangGraph checkpoints) on every channel."""
+"""Erasing a customer forgets their agent conversations (LangGraph checkpoints) on every channel and
+scrubs their WhatsApp messages; other customers' stay."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 from domain import audit, customers
 from domain.context import Context
 from domain.customers import CustomerDraft
-from domain.models import Channel, Role
+from domain.models import Channel, InboxMessage, InboxState, OutboundMessage, OutboundState, Role
 from graph.conversations import thread_key
 
 
@@ -30,9 +31,39 @@ def remember(saver: PostgresSaver, thread: str) -> None:
     saver.put_writes(config, [("messages", "and my phone is 0803 123 4567")], task_id="task-1")
 
 
+def whatsapp(
+    db: Session, ctx: Context, customer_id, wa_id: str, state: InboxState
+) -> tuple[InboxMessage, OutboundMessage]:
+    """A message from the customer and our reply, as the webhook and the worker store them."""
+    inbound = InboxMessage(
+        client_id=ctx.client_id,
+        wamid=f"wamid.{wa_id}.{state.value}",
+        phone_number_id="1098",
+        wa_id=wa_id,
+        contact_name="Ada Obi",
+        kind="text",
+        payload={"type": "text", "text": {"body": "deliver to 12 Allen Avenue"}},
+        state=state,
+        customer_id=customer_id,
+    )
+    reply = OutboundMessage(
+        client_id=ctx.client_id,
+        key=f"reply:{wa_id}:{state.value}",
+        customer_id=customer_id,
+        phone_number_id="1098",
+        to_wa_id=wa_id,
+        kind="text",
+        payload={"type": "text", "text": {"body": "Ada, your order ships to 12 Allen Avenue"}},
+        state=OutboundState.SENT if state is InboxState.DONE else OutboundState.PENDING,
+    )
+    db.add_all([inbound, reply])
+    db.flush()
+    return inbound, reply
+
+
 def rows(db: Session, thread: str) -> dict[str, int]:
     return {
-        table: db.scalar(text(f"SELECT count(*) FROM {table} WHERE thread_id = :t"), {"t": thread})  # noqa: S608
+        table: db.scalar(text(f"SELECT count(*) FROM {table} WHERE thread_id = :t"), {"t": thread})
         for table in customers.CHECKPOINT_TABLES
     }
 
@@ -40,7 +71,9 @@ def rows(db: Session, thread: str) -> dict[str, int]:
 def test_erasing_a_customer_deletes_their_conversations_and_keeps_everyone_elses(
     db: Session, tenant_a: Context, tenant_b: Context
 ) -> None:
-    ada = customers.create_customer(db, tenant_a, CustomerDraft(name="Ada", phone="+2348031234567"))
+    ada = customers.create_customer(
+        db, tenant_a, CustomerDraft(name="Ada", phone="+2348031234567", wa_id="2348031234567")
+    )
     bola = customers.create_customer(db, tenant_a, CustomerDraft(name="Bola", phone="+2348031234568"))
     as_customer = Context(tenant_a.client_id, Role.CUSTOMER, Channel.WHATSAPP, customer_id=ada.id)
     threads = {
@@ -53,6 +86,9 @@ def test_erasing_a_customer_deletes_their_conversations_and_keeps_everyone_elses
     for thread in threads.values():
         remember(saver, thread)
     assert all(count > 0 for count in rows(db, threads["ada_chat"]).values())
+    answered = whatsapp(db, tenant_a, ada.id, "2348031234567", InboxState.DONE)
+    waiting = whatsapp(db, tenant_a, None, "2348031234567", InboxState.RECEIVED)  # not yet linked to her
+    other = whatsapp(db, tenant_a, bola.id, "2348031234568", InboxState.DONE)
 
     customers.erase_customer(db, tenant_a, ada.id)
 
@@ -61,5 +97,14 @@ def test_erasing_a_customer_deletes_their_conversations_and_keeps_everyone_elses
     for name in ("bola", "other_shop"):
         assert all(count > 0 for count in rows(db, threads[name]).values()), name
     assert saver.get_tuple({"configurable": {"thread_id": threads["bola"]}}) is not None
+    for message in (*answered, *waiting, *other):
+        db.refresh(message)
+    for inbound, reply in (answered, waiting):
+        assert (inbound.payload, inbound.wa_id, inbound.contact_name) == ({}, "", "")
+        assert (reply.payload, reply.to_wa_id) == ({}, "")
+    assert (waiting[0].state, waiting[1].state) == (InboxState.DEAD, OutboundState.DEAD)  # never answered now
+    assert (answered[0].state, answered[1].state) == (InboxState.DONE, OutboundState.SENT)
+    assert other[0].payload["text"]["body"] == "deliver to 12 Allen Avenue"
+    assert other[1].to_wa_id == "2348031234568"
     events, _ = audit.list_events(db, tenant_a, action=audit.Action.CUSTOMER_ERASED)
-    assert events[0].detail == {"threads": 2}
+    assert events[0].detail == {"threads": 2, "messages": 4}
