@@ -75,7 +75,7 @@ def move(
         )
         .values(store_credit_balance=Customer.store_credit_balance + amount)
         .returning(Customer.store_credit_balance)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session="fetch")  # a customer loaded earlier sees the new balance
     ).scalar_one_or_none()
     if balance is None:
         available = balance_of(session, ctx, customer_id)
