@@ -102,6 +102,15 @@ def balances(session: Session, ctx: Context) -> dict[Account, Decimal]:
     return {Account(account): amount for account, amount in rows}
 
 
+def trial_balance(session: Session, ctx: Context) -> list[tuple[Account, Decimal, Decimal]]:
+    """Every account with activity as (account, debit balance, credit balance), in chart order
+    (owners only): assets and expenses show a debit, liabilities (store credit, commission
+    payable) and revenue a credit; the two columns add up to the same total."""
+    ctx.require(Role.OWNER, action="reading the trial balance")
+    found = balances(session, ctx)
+    return [(account, max(found[account], ZERO), max(-found[account], ZERO)) for account in Account if account in found]
+
+
 def totals(session: Session, ctx: Context) -> tuple[Decimal, Decimal]:
     """(total debits, total credits) across the client's journal; equal by construction."""
     debits, credits = (

@@ -54,6 +54,11 @@ def test_owner_grants_credit_staff_spend_it_on_an_order_and_a_return_refunds_it(
     page = ok(client.get(credit_url(customer), params={"limit": 1}, headers=shop.staff))
     assert (D(page["balance"]), page["total"], len(page["items"])) == (D("40.00"), 3, 1)
     assert page["items"][0]["reference_id"] == record["id"]
+    books = ok(client.get(f"{V1}/accounting/trial-balance", headers=shop.owner))
+    owed = {line["account"]: (D(line["debit"]), D(line["credit"])) for line in books["accounts"]}
+    assert owed["store_credit"] == (D("0"), D("40.00"))  # the liability equals the customer's balance
+    assert D(books["total_debit"]) == D(books["total_credit"])
+    assert client.get(f"{V1}/accounting/trial-balance", headers=shop.staff).status_code == 403
 
 
 def test_a_deduction_above_the_balance_is_a_422_problem_and_changes_nothing(client: TestClient, shop: Shop) -> None:
