@@ -38,6 +38,7 @@ class Action:
     CUSTOMER_DELETED = "customer_deleted"
     CUSTOMER_ERASED = "customer_erased"
     REFUND_PAID = "refund_paid"
+    STORE_CREDIT_MOVED = "store_credit_moved"
 
 
 def record(

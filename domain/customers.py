@@ -14,20 +14,34 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, Select, func, inspect, or_, select
+from sqlalchemy import ColumnElement, Select, func, inspect, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, object_session, selectinload
 
 from domain import audit, phones, tenancy
 from domain.context import Context, scoped
 from domain.errors import Conflict, NotFound, ValidationFailed
-from domain.models import Customer, CustomerAddress, Order, OrderLine, OrderStatus, Return, Role
+from domain.models import (
+    Customer,
+    CustomerAddress,
+    InboxMessage,
+    InboxState,
+    Order,
+    OrderLine,
+    OrderStatus,
+    OutboundMessage,
+    OutboundState,
+    Return,
+    Role,
+)
 from domain.models.base import utcnow
 from domain.money import ZERO, cents
 
 MAX_TAGS, MAX_TAG_LENGTH, MAX_ADDRESSES = 20, 40, 20
 CONTACT_FIELDS = frozenset({"name", "phone", "email", "wa_id", "notes", "tags", "marketing_opt_out"})
 ADDRESS_FIELDS = frozenset({"label", "line1", "line2", "city", "region", "postcode", "country", "is_default"})
+CHECKPOINT_TABLES = ("checkpoint_writes", "checkpoint_blobs", "checkpoints")
+"""The agent's conversation memory (LangGraph's Postgres checkpointer, created by graph/memory.py)."""
 
 
 @dataclass(frozen=True)
@@ -294,13 +308,15 @@ def erase_customer(session: Session, ctx: Context, customer_id: uuid.UUID) -> Cu
     """Erase a customer's personal data on request (owners only, irreversible, audited).
 
     Name, phone, e-mail, WhatsApp ids, notes, tags and addresses go, and so does the delivery
-    address written on their orders; the orders, returns and ledgers stay, pointing at the
-    anonymous record, so the books do not change.
+    address written on their orders and every agent conversation they had (on any channel); the
+    orders, returns, store credit and ledgers stay, pointing at the anonymous record, so the books
+    do not change.
     """
     ctx.require(Role.OWNER, action="erasing a customer's personal data")
     customer = get_customer(session, ctx, customer_id, include_deleted=True, for_update=True)
     if customer.erased_at is not None:
         raise Conflict(f"customer {customer.id} was already erased")
+    messages = forget_messages(session, ctx, customer.id, customer.wa_id)
     customer.name, customer.phone, customer.email = "", None, None
     customer.wa_id, customer.wa_user_id, customer.notes, customer.tags = None, None, "", []
     customer.marketing_opt_out = True
@@ -312,8 +328,64 @@ def erase_customer(session: Session, ctx: Context, customer_id: uuid.UUID) -> Cu
     ):
         order.delivery_address = None
     session.flush()
-    audit.record(session, ctx, audit.Action.CUSTOMER_ERASED, target=("customer", customer.id))
+    forgotten = forget_conversations(session, ctx, customer.id)
+    audit.record(
+        session,
+        ctx,
+        audit.Action.CUSTOMER_ERASED,
+        target=("customer", customer.id),
+        detail={"threads": forgotten, "messages": messages},
+    )
     return customer
+
+
+def forget_messages(session: Session, ctx: Context, customer_id: uuid.UUID, wa_id: str | None) -> int:
+    """Scrub the customer's WhatsApp messages, in and out (by customer or by their wa_id): text,
+    names and numbers go, the rows stay (duplicate deliveries are still recognised by wamid, and
+    delivery statuses and turn costs still count). A message not yet handled or sent is given up
+    first, so nothing more is answered or sent to them. Says how many messages were scrubbed."""
+    erased = "erased on the customer's request"
+    counts = []
+    for model, number, in_flight, given_up, scrubbed in (
+        (
+            InboxMessage,
+            InboxMessage.wa_id,
+            [InboxState.RECEIVED, InboxState.PROCESSING],
+            {"state": InboxState.DEAD, "last_error": erased, "lease_until": None},
+            {"payload": {}, "contact_name": "", "wa_id": "", "wa_user_id": None},
+        ),
+        (
+            OutboundMessage,
+            OutboundMessage.to_wa_id,
+            [OutboundState.PENDING],
+            {"state": OutboundState.DEAD, "error": erased, "lease_until": None},
+            {"payload": {}, "to_wa_id": ""},
+        ),
+    ):
+        theirs = model.customer_id == customer_id
+        rows = [model.client_id == ctx.client_id, or_(theirs, number == wa_id) if wa_id else theirs]
+        session.execute(
+            update(model)
+            .where(*rows, model.state.in_(in_flight))
+            .values(given_up)
+            .execution_options(synchronize_session=False)
+        )
+        done = session.execute(update(model).where(*rows).values(scrubbed).execution_options(synchronize_session=False))
+        counts.append(done.rowcount)
+    return sum(counts)
+
+
+def forget_conversations(session: Session, ctx: Context, customer_id: uuid.UUID) -> int:
+    """Delete the checkpoints of every conversation thread of this customer, in this transaction,
+    and say how many threads there were. A thread is `<channel>:<client>:<customer>:<conversation>`
+    (graph.conversations.thread_key), so the client and customer ids pin it on every channel."""
+    params = {"pattern": _like(f":{ctx.client_id}:{customer_id}:")}
+    threads = session.scalar(
+        text("SELECT count(DISTINCT thread_id) FROM checkpoints WHERE thread_id LIKE :pattern"), params
+    )
+    for table in CHECKPOINT_TABLES:
+        session.execute(text(f"DELETE FROM {table} WHERE thread_id LIKE :pattern"), params)
+    return threads or 0
 
 
 def add_address(session: Session, ctx: Context, customer_id: uuid.UUID, draft: AddressDraft) -> CustomerAddress:

@@ -81,6 +81,8 @@ def post_manual_entry(
     if len(postings) < 2:
         raise ValidationFailed("a journal entry needs at least two lines")
     for p in postings:
+        if p.account is Account.STORE_CREDIT:
+            raise ValidationFailed("store credit moves only through a customer's store credit, so balances match")
         if p.debit < 0 or p.credit < 0 or (p.debit and p.credit) or not (p.debit or p.credit):
             raise ValidationFailed(f"line on {p.account.value}: give either a positive debit or a positive credit")
         if cents(p.debit) != p.debit or cents(p.credit) != p.credit:
@@ -98,6 +100,15 @@ def balances(session: Session, ctx: Context) -> dict[Account, Decimal]:
         .group_by(JournalLine.account)
     )
     return {Account(account): amount for account, amount in rows}
+
+
+def trial_balance(session: Session, ctx: Context) -> list[tuple[Account, Decimal, Decimal]]:
+    """Every account with activity as (account, debit balance, credit balance), in chart order
+    (owners only): assets and expenses show a debit, liabilities (store credit, commission
+    payable) and revenue a credit; the two columns add up to the same total."""
+    ctx.require(Role.OWNER, action="reading the trial balance")
+    found = balances(session, ctx)
+    return [(account, max(found[account], ZERO), max(-found[account], ZERO)) for account in Account if account in found]
 
 
 def totals(session: Session, ctx: Context) -> tuple[Decimal, Decimal]:

@@ -19,7 +19,7 @@ from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from domain import audit, catalog, customers, idempotency, inventory, journal, messaging, pricing, tenancy
+from domain import audit, catalog, customers, idempotency, inventory, journal, messaging, pricing, store_credit, tenancy
 from domain.clearance import require_clearance
 from domain.context import Context, scoped
 from domain.errors import (
@@ -40,6 +40,7 @@ from domain.models import (
     ApprovalStatus,
     Channel,
     Client,
+    CreditKind,
     MovementKind,
     Order,
     OrderLine,
@@ -83,6 +84,7 @@ class OrderDraft:
     payment_status: PaymentStatus = PaymentStatus.UNPAID
     discount_pct: Decimal = ZERO
     customer_id: uuid.UUID | None = None
+    store_credit_amount: Decimal = ZERO
     delivery_address: str | None = None
     delivery_address_id: uuid.UUID | None = None
     note: str = ""
@@ -113,6 +115,7 @@ def draft_from_payload(payload: dict[str, Any], idempotency_key: str | None) -> 
         payment_status=PaymentStatus(payload["payment_status"]),
         discount_pct=Decimal(payload["discount_pct"]),
         customer_id=uuid.UUID(payload["customer_id"]) if payload["customer_id"] else None,
+        store_credit_amount=Decimal(payload.get("store_credit_amount", ZERO)),
         delivery_address=payload["delivery_address"],
         delivery_address_id=uuid.UUID(payload["delivery_address_id"]) if payload.get("delivery_address_id") else None,
         note=payload["note"],
@@ -148,7 +151,8 @@ def merge_lines(lines: Iterable[LineRequest]) -> dict[uuid.UUID, int]:
 def _revenue_postings(order: Order) -> list[Posting]:
     settle = Account.CASH if order.payment_status is PaymentStatus.PAID else Account.RECEIVABLES
     return [
-        debit(settle, order.total),
+        debit(settle, order.total - order.store_credit_amount),
+        debit(Account.STORE_CREDIT, order.store_credit_amount),
         debit(Account.SALES_DISCOUNTS, order.discount_amount),
         credit(Account.REVENUE, order.subtotal),
         debit(Account.COMMISSION_EXPENSE, order.commission_amount),
@@ -209,6 +213,30 @@ def _delivery_for(
         return draft.delivery_address, None
     address = customers.delivery_address(session, ctx, customer_id, draft.delivery_address_id)
     return (address.one_line(), address.id) if address else (None, None)
+
+
+def _check_payment_method(method: PaymentMethod | None) -> None:
+    if method is PaymentMethod.STORE_CREDIT:
+        raise ValidationFailed(
+            "store credit is spent with store_credit_amount; payment_method says how the rest is paid"
+        )
+
+
+def _credit_for(customer_id: uuid.UUID | None, amount: Decimal) -> Decimal:
+    """The store credit a new order spends: none, or a positive amount of its customer's credit."""
+    if not amount:
+        return ZERO
+    if customer_id is None:
+        raise ValidationFailed("store credit belongs to a customer: send the order's customer_id")
+    return store_credit.check_amount(amount, "store_credit_amount")
+
+
+def _check_credit_covered(order: Order) -> None:
+    if order.store_credit_amount > order.total:
+        raise ValidationFailed(
+            f"store credit {order.store_credit_amount} is more than the order total {order.total}",
+            total=str(order.total),
+        )
 
 
 def _apply_totals(order: Order) -> None:
@@ -331,11 +359,13 @@ def create_order(
         return existing
     if draft.payment_status not in (PaymentStatus.PAID, PaymentStatus.UNPAID):
         raise ValidationFailed("a new order is either paid or unpaid")
+    _check_payment_method(draft.payment_method)
     wanted = merge_lines(draft.lines)
     client = tenancy.get_client(session, ctx.client_id)
     approval = discount_approval(ctx, client, Decimal(draft.discount_pct), clearance)
     customer_id = _customer_for(session, ctx, draft.customer_id)
     delivery_text, delivery_address_id = _delivery_for(session, ctx, customer_id, draft)
+    credit_used = _credit_for(customer_id, Decimal(draft.store_credit_amount))
     order_id = uuid.uuid4()
     try:
         with session.begin_nested():
@@ -386,6 +416,15 @@ def create_order(
                 for position, variant_id in enumerate(wanted)
             ]
             _apply_totals(order)
+            order.store_credit_amount = credit_used
+            _check_credit_covered(order)
+            if credit_used:
+                if credit_used == order.total:
+                    order.payment_status = PaymentStatus.PAID
+                assert customer_id is not None
+                store_credit.move(
+                    session, ctx, customer_id, -credit_used, CreditKind.ORDER_PAYMENT, reference=("order", order_id)
+                )
             # The shop's order-number row lock is taken last, so it is held only for the inserts and the commit.
             order.number = _next_order_number(session, ctx.client_id)
             session.add(order)
@@ -515,11 +554,12 @@ def mark_paid(session: Session, ctx: Context, order_id: uuid.UUID, *, at: dateti
     if order.payment_status is not PaymentStatus.UNPAID or order.status is OrderStatus.CANCELLED:
         raise InvalidTransition(f"order #{order.number} is {order.payment_status.value}; nothing to collect")
     order.payment_status = PaymentStatus.PAID
+    due = order.total - order.store_credit_amount
     journal.post(
         session,
         ctx,
         "payment",
-        [debit(Account.CASH, order.total), credit(Account.RECEIVABLES, order.total)],
+        [debit(Account.CASH, due), credit(Account.RECEIVABLES, due)],
         memo=f"payment for order #{order.number}",
         reference=("order", order.id),
         occurred_at=at,
@@ -590,6 +630,16 @@ def _cancel(
         reference=("order", order.id),
         occurred_at=at,
     )
+    if order.store_credit_amount:
+        assert order.customer_id is not None
+        store_credit.move(
+            session,
+            ctx,
+            order.customer_id,
+            order.store_credit_amount,
+            CreditKind.ORDER_CANCELLED,
+            reference=("order", order.id),
+        )
     order.status, order.cancelled_at, order.cancel_reason = OrderStatus.CANCELLED, at, reason
     if order.payment_status is PaymentStatus.PAID:
         order.payment_status, order.refunded_amount = PaymentStatus.REFUNDED, order.total
@@ -658,6 +708,7 @@ def _update(session: Session, ctx: Context, order_id: uuid.UUID, changes: OrderC
     if changes.delivery_address is not None:
         order.delivery_address = changes.delivery_address
     if changes.payment_method is not None:
+        _check_payment_method(changes.payment_method)
         order.payment_method = changes.payment_method
     if changes.note is not None:
         order.note = changes.note
@@ -765,6 +816,7 @@ def _rebalance_lines(session: Session, ctx: Context, order: Order, wanted: dict[
             continue
         movements.append(movement)
     _apply_totals(order)
+    _check_credit_covered(order)
     session.flush()
     journal.post(
         session,

@@ -21,6 +21,7 @@ from domain.models import (
     Account,
     ItemCondition,
     PaymentStatus,
+    RefundMethod,
     ReturnRequest,
     ReturnRequestStatus,
 )
@@ -123,10 +124,15 @@ def _require(request: ReturnRequest, status: ReturnRequestStatus, action: str) -
 
 
 def receive_request(
-    session: Session, ctx: Context, request_id: uuid.UUID, damaged: dict[uuid.UUID, int] | None = None
+    session: Session,
+    ctx: Context,
+    request_id: uuid.UUID,
+    damaged: dict[uuid.UUID, int] | None = None,
+    refund_method: RefundMethod = RefundMethod.ORIGINAL,
 ) -> ReturnRequest:
     """The goods are back: resellable units are restocked, `damaged` ones ({line id: units}) written
-    off, and the refund becomes owed (paid orders) or settles the unpaid balance (then it is done)."""
+    off, and the refund becomes owed (paid orders) or settles the unpaid balance (then it is done).
+    The part `refund_method` gives as store credit (see `returns.create_return`) is credited now."""
     ctx.require_staff(action="receiving returned goods")
     request = get_request(session, ctx, request_id, for_update=True)
     _require(request, ReturnRequestStatus.OPEN, "received")
@@ -145,12 +151,19 @@ def receive_request(
         if units
     ]
     record = returns.create_return(
-        session, ctx, request.order_id, items, reason=request.reason, now=request.created_at, refund_owed=True
+        session,
+        ctx,
+        request.order_id,
+        items,
+        reason=request.reason,
+        now=request.created_at,
+        refund_owed=True,
+        refund_method=refund_method,
     )
     order = orders.get_order(session, ctx, request.order_id)
     request.return_id, request.refund_amount, request.received_at = record.id, record.refund_amount, utcnow()
     request.closed_by_user_id = ctx.user_id
-    owed = order.payment_status is not PaymentStatus.UNPAID and record.refund_amount > 0
+    owed = order.payment_status is not PaymentStatus.UNPAID and record.refund_amount > record.store_credit_amount
     request.status = ReturnRequestStatus.RECEIVED if owed else ReturnRequestStatus.REFUNDED
     if not owed:
         request.refunded_at = request.received_at
@@ -159,16 +172,20 @@ def receive_request(
 
 
 def pay_refund(session: Session, ctx: Context, request_id: uuid.UUID) -> ReturnRequest:
-    """The owed refund is paid out the way the order was paid (receivables → cash); audited."""
+    """The owed refund (what was not given as store credit) is paid out the way the order was paid
+    (receivables → cash); audited."""
     ctx.require_staff(action="paying a refund")
     request = get_request(session, ctx, request_id, for_update=True)
     _require(request, ReturnRequestStatus.RECEIVED, "refunded")
     order = orders.get_order(session, ctx, request.order_id)
+    assert request.return_id is not None
+    record = returns.get_return(session, ctx, request.return_id)
+    due = request.refund_amount - record.store_credit_amount
     journal.post(
         session,
         ctx,
         "refund_payment",
-        [debit(Account.RECEIVABLES, request.refund_amount), credit(Account.CASH, request.refund_amount)],
+        [debit(Account.RECEIVABLES, due), credit(Account.CASH, due)],
         memo=f"refund paid for order #{order.number}",
         reference=("return_request", request.id),
     )
@@ -180,8 +197,8 @@ def pay_refund(session: Session, ctx: Context, request_id: uuid.UUID) -> ReturnR
         target=("return_request", request.id),
         detail={
             "order_number": order.number,
-            "amount": str(request.refund_amount),
-            "method": order.payment_method.value,
+            "amount": str(due),
+            "method": record.refund_method.value,
         },
     )
     return request

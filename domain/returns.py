@@ -10,19 +10,22 @@ from decimal import Decimal
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from domain import idempotency, inventory, journal, messaging, orders, pricing, tenancy
+from domain import idempotency, inventory, journal, messaging, orders, pricing, store_credit, tenancy
 from domain.context import Context, scoped
 from domain.errors import InvalidTransition, NotFound, OutOfStock, PolicyViolation, ValidationFailed
 from domain.inventory import Reference
 from domain.journal import Posting, credit, debit
 from domain.models import (
     Account,
+    CreditKind,
     ItemCondition,
     MovementKind,
     Order,
     OrderLine,
     OrderStatus,
+    PaymentMethod,
     PaymentStatus,
+    RefundMethod,
     Return,
     ReturnKind,
     ReturnLine,
@@ -158,12 +161,15 @@ def create_return(
     reason: str = "",
     now: datetime | None = None,
     refund_owed: bool = False,
+    refund_method: RefundMethod = RefundMethod.ORIGINAL,
     idempotency_key: str | None = None,
 ) -> Return:
     """Take back delivered units within the return window, at `now` (default the present): refund or exchange them.
 
-    A refund is each line's net (after-discount) share, paid back the way the order was paid, or,
-    with `refund_owed`, owed to the customer (a credit on receivables) until it is paid out.
+    A refund is each line's net (after-discount) share, paid by `refund_method`: `original` gives
+    the store credit the order used back first and pays the rest the way the order was paid,
+    `cash` pays it all in cash, `store_credit` adds it all to the customer's credit. With
+    `refund_owed` the part not given as credit is owed (a credit on receivables) until paid out.
     An exchange swaps for another variant of the same product (stock checked) and charges or
     refunds the price difference. Returning more than was sold is refused. Retry-safe with a key.
     """
@@ -172,8 +178,14 @@ def create_return(
         ctx,
         idempotency_key,
         "create_return",
-        {"order_id": order_id, "items": [asdict(item) for item in items], "reason": reason, "owed": refund_owed},
-        lambda: _create(session, ctx, order_id, items, reason, now or utcnow(), refund_owed),
+        {
+            "order_id": order_id,
+            "items": [asdict(item) for item in items],
+            "reason": reason,
+            "owed": refund_owed,
+            "method": refund_method.value,
+        },
+        lambda: _create(session, ctx, order_id, items, reason, now or utcnow(), refund_owed, refund_method),
         lambda record: record.id,
         lambda found: get_return(session, ctx, uuid.UUID(found)),
     )
@@ -187,9 +199,11 @@ def _create(
     reason: str,
     now: datetime,
     refund_owed: bool,
+    method: RefundMethod,
 ) -> Return:
     order = orders.get_order(session, ctx, order_id, for_update=True)
     kind, lines = _check_request(session, ctx, order, items, now)
+    _check_method(order, kind, method)
     record = Return(
         id=uuid.uuid4(),
         client_id=ctx.client_id,
@@ -197,7 +211,7 @@ def _create(
         kind=kind,
         reason=reason,
         refund_amount=ZERO,
-        refund_method=order.payment_method,
+        refund_method=REFUND_METHODS.get(method, order.payment_method),
         created_by_user_id=ctx.user_id,
         channel=ctx.channel,
         created_at=now,
@@ -220,7 +234,7 @@ def _create(
                 price_difference=ZERO,
             )
             if item.replacement_variant_id is None:
-                postings += [debit(Account.REFUNDS, net_share), credit(settle, net_share)]
+                postings.append(debit(Account.REFUNDS, net_share))
             else:
                 variant = _replacement(session, ctx, line, item.replacement_variant_id)
                 issued = inventory.issue_stock(
@@ -242,8 +256,14 @@ def _create(
         record.refund_amount = sum((rl.refund_amount for rl in record.lines), ZERO)
         record.charge_amount = sum((max(rl.price_difference, ZERO) for rl in record.lines), ZERO)
         if kind is ReturnKind.RETURN:
+            record.store_credit_amount = _credit_share(order, method, record.refund_amount)
+            postings += [
+                credit(Account.STORE_CREDIT, record.store_credit_amount),
+                credit(settle, record.refund_amount - record.store_credit_amount),
+            ]
             postings += _reverse_commission(order, record.refund_amount)
             _settle_order(order, record.refund_amount)
+            _give_credit(session, ctx, order, record)
         session.add(record)
         session.flush()
         journal.post(
@@ -258,6 +278,48 @@ def _create(
     if settle is Account.CASH and record.refund_amount > 0:
         messaging.order_news(session, ctx, order, "refund_paid", record.refund_amount, ref=str(record.id), at=now)
     return record
+
+
+REFUND_METHODS = {RefundMethod.CASH: PaymentMethod.CASH, RefundMethod.STORE_CREDIT: PaymentMethod.STORE_CREDIT}
+"""How a return records its refund method; `original` records the order's payment method."""
+
+
+def _check_method(order: Order, kind: ReturnKind, method: RefundMethod) -> None:
+    if method is RefundMethod.ORIGINAL:
+        return
+    if kind is ReturnKind.EXCHANGE:
+        raise ValidationFailed("an exchange settles its price difference the original way (refund_method original)")
+    if order.payment_status is PaymentStatus.UNPAID:
+        raise ValidationFailed(
+            f"order #{order.number} is unpaid: its refund lowers what is owed (refund_method original)"
+        )
+    if method is RefundMethod.STORE_CREDIT and order.customer_id is None:
+        raise ValidationFailed(f"order #{order.number} has no customer to hold store credit")
+
+
+def _credit_share(order: Order, method: RefundMethod, refund: Decimal) -> Decimal:
+    """The part of a refund given as store credit: all of it, none, or (original) the credit the
+    order used and has not had back yet, first."""
+    if method is RefundMethod.STORE_CREDIT:
+        return refund
+    if method is RefundMethod.CASH:
+        return ZERO
+    return max(ZERO, min(refund, order.store_credit_amount - order.store_credit_refunded))
+
+
+def _give_credit(session: Session, ctx: Context, order: Order, record: Return) -> None:
+    if not record.store_credit_amount:
+        return
+    assert order.customer_id is not None
+    order.store_credit_refunded += record.store_credit_amount
+    store_credit.move(
+        session,
+        ctx,
+        order.customer_id,
+        record.store_credit_amount,
+        CreditKind.REFUND,
+        reference=("return", record.id),
+    )
 
 
 def _reverse_commission(order: Order, refund: Decimal) -> list[Posting]:

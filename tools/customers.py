@@ -1,5 +1,5 @@
 """Customer tools (staff and owners; the domain refuses customers): find a customer by name,
-phone or email, and list their orders and their returns. A name that fits several customers is
+phone or email (with their store credit), and list their orders and their returns. A name that fits several customers is
 refused with the candidates, so nobody's records are shown by a guess."""
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def build_customer_tools(env: ToolEnv) -> list[BaseTool]:
     """The customers specialist's tools for this conversation."""
 
     def find_customers(query: str) -> dict[str, Any]:
-        """Customers whose name, phone or email matches, with their lifetime orders and spend.
+        """Customers whose name, phone or email matches, with their lifetime orders, spend and store credit.
 
         Args:
             query: a name, phone number or email.
@@ -58,6 +58,7 @@ def build_customer_tools(env: ToolEnv) -> list[BaseTool]:
                         "orders": figures.order_count,
                         "net_sales": money(figures.net_sales),
                         "returns": figures.return_count,
+                        "store_credit": money(c.store_credit_balance),
                     }
                 )
             return {"count": total, "customers": rows}

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from api.auth import OwnerCaller
-from api.schemas.accounting import JournalEntryCreate, JournalEntryRead
+from api.schemas.accounting import (
+    JournalEntryCreate,
+    JournalEntryRead,
+    TrialBalanceLine,
+    TrialBalanceRead,
+)
 from api.schemas.common import Page, PageQuery, Text
 from domain import journal
 
@@ -38,4 +44,19 @@ def list_journal_entries(
             total=total,
             limit=page.limit,
             offset=page.offset,
+        )
+
+
+@router.get("/trial-balance")
+def trial_balance(caller: OwnerCaller) -> TrialBalanceRead:
+    """Each account's balance from the journal (store credit is a liability: what customers hold)."""
+    with caller.transaction() as (session, ctx):
+        lines = [
+            TrialBalanceLine(account=account, debit=debit, credit=credit)
+            for account, debit, credit in journal.trial_balance(session, ctx)
+        ]
+        return TrialBalanceRead(
+            accounts=lines,
+            total_debit=sum((line.debit for line in lines), Decimal(0)),
+            total_credit=sum((line.credit for line in lines), Decimal(0)),
         )

@@ -19,10 +19,14 @@ from api.schemas.customers import (
     CustomerFiguresRead,
     CustomerRead,
     CustomerUpdate,
+    StoreCreditAdjust,
+    StoreCreditMovementRead,
+    StoreCreditRead,
 )
 from api.schemas.returns import ReturnRead
 from domain import customers as customer_service
 from domain import orders as order_service
+from domain import store_credit
 from domain.models import Role
 
 router = APIRouter(prefix="/customers", tags=["customers"])
@@ -145,3 +149,31 @@ def customer_figures(customer_id: uuid.UUID, caller: CurrentCaller) -> CustomerF
         figures = customer_service.lifetime_figures(session, ctx, customer_id)
         schema = CustomerFiguresOwnerRead if ctx.role is Role.OWNER else CustomerFiguresRead
         return schema.model_validate(figures)
+
+
+@router.get("/{customer_id}/store-credit")
+def get_store_credit(customer_id: uuid.UUID, caller: CurrentCaller, page: PageQuery) -> StoreCreditRead:
+    """The customer's store credit balance and its movements (grants, order payments, refunds), newest first."""
+    with caller.transaction() as (session, ctx):
+        found = store_credit.statement(session, ctx, customer_id, limit=page.limit, offset=page.offset)
+        return StoreCreditRead(
+            customer_id=found.customer_id,
+            balance=found.balance,
+            items=[StoreCreditMovementRead.model_validate(m) for m in found.movements],
+            total=found.total,
+            limit=page.limit,
+            offset=page.offset,
+        )
+
+
+@router.post("/{customer_id}/store-credit", status_code=201)
+def adjust_store_credit(
+    customer_id: uuid.UUID, body: StoreCreditAdjust, caller: OwnerCaller
+) -> StoreCreditMovementRead:
+    """Grant (positive) or deduct (negative) store credit with a reason (owners; journalled, audited).
+
+    A deduction larger than the balance is 422 and changes nothing.
+    """
+    with caller.transaction() as (session, ctx):
+        movement = store_credit.adjust(session, ctx, customer_id, body.amount, body.reason)
+        return StoreCreditMovementRead.model_validate(movement)

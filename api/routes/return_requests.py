@@ -57,9 +57,11 @@ def get_request(request_id: uuid.UUID, caller: CurrentCaller) -> ReturnRequestRe
 @router.post("/{request_id}/receive")
 def receive_request(request_id: uuid.UUID, body: ReturnRequestReceive, caller: CurrentCaller) -> ReturnRequestRead:
     """The goods are back: restocked (damaged ones written off); the refund is now owed, or settled
-    at once for an unpaid order."""
+    at once for an unpaid order. The part `refund_method` gives as store credit is credited now."""
     with caller.transaction() as (session, ctx):
-        request = request_service.receive_request(session, ctx, request_id, body.damaged_by_line())
+        request = request_service.receive_request(
+            session, ctx, request_id, body.damaged_by_line(), refund_method=body.refund_method
+        )
         return ReturnRequestRead.model_validate(request)
 
 

@@ -20,11 +20,17 @@ def create_return(body: ReturnCreate, caller: CurrentCaller) -> ReturnRead:
     """Refund or exchange units of a delivered order: restocked when resellable, written off when damaged.
 
     Returning more than was sold, or mixing refunds and exchanges in one request, is 422; an order
-    that is not delivered is 409; a closed return window is 422.
+    that is not delivered is 409; a closed return window is 422. `refund_method` says how the refund is
+    paid (`original`, `cash`, `store_credit`); a method an order cannot take is 422.
     """
     with caller.transaction() as (session, ctx):
         record = return_service.create_return(
-            session, ctx, body.order_id, [item.to_domain() for item in body.items], reason=body.reason
+            session,
+            ctx,
+            body.order_id,
+            [item.to_domain() for item in body.items],
+            reason=body.reason,
+            refund_method=body.refund_method,
         )
         return ReturnRead.model_validate(record)
 

@@ -50,6 +50,22 @@ class JournalLineRead(BaseModel):
     credit: Decimal
 
 
+class TrialBalanceLine(BaseModel):
+    """One account's balance, on its debit or its credit side."""
+
+    account: Account
+    debit: Decimal
+    credit: Decimal
+
+
+class TrialBalanceRead(BaseModel):
+    """Every account with activity; the debit and credit columns add up to the same total."""
+
+    accounts: list[TrialBalanceLine]
+    total_debit: Decimal
+    total_credit: Decimal
+
+
 class JournalEntryRead(BaseModel):
     """A balanced entry, posted by a business event (`kind` sale, return, ...) or by hand (`manual`)."""
 

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from api.schemas.common import Text, set_fields
 from domain.customers import AddressDraft, CustomerDraft
+from domain.models import Channel, CreditKind
 
 Phone = Annotated[
     str,
@@ -132,6 +133,7 @@ class CustomerRead(BaseModel):
     notes: str
     tags: list[str]
     marketing_opt_out: bool
+    store_credit_balance: Decimal
     addresses: list[AddressRead]
     created_at: datetime
     updated_at: datetime
@@ -157,3 +159,40 @@ class CustomerFiguresOwnerRead(CustomerFiguresRead):
     """The same with gross profit: net sales − the cost of the units the customer kept (owners only)."""
 
     gross_profit: Decimal
+
+
+class StoreCreditAdjust(BaseModel):
+    """The owner grants (positive `amount`) or deducts (negative) store credit, saying why."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    amount: Decimal = Field(max_digits=14, decimal_places=2, description="positive grants, negative deducts")
+    reason: Text = Field(min_length=1, max_length=500)
+
+
+class StoreCreditMovementRead(BaseModel):
+    """One change of a customer's store credit, with the balance after it."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    kind: CreditKind
+    amount: Decimal = Field(description="positive adds credit, negative takes it")
+    balance_after: Decimal
+    reason: str
+    reference_type: str | None = Field(description="order or return, when one moved the credit")
+    reference_id: uuid.UUID | None
+    channel: Channel
+    created_by_user_id: uuid.UUID | None
+    created_at: datetime
+
+
+class StoreCreditRead(BaseModel):
+    """A customer's store credit balance and one page of movements, newest first."""
+
+    customer_id: uuid.UUID
+    balance: Decimal
+    items: list[StoreCreditMovementRead]
+    total: int
+    limit: int
+    offset: int

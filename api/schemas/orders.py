@@ -43,8 +43,17 @@ class OrderCreate(BaseModel):
     discount_pct: Percent = Decimal(0)
     customer_id: uuid.UUID | None = None
     customer: OrderCustomerIn | None = Field(default=None, description="instead of customer_id: find or add by phone")
-    payment_method: PaymentMethod = PaymentMethod.CASH
+    payment_method: PaymentMethod = Field(
+        default=PaymentMethod.CASH, description="how the part not paid with store credit is paid"
+    )
     payment_status: PaymentStatus = Field(default=PaymentStatus.UNPAID, description="paid or unpaid")
+    store_credit_amount: Decimal = Field(
+        default=Decimal(0),
+        ge=0,
+        max_digits=14,
+        decimal_places=2,
+        description="part of the total paid from the customer's store credit (needs customer_id; at most the total)",
+    )
     delivery_address: Text | None = Field(default=None, max_length=500, description="a one-off address")
     delivery_address_id: uuid.UUID | None = Field(
         default=None, description="one of the customer's saved addresses; without either, their default"
@@ -65,6 +74,7 @@ class OrderCreate(BaseModel):
             payment_status=self.payment_status,
             discount_pct=self.discount_pct,
             customer_id=customer_id or self.customer_id,
+            store_credit_amount=self.store_credit_amount,
             delivery_address=self.delivery_address,
             delivery_address_id=self.delivery_address_id,
             note=self.note,
@@ -151,6 +161,7 @@ class OrderRead(BaseModel):
     discount_pct: Decimal
     discount_amount: Decimal
     total: Decimal
+    store_credit_amount: Decimal = Field(description="paid from the customer's store credit")
     refunded_amount: Decimal
     discount_approval: ApprovalStatus
     created_at: datetime

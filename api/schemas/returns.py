@@ -9,9 +9,14 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas.common import Quantity, Text
-from domain.models import Channel, ItemCondition, PaymentMethod, ReturnKind, ReturnRequestStatus
+from domain.models import Channel, ItemCondition, PaymentMethod, RefundMethod, ReturnKind, ReturnRequestStatus
 from domain.return_requests import RequestedItem
 from domain.returns import ReturnItem
+
+REFUND_METHOD_HELP = (
+    "original: the store credit the order used comes back as credit first, the rest the way the order was paid; "
+    "cash: all in cash; store_credit: all as the customer's store credit (paid orders with a customer)"
+)
 
 
 class ReturnItemIn(BaseModel):
@@ -36,6 +41,7 @@ class ReturnCreate(BaseModel):
     order_id: uuid.UUID
     items: list[ReturnItemIn] = Field(min_length=1, max_length=100)
     reason: Text = Field(default="", max_length=1000)
+    refund_method: RefundMethod = Field(default=RefundMethod.ORIGINAL, description=REFUND_METHOD_HELP)
 
 
 class ReturnLineRead(BaseModel):
@@ -64,6 +70,7 @@ class ReturnRead(BaseModel):
     refund_amount: Decimal
     charge_amount: Decimal
     refund_method: PaymentMethod
+    store_credit_amount: Decimal = Field(description="the part of the refund given as store credit")
     channel: Channel
     created_at: datetime
     lines: list[ReturnLineRead]
@@ -106,6 +113,7 @@ class ReturnRequestReceive(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     damaged: list[DamagedItemIn] = Field(default_factory=list, max_length=100)
+    refund_method: RefundMethod = Field(default=RefundMethod.ORIGINAL, description=REFUND_METHOD_HELP)
 
     def damaged_by_line(self) -> dict[uuid.UUID, int]:
         by_line: dict[uuid.UUID, int] = {}

@@ -4,6 +4,7 @@ from domain.models.approvals import Approval, ApprovalKind, ApprovalStatus
 from domain.models.base import TENANT_TABLES, Base
 from domain.models.catalog import Product, Variant
 from domain.models.channel import Channel
+from domain.models.credit import CreditKind, StoreCreditMovement
 from domain.models.idempotency import IdempotencyKey
 from domain.models.images import ProductImage
 from domain.models.inventory import MovementKind, ReceiptLayer, StockMovement
@@ -23,6 +24,7 @@ from domain.models.orders import (
     OrderStatus,
     PaymentMethod,
     PaymentStatus,
+    RefundMethod,
     Return,
     ReturnKind,
     ReturnLine,
@@ -34,7 +36,14 @@ from domain.models.tenancy import Client, Customer, CustomerAddress, PlatformAdm
 from domain.models.text_vectors import ProductTextVector
 from domain.models.usage import AgentTurn
 
-APPEND_ONLY_TABLES = ("stock_movements", "journal_entries", "journal_lines", "audit_events", "agent_turns")
+APPEND_ONLY_TABLES = (
+    "stock_movements",
+    "journal_entries",
+    "journal_lines",
+    "audit_events",
+    "agent_turns",
+    "store_credit_movements",
+)
 
 __all__ = [
     "APPEND_ONLY_TABLES",
@@ -48,6 +57,7 @@ __all__ = [
     "Base",
     "Channel",
     "Client",
+    "CreditKind",
     "Customer",
     "CustomerAddress",
     "DeliveryStatus",
@@ -72,6 +82,7 @@ __all__ = [
     "ProductImage",
     "ProductTextVector",
     "ReceiptLayer",
+    "RefundMethod",
     "Return",
     "ReturnKind",
     "ReturnLine",
@@ -79,6 +90,7 @@ __all__ = [
     "ReturnRequestStatus",
     "Role",
     "StockMovement",
+    "StoreCreditMovement",
     "User",
     "Variant",
 ]

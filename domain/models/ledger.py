@@ -28,6 +28,7 @@ class Account(enum.StrEnum):
     REFUNDS = "refunds"
     INVENTORY_WRITE_OFF = "inventory_write_off"
     EQUITY = "equity"
+    STORE_CREDIT = "store_credit"
 
 
 @tenant_table

@@ -45,6 +45,15 @@ class PaymentMethod(enum.StrEnum):
     TRANSFER = "transfer"
     MOBILE_MONEY = "mobile_money"
     CASH_ON_DELIVERY = "cash_on_delivery"
+    STORE_CREDIT = "store_credit"
+
+
+class RefundMethod(enum.StrEnum):
+    """How a return's refund is paid: the way the order was paid, in cash, or as store credit."""
+
+    ORIGINAL = "original"
+    CASH = "cash"
+    STORE_CREDIT = "store_credit"
 
 
 class PaymentStatus(enum.StrEnum):
@@ -66,6 +75,7 @@ class Order(UUIDPrimaryKey, TenantOwned, CreatedAt, Base):
         UniqueConstraint("client_id", "idempotency_key"),
         CheckConstraint("discount_pct >= 0 AND discount_pct <= 100", name="discount_range"),
         CheckConstraint("total >= 0", name="total_not_negative"),
+        CheckConstraint("store_credit_amount >= 0 AND store_credit_amount <= total", name="store_credit_range"),
         Index("ix_orders_client_id_created_at", "client_id", "created_at"),
         Index("ix_orders_client_id_status", "client_id", "status"),
         Index("ix_orders_client_id_customer_id", "client_id", "customer_id"),
@@ -92,6 +102,8 @@ class Order(UUIDPrimaryKey, TenantOwned, CreatedAt, Base):
     commission_pct: Mapped[Percent]
     commission_amount: Mapped[Decimal]
     refunded_amount: Mapped[Decimal] = mapped_column(default=Decimal("0"))
+    store_credit_amount: Mapped[Decimal] = mapped_column(default=Decimal("0"), server_default="0")
+    store_credit_refunded: Mapped[Decimal] = mapped_column(default=Decimal("0"), server_default="0")
     discount_approval: Mapped[ApprovalStatus] = mapped_column(
         str_enum(ApprovalStatus), default=ApprovalStatus.NOT_NEEDED
     )
@@ -163,6 +175,7 @@ class Return(UUIDPrimaryKey, TenantOwned, CreatedAt, Base):
     refund_amount: Mapped[Decimal]
     charge_amount: Mapped[Decimal] = mapped_column(default=Decimal("0"))
     refund_method: Mapped[PaymentMethod] = mapped_column(str_enum(PaymentMethod))
+    store_credit_amount: Mapped[Decimal] = mapped_column(default=Decimal("0"), server_default="0")
     created_by_user_id: Mapped[uuid.UUID | None]
     channel: Mapped[Channel] = mapped_column(str_enum(Channel))
 

@@ -130,6 +130,7 @@ class Customer(UUIDPrimaryKey, TenantOwned, CreatedAt, Base):
             postgresql_where=text("phone IS NOT NULL AND deleted_at IS NULL"),
         ),
         Index("ix_customers_client_id_created_at", "client_id", "created_at"),
+        CheckConstraint("store_credit_balance >= 0", name="store_credit_not_negative"),
     )
 
     name: Mapped[str] = mapped_column(String(200), default="")
@@ -140,6 +141,7 @@ class Customer(UUIDPrimaryKey, TenantOwned, CreatedAt, Base):
     notes: Mapped[str] = mapped_column(Text, default="", server_default="")
     tags: Mapped[list[str]] = mapped_column(JSONB, default=list, server_default="[]")
     marketing_opt_out: Mapped[bool] = mapped_column(default=False, server_default="false")
+    store_credit_balance: Mapped[Decimal] = mapped_column(default=Decimal("0"), server_default="0")
     last_inbound_at: Mapped[datetime | None]
     handoff_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     """The owner or staff member answering this customer in person; the agent stays silent meanwhile."""

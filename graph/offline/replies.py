@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 
@@ -214,7 +215,7 @@ def _render_customers(result: dict[str, Any]) -> str:
         return "No customer matches that. Try a phone number or the full name."
     rows = [
         f"- {c['name']} ({c['phone'] or c['email'] or 'no contact'}): {c['orders']} orders, {c['net_sales']} spent, "
-        f"{c['returns']} returns"
+        f"{c['returns']} returns" + (f", {c['store_credit']} store credit" if Decimal(c["store_credit"]) else "")
         for c in result["customers"]
     ]
     return f"{result['count']} customer{'s' if result['count'] != 1 else ''} found:\n" + "\n".join(rows)

@@ -68,7 +68,7 @@ def test_migrating_again_keeps_the_ledgers_append_only(owner_url: str, db: Sessi
     upgrade(engine, APP_ROLE, app_role_password(TEST_SECRET, APP_ROLE))
     engine.dispose()
     set_tenant(db, tenant_a.client_id)
-    for table in ("stock_movements", "journal_lines", "audit_events"):
+    for table in ("stock_movements", "journal_lines", "audit_events", "store_credit_movements"):
         nested = db.begin_nested()
         try:
             db.execute(text(f"DELETE FROM {table}"))

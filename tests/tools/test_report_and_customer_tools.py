@@ -10,7 +10,7 @@ import pytest
 from langchain_core.tools import BaseTool
 from sqlalchemy.orm import Session
 
-from domain import catalog, inventory, orders, tenancy
+from domain import catalog, inventory, orders, store_credit, tenancy
 from domain.catalog import ProductSpec, VariantSpec
 from domain.context import Context
 from domain.models import Channel, Role
@@ -110,3 +110,11 @@ def test_a_customer_lists_only_their_own_orders(shirts, db, tenant_a, make_env) 
     everyone = run(named(build_sales_tools(make_env(tenant_a)), "list_orders"), {"period": "today"})
     assert everyone["count"] == 1
     assert everyone["orders"][0]["total"] == "40.00"
+
+
+def test_staff_see_a_customers_store_credit_when_they_find_them(db, tenant_a, make_env) -> None:
+    ada = tenancy.get_or_create_customer(db, tenant_a, wa_id="2348044444444", name="Ada Obi")
+    store_credit.adjust(db, tenant_a, ada.id, Decimal("25"), "late delivery")
+    staff = Context(tenant_a.client_id, Role.STAFF, Channel.CHAT)
+    found = run(named(build_customer_tools(make_env(staff)), "find_customers"), {"query": "ada"})
+    assert found["customers"][0]["store_credit"] == "25.00"
