@@ -476,7 +476,7 @@ def _supervise(messages: Sequence[BaseMessage], tools: frozenset[str]) -> AIMess
         return AIMessage(content=GREETING + help_for(agents))
     if f"ask_{intent.agent}" in tools:
         return _call(f"ask_{intent.agent}", {"request": text})
-    return AIMessage(content="Sorry, I can't do that here yet. " + help_for(agents))
+    return AIMessage(content="Sorry, I cannot help with that here yet. " + help_for(agents))
 
 
 def _earlier_request(messages: Sequence[BaseMessage]) -> tuple[str, str] | None:
