@@ -187,7 +187,7 @@ def _named_stock_write(intent: str, base: str, answers: list[str], messages: Seq
         if adjustment is None:
             return AIMessage(content="By how much? For example: 'adjust the straw hat by -1, damaged'.")
         wants = _wants(base[: adjustment.start()], answers) or []
-        reason = (adjustment.group(2) or "").strip(" .") or "count corrected"
+        reason = _reason_of(adjustment)
         delta = int(adjustment.group(1))
         make = lambda sku: _call("adjust_stock", {"sku": sku, "delta": delta, "reason": reason})  # noqa: E731
     else:
@@ -202,6 +202,13 @@ def _named_stock_write(intent: str, base: str, answers: list[str], messages: Seq
     if not wants:
         return AIMessage(content="Which product? Tell me its name or SKU.")
     return _on_variant(wants[0], messages, make)
+
+
+def _reason_of(adjustment: re.Match[str]) -> str:
+    """Why a count changes: its word ("damaged", "found") if said, else the words after the number."""
+    said = (adjustment.group(2) or "").strip(" .")
+    word = REASON.search(said)
+    return word.group(1).lower() if word else said or "count corrected"
 
 
 def _lookups(wants: list[Want], messages: Sequence[BaseMessage]) -> AIMessage:
@@ -383,7 +390,7 @@ def _start(intent: Intent, text: str, tools: frozenset[str], answers: list[str])
         quantity = quantity_in(UNIT_COST.sub(" ", SKU.sub(" ", text)))
         return _call("record_receipt", {"sku": sku.group(0), "quantity": quantity, "unit_cost": cost.group(1)})
     if intent.name == "adjust_stock" and "adjust_stock" in tools and adjustment and sku:
-        reason = (adjustment.group(2) or "").strip(" .") or "count corrected"
+        reason = _reason_of(adjustment)
         return _call("adjust_stock", {"sku": sku.group(0), "delta": int(adjustment.group(1)), "reason": reason})
     if intent.name == "order_status" and "get_order_status" in tools and number:
         return _call("get_order_status", {"order_number": number})
