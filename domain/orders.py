@@ -315,8 +315,13 @@ def check_available(quote: Quote) -> None:
     `create_order` checks again atomically when it takes the stock."""
     for variant, line in zip(quote.variants, quote.totals.lines, strict=True):
         if line.quantity > variant.on_hand:
+            left = (
+                f"only {variant.on_hand} × {variant.sku} in stock"
+                if variant.on_hand > 0
+                else f"{variant.sku} is out of stock"
+            )
             raise OutOfStock(
-                f"only {variant.on_hand} × {variant.sku} in stock; cannot order {line.quantity}",
+                f"{left}; cannot order {line.quantity}",
                 sku=variant.sku,
                 available=variant.on_hand,
                 requested=line.quantity,

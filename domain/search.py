@@ -83,9 +83,10 @@ def correct_words(words: Iterable[str], vocabulary: Sequence[str]) -> dict[str, 
 
     At most one edit (two for words of LONG_WORD letters or more; swapping two neighbours is one
     edit), from the word or its plural in -s ("shrits" → "shirt"); words shorter than
-    MIN_CORRECTED_WORD and numbers are left alone.
+    MIN_CORRECTED_WORD and numbers are left alone, and nothing is corrected to so short a word.
     """
-    forms = {word: word for word in vocabulary} | {f"{word}s": word for word in vocabulary if not word.endswith("s")}
+    targets = [word for word in vocabulary if len(word) >= MIN_CORRECTED_WORD]  # "pls" is no typo of size "l"
+    forms = {word: word for word in targets} | {f"{word}s": word for word in targets if not word.endswith("s")}
     corrections: dict[str, str] = {}
     for word in words:
         if len(word) < MIN_CORRECTED_WORD or word.isdigit() or any(v.startswith(word) for v in vocabulary):
@@ -283,11 +284,32 @@ def search_variants(
     session: Session, ctx: Context, text: str, limit: int = 5, meaning: TextEmbedder | None = None
 ) -> list[Variant]:
     """The sellable variants that best match `text`, each with its product (for the sales agent):
-    `search_products` over active products, its matching variants in rank order."""
+    `search_products` over active products, its matching variants in rank order; when nothing
+    matches, again with only the words the catalog knows (`_known_words`)."""
     if not 1 <= limit <= MAX_VARIANT_MATCHES:
         raise ValidationFailed(f"limit must be 1–{MAX_VARIANT_MATCHES}")
     page = search_products(session, ctx, text, limit=limit, meaning=meaning)
+    if not page.hits:
+        known = _known_words(session, ctx, parse_query(text))
+        if known:
+            page = search_products(session, ctx, " ".join(known), limit=limit, meaning=meaning)
     return [variant for hit in page.hits for variant in hit.variants][:limit]
+
+
+def _known_words(session: Session, ctx: Context, query: ParsedQuery) -> list[str]:
+    """The words of a query that found nothing which this shop's catalog knows (as a prefix of
+    one of its words, or after a typo correction), when some other words are unknown: what a
+    shopper says around a product ("do you still have belts", "pls") is not part of its name."""
+    if len(query.words) < 2 or query.excluded:
+        return []
+    vocabulary = _vocabulary(session, ctx)
+    corrections = correct_words(query.words, vocabulary)
+    known = [
+        corrections.get(word, word)
+        for word in query.words
+        if word in corrections or any(v.startswith(word) or word in (f"{v}s", f"{v}es") for v in vocabulary)
+    ]
+    return known if 0 < len(known) < len(query.words) else []
 
 
 IMAGE_CANDIDATES = 100

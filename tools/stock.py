@@ -112,8 +112,8 @@ def build_stock_tools(env: ToolEnv) -> list[BaseTool]:
         }
 
     def adjust_stock(sku: str, delta: int, reason: str, tool_call_id: str) -> dict[str, Any]:
-        """Correct the count of a SKU by a signed number of units, with a reason. Large corrections
-        wait for the owner's approval.
+        """Correct the count of a SKU by a signed number of units, with a reason, after the
+        requester confirms a summary. Large corrections wait for the owner's approval.
 
         Args:
             sku: the SKU, exactly as search_products returned it.
@@ -121,9 +121,20 @@ def build_stock_tools(env: ToolEnv) -> list[BaseTool]:
             reason: why the count changes (damaged, lost, counted, found).
         """
 
+        def summarize(session: Session, ctx: Context) -> str:
+            ctx.require_staff(action="adjusting stock")
+            variant = catalog.get_variant_by_sku(session, ctx, sku)
+            return (
+                f"Adjust {variant.product.name} ({variant.sku}) by {delta:+d} units ({reason}); "
+                f"{variant.on_hand} on hand now, {variant.on_hand + delta} after."
+            )
+
+        summary = env.run(summarize)
+        if not ask_to_confirm("adjust_stock", summary):
+            return {"adjusted": False, "sku": sku}
+
         def request(session: Session, ctx: Context) -> approvals.ActionRequest:
             variant = catalog.get_variant_by_sku(session, ctx, sku)
-            summary = f"Adjust {variant.sku} by {delta:+d} units ({reason})."
             return approvals.adjustment_request(
                 variant.id, delta, reason, summary, request_key(tool_call_id), current_thread()
             )

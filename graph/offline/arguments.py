@@ -128,8 +128,8 @@ def address_in(text: str) -> str | None:
 
 
 def quantity_in(text: str) -> int:
-    """The first small whole number not followed by % and not in the address (default 1)."""
-    match = re.search(r"\b(\d{1,4})\b(?!\s*%|\.\d)", DELIVERY.split(text)[0])
+    """The first small whole number not a percentage and not in the address (default 1)."""
+    match = re.search(r"\b(\d{1,4})\b(?!\s*(?:%|per\s?cent)|\.\d)", DELIVERY.split(text)[0], re.IGNORECASE)
     return int(match.group(1)) if match else 1
 
 

@@ -186,4 +186,5 @@ def choose(want: Want, matches: list[dict[str, Any]]) -> Choice:
     offered = fits if fits and not unknown else candidates
     listed = ", ".join(f"{m['sku']} ({', '.join(m['options'].values())}, {m['in_stock']} in stock)" for m in offered)
     lead = f"{product} does not come in {' '.join(unknown)}. " if unknown else ""
-    return Choice(None, f"{lead}Which {product} would you like: {listed}?")
+    kinds = " and ".join(sorted({key for m in offered for key in (m.get("options") or {})})) or "one"
+    return Choice(None, f"{lead}Which {product} would you like: {listed} — which {kinds}?")

@@ -83,7 +83,11 @@ INTENTS = (
     Intent("adjust_stock", "stock", re.compile(r"\badjust\b.*\bby\s+[+-]?\d+", re.IGNORECASE)),
     Intent("receive_stock", "stock", re.compile(r"\breceived?\b.*\d.*\bat\s+\D?\d", re.IGNORECASE)),
     Intent(  # staff taking an order for a named customer
-        "order", "sales", re.compile(r"\b(?:buy|order|place)\b.*\b(?:for (?:the )?customer|on behalf of)\b", re.I)
+        "order",
+        "sales",
+        re.compile(
+            r"\b(?:buy|order|place)\b.*\b(?:for (?:the |a |an )?(?:walk-?in |new )?customer|on behalf of)\b", re.I
+        ),
     ),
     Intent(
         "customers",
@@ -132,13 +136,14 @@ INTENTS = (
             "vs",
             "versus",
             "how (?:are|did) we do\\w*",
-            "how much did we (?:make|sell)",
+            "how much (?:\\w+ ){0,2}(?:do|did|have) (?:we|i) (?:make|made|sell|sold|earn|earned)",
+            "markups?",
         ),
     ),
     Intent("stock_aging", "stock", words("stock age?ing", "age?ing", "how old is (?:the |our )?stock")),
     Intent("inventory_value", "stock", words("inventory (?:value|valuation|worth)", "stock (?:value|worth)", "worth")),
     Intent("reorder", "stock", words("reorder", "re-order", "restock")),
-    Intent("order_status", "sales", re.compile(r"\border\s*(?:number|no\.?|#)?\s*#?\s*\d{3,}", re.IGNORECASE)),
+    Intent("order_status", "sales", re.compile(r"\border\s*(?:number|no\.?|#)?\s*#?\s*\d{3,}|#\s*\d{3,}", re.I)),
     Intent(
         "stock_change",
         "stock",
@@ -149,12 +154,25 @@ INTENTS = (
     Intent(
         "order",
         "sales",
-        words("buy", "purchase", "i will take", "place an order", "order", "wants?", "would like", "get me", "need"),
+        words(
+            "buy",
+            "purchase",
+            "i will take",
+            "place an order",
+            "order",
+            "wants?",
+            "would like",
+            "get me",
+            "need",
+            "can i (?:get|have|buy)",
+            "give me",
+        ),
     ),
     Intent("low_stock", "stock", words("low on stock", "low stock", "running out", "out of stock", "running low")),
     Intent("stock", "stock", words("stock", "how many", "inventory", "units left", "on hand")),
     Intent("business_info", "sales", words("open", "close", "closing", "hours", "return policy", "refund", "returns?")),
     Intent("product", "sales", words("price", "cost", "how much", "have", "sell", "looking for", "show", "sizes?")),
+    Intent("order", "sales", re.compile(r"^\W*\d{1,4}\s+[a-z]", re.IGNORECASE)),  # "2 mugs please"
 )
 
 NUMBER_WORDS = {
@@ -182,6 +200,7 @@ NUMBER_WORDS = {
     "a single": 1,
 }
 _NUMBER = re.compile(r"\b(?:" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")\b", re.IGNORECASE)
+THE_ONE = re.compile(r"\b((?:the|this|that|which|other)\s+(?:\w+\s+)?)ones?\b", re.IGNORECASE)
 CONTRACTIONS = ((r"\bi'm\b", "i am"), (r"\bi'd\b", "i would"), (r"\bi'll\b", "i will"), (r"\bwhat's\b", "what is"))
 VOCABULARY = sorted(
     set(
@@ -266,8 +285,9 @@ def normalize(text: str) -> str:
     the words the intents and periods look for corrected ("profti" → "profit")."""
     for pattern, expanded in CONTRACTIONS:
         text = re.sub(pattern, expanded, text, flags=re.IGNORECASE)
+    text = THE_ONE.sub(r"\1", text)  # "the blue one" is a choice, not a quantity
     text = _NUMBER.sub(lambda m: str(NUMBER_WORDS[m.group(0).lower()]), text)
-    tokens = [t for t in re.findall(r"[A-Za-z]{5,}", text) if t.lower() not in VOCABULARY]
+    tokens = [t for t in re.findall(r"[A-Za-z]{4,}", text) if t.lower() not in VOCABULARY]
     corrections = correct_words([t.lower() for t in tokens], VOCABULARY)
     for token in tokens:
         fixed = corrections.get(token.lower())

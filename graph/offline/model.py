@@ -54,7 +54,7 @@ from graph.offline.basket import (
     wants_in,
 )
 from graph.offline.intents import GREETING, Intent, classify, help_for, normalize
-from graph.offline.periods import period_in, two_periods_in
+from graph.offline.periods import earlier, period_in, two_periods_in
 from graph.offline.replies import render
 
 
@@ -161,6 +161,70 @@ def _ordering(base: str, answers: list[str], messages: Sequence[BaseMessage], to
     return _call("place_order", args)
 
 
+# --- one named product: search it, pick the variant said (or ask), then call a tool ----------
+
+
+def _on_variant(want: Want, messages: Sequence[BaseMessage], call: Callable[[str], AIMessage]) -> AIMessage:
+    """Search the product wanted (once), then `call` with the SKU of the variant said, or ask which."""
+    batch = _last_batch(messages)
+    if not batch or batch[0].name != "search_products":
+        return _call("search_products", {"query": want.query, "limit": 10})
+    result = _result(batch[0])
+    if isinstance(result, str):
+        return _rendered("search_products", result)
+    choice = choose(want, result["matches"])
+    return AIMessage(content=str(choice.question)) if choice.sku is None else call(choice.sku)
+
+
+def _named_stock_write(intent: str, base: str, answers: list[str], messages: Sequence[BaseMessage]) -> AIMessage:
+    """ "adjust straw hats by -1", "received 6 straw hats at 6.50": the product by name, not SKU."""
+    last = messages[-1]
+    tool = "adjust_stock" if intent == "adjust_stock" else "record_receipt"
+    if isinstance(last, ToolMessage) and last.name == tool:
+        return _rendered(tool, _result(last))
+    if intent == "adjust_stock":
+        adjustment = ADJUSTMENT.search(base)
+        if adjustment is None:
+            return AIMessage(content="By how much? For example: 'adjust the straw hat by -1, damaged'.")
+        wants = _wants(base[: adjustment.start()], answers) or []
+        reason = _reason_of(adjustment)
+        delta = int(adjustment.group(1))
+        make = lambda sku: _call("adjust_stock", {"sku": sku, "delta": delta, "reason": reason})  # noqa: E731
+    else:
+        cost = UNIT_COST.search(base)
+        wants = _wants(UNIT_COST.sub(" ", base), answers) or []
+        if cost is None:
+            return AIMessage(content="At what unit cost? For example: 'received 6 straw hats at 6.50'.")
+        quantity = wants[0].quantity if wants else 1
+        make = lambda sku: _call(  # noqa: E731
+            "record_receipt", {"sku": sku, "quantity": quantity, "unit_cost": cost.group(1)}
+        )
+    if not wants:
+        return AIMessage(content="Which product? Tell me its name or SKU.")
+    return _on_variant(wants[0], messages, make)
+
+
+def _reason_of(adjustment: re.Match[str]) -> str:
+    """Why a count changes: its word ("damaged", "found") if said, else the words after the number."""
+    said = (adjustment.group(2) or "").strip(" .")
+    word = REASON.search(said)
+    return word.group(1).lower() if word else said or "count corrected"
+
+
+def _lookups(wants: list[Want], messages: Sequence[BaseMessage]) -> AIMessage:
+    """Several products asked about in one message: one search each, then every answer."""
+    found = [m for m in messages if isinstance(m, ToolMessage) and m.name == "search_products"]
+    if len(found) < len(wants):
+        return _call("search_products", {"query": wants[len(found)].query})
+    results = [_result(m) for m in found]
+    return AIMessage(
+        content="\n".join(
+            _rendered("search_products", r).content if isinstance(r, str) else render("search_products", r)
+            for r in results
+        )
+    )
+
+
 # --- stock found or lost, in plain words -------------------------------------------------
 
 GAIN = re.compile(r"\b(?:found|extra|surplus|more than|discovered|turned up)\b", re.IGNORECASE)
@@ -181,16 +245,9 @@ def _stock_change(base: str, answers: list[str], messages: Sequence[BaseMessage]
     sku = SKU.search(base)
     if sku:
         return _call("adjust_stock", {"sku": sku.group(0), "delta": sign * want.quantity, "reason": word})
-    batch = _last_batch(messages)
-    if not batch or batch[0].name != "search_products":
-        return _call("search_products", {"query": want.query, "limit": 10})
-    result = _result(batch[0])
-    if isinstance(result, str):
-        return _rendered("search_products", result)
-    choice = choose(want, result["matches"])
-    if choice.sku is None:
-        return AIMessage(content=str(choice.question))
-    return _call("adjust_stock", {"sku": choice.sku, "delta": sign * want.quantity, "reason": word})
+    return _on_variant(
+        want, messages, lambda sku: _call("adjust_stock", {"sku": sku, "delta": sign * want.quantity, "reason": word})
+    )
 
 
 # --- reads: orders, customers, analytics -----------------------------------------------
@@ -241,7 +298,18 @@ CUSTOMER_FILLER = re.compile(
 )
 
 
-def _analytics(text: str, tools: frozenset[str]) -> AIMessage:
+BEFORE_THAT = re.compile(r"\b(?:before (?:that|this|it)|the (?:one|period) before|previous one|prior one)\b", re.I)
+
+
+def _period(base: str, answers: list[str]) -> dict[str, Any] | None:
+    """The period of the request as changed by follow-ups ("and last week?", "and the month before that?")."""
+    spec = period_in(base)
+    for answer in answers:
+        spec = period_in(answer) or (earlier(spec or {"period": "this_month"}) if BEFORE_THAT.search(answer) else spec)
+    return spec
+
+
+def _analytics(text: str, tools: frozenset[str], said: dict[str, Any] | None = None) -> AIMessage:
     if re.search(r"\b(?:best|worst|top|bottom|slowest)\b", text, re.IGNORECASE):
         return _call("get_top_products", {})
     margin_of = MARGIN_OF.search(text)
@@ -255,7 +323,7 @@ def _analytics(text: str, tools: frozenset[str]) -> AIMessage:
             one = period_in(text) or {"period": "this_month"}
             both = (one, PREVIOUS.get(one["period"], {"period": "last_month"}))
         return _call("compare_profit_and_loss", {"current": both[0], "previous": both[1]})
-    period = period_in(text) or {"period": "this_month"}
+    period = said or period_in(text) or {"period": "this_month"}
     for pattern, by in BREAKDOWNS:
         if pattern.search(text):
             return _call("get_sales_breakdown", {"by": by, **period})
@@ -264,8 +332,8 @@ def _analytics(text: str, tools: frozenset[str]) -> AIMessage:
     return _call("get_profit_and_loss", period)
 
 
-def _list_orders(text: str) -> AIMessage:
-    args: dict[str, Any] = dict(period_in(text) or {})
+def _list_orders(text: str, said: dict[str, Any] | None = None) -> AIMessage:
+    args: dict[str, Any] = dict(said or period_in(text) or {})
     status = next((STATUSES[w.lower()] for w in re.findall(r"[A-Za-z]+", text) if w.lower() in STATUSES), None)
     if status:
         args["status"] = status
@@ -299,8 +367,8 @@ def _rendered(tool: str, result: Any) -> AIMessage:
     return AIMessage(content=render(tool, result))
 
 
-def _start(intent: Intent, text: str, tools: frozenset[str]) -> AIMessage:
-    """The specialist's first move for a request."""
+def _start(intent: Intent, text: str, tools: frozenset[str], answers: list[str]) -> AIMessage:
+    """The specialist's first move for a request (`answers`: the follow-ups said since)."""
     number = order_number_in(text)
     if intent.name == "cancel_order" and "cancel_order" in tools and number:
         return _call("cancel_order", {"order_number": number})
@@ -322,12 +390,12 @@ def _start(intent: Intent, text: str, tools: frozenset[str]) -> AIMessage:
         quantity = quantity_in(UNIT_COST.sub(" ", SKU.sub(" ", text)))
         return _call("record_receipt", {"sku": sku.group(0), "quantity": quantity, "unit_cost": cost.group(1)})
     if intent.name == "adjust_stock" and "adjust_stock" in tools and adjustment and sku:
-        reason = (adjustment.group(2) or "").strip(" .") or "count corrected"
+        reason = _reason_of(adjustment)
         return _call("adjust_stock", {"sku": sku.group(0), "delta": int(adjustment.group(1)), "reason": reason})
     if intent.name == "order_status" and "get_order_status" in tools and number:
         return _call("get_order_status", {"order_number": number})
     if intent.name == "list_orders" and "list_orders" in tools:
-        return _list_orders(text)
+        return _list_orders(text, _period(text, answers))
     if intent.name == "customers" and "find_customers" in tools:
         return _customers(text)
     if intent.name == "business_info" and "get_business_info" in tools:
@@ -335,7 +403,7 @@ def _start(intent: Intent, text: str, tools: frozenset[str]) -> AIMessage:
     if intent.name == "low_stock" and "list_low_stock" in tools:
         return _call("list_low_stock", {})
     if intent.name == "analytics" and "get_profit_and_loss" in tools:
-        return _analytics(text, tools)
+        return _analytics(text, tools, _period(text, answers))
     if intent.name == "stock" and "check_stock" in tools:
         if sku:
             return _call("check_stock", {"sku": sku.group(0)})
@@ -346,6 +414,10 @@ def _start(intent: Intent, text: str, tools: frozenset[str]) -> AIMessage:
     if phrase and "search_products" in tools:
         return _call("search_products", {"query": phrase})
     return AIMessage(content="Which product do you mean? Tell me its name or SKU.")
+
+
+def _names_an_option(want: Want) -> bool:
+    return any(w.lower() in SIZES or w.lower() in COLOURS for w in [*want.words.split(), *want.options])
 
 
 def _follow_up(intent: Intent | None, request: str, tool: str, result: Any, tools: frozenset[str]) -> AIMessage:
@@ -401,13 +473,26 @@ def _supervise(messages: Sequence[BaseMessage], tools: frozenset[str]) -> AIMess
         agent, request = previous
         return _call(f"ask_{agent}", {"request": request + ANSWER_MARK + text})
     intent = classify(text)
+    earlier_request = _earlier_request(messages) if intent is None else None
+    if earlier_request is not None and earlier_request[0] in agents and (period_in(text) or BEFORE_THAT.search(text)):
+        agent, request = earlier_request  # "and last week?": the same question for another period
+        return _call(f"ask_{agent}", {"request": request + ANSWER_MARK + text})
     if intent is None:
-        return AIMessage(content="Sorry, I did not catch that. " + help_for(agents))
+        return AIMessage(content="Sorry, I can't do that yet, or I did not understand it. " + help_for(agents))
     if intent.name == "greeting":
         return AIMessage(content=GREETING + help_for(agents))
     if f"ask_{intent.agent}" in tools:
         return _call(f"ask_{intent.agent}", {"request": text})
     return AIMessage(content="Sorry, I cannot help with that here yet. " + help_for(agents))
+
+
+def _earlier_request(messages: Sequence[BaseMessage]) -> tuple[str, str] | None:
+    """(specialist, request) of the last request handed to a specialist before this message."""
+    call = next((m for m in reversed(messages[:-1]) if isinstance(m, AIMessage) and m.tool_calls), None)
+    if call is None or not call.tool_calls[0]["name"].startswith("ask_"):
+        return None
+    first = call.tool_calls[0]
+    return first["name"].removeprefix("ask_"), str(first["args"].get("request", ""))
 
 
 def _question_asked(messages: Sequence[BaseMessage]) -> tuple[str, str] | None:
@@ -430,12 +515,37 @@ def _specialise(messages: Sequence[BaseMessage], tools: frozenset[str]) -> AIMes
         return _ordering(base, answers, messages, tools)
     if intent is not None and intent.name == "stock_change":
         return _stock_change(base, answers, messages, tools)
+    named = _by_name(intent, base, answers, messages, tools) if intent is not None else None
+    if named is not None:
+        return named
     last = messages[-1]
     if isinstance(last, ToolMessage):
         return _follow_up(intent, base, str(last.name), _result(last), tools)
     if intent is None:
         return AIMessage(content="Sorry, I did not catch that.")
-    return _start(intent, base, tools)
+    return _start(intent, base, tools, answers)
+
+
+def _by_name(
+    intent: Intent, base: str, answers: list[str], messages: Sequence[BaseMessage], tools: frozenset[str]
+) -> AIMessage | None:
+    """Requests naming products by their words rather than a SKU: stock writes, the stock of one
+    variant ("how many blue mugs"), several products' prices; None for the others."""
+    if SKU.search(base):
+        return None
+    if (intent.name == "adjust_stock" and "adjust_stock" in tools) or (
+        intent.name == "receive_stock" and "record_receipt" in tools
+    ):
+        return _named_stock_write(intent.name, base, answers, messages)
+    wants = wants_in(base)
+    if intent.name == "stock" and "check_stock" in tools and len(wants) == 1 and _names_an_option(wants[0]):
+        last = messages[-1]
+        if isinstance(last, ToolMessage) and last.name == "check_stock":
+            return _rendered("check_stock", _result(last))
+        return _on_variant(wants[0], messages, lambda sku: _call("check_stock", {"sku": sku}))
+    if intent.name == "product" and "search_products" in tools and len(wants) > 1:
+        return _lookups(wants, messages)
+    return None
 
 
 class OfflineChatModel(BaseChatModel):

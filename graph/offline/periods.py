@@ -5,8 +5,10 @@ domain turns them into dates in the shop's timezone."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import date, timedelta
 from typing import Any
+
+from domain.models.base import utcnow
 
 MONTHS = {
     name: number
@@ -114,14 +116,49 @@ COMPARE_SPLIT = re.compile(r"\b(?:vs\.?|versus|against|compared?\s+(?:to|with)|w
 
 def period_in(text: str, today: date | None = None) -> dict[str, Any] | None:
     """The period a request names (None when it names none)."""
-    return _one(text, today or datetime.now(UTC).date())
+    return _one(text, today or utcnow().date())
 
 
 def two_periods_in(text: str, today: date | None = None) -> tuple[dict[str, Any], dict[str, Any]] | None:
     """Two periods to compare ("this month vs last month"), in the order said; None unless both read."""
-    today = today or datetime.now(UTC).date()
+    today = today or utcnow().date()
     for split in COMPARE_SPLIT.finditer(text):
         first, second = _one(text[: split.start()], today), _one(text[split.end() :], today)
         if first and second and first != second:
             return first, second
     return None
+
+
+def _month_before(year: int, month: int) -> tuple[int, int]:
+    return (year, month - 1) if month > 1 else (year - 1, 12)
+
+
+def _days(first: date, last: date) -> dict[str, Any]:
+    return {"period": "range", "start_date": f"{first}", "end_date": f"{last}"}
+
+
+def earlier(spec: dict[str, Any], today: date | None = None) -> dict[str, Any]:
+    """The period just before `spec`, of the same length ("and the month before that?")."""
+    today = today or utcnow().date()
+    name = spec.get("period")
+    monday = today - timedelta(days=today.weekday())
+    if name in ("today", "yesterday"):
+        day = today - timedelta(days=1 if name == "today" else 2)
+        return {"period": "yesterday"} if name == "today" else _days(day, day)
+    if name == "this_week":
+        return {"period": "last_week"}
+    if name == "last_week":
+        return _days(monday - timedelta(days=14), monday - timedelta(days=8))
+    if name == "this_month":
+        return {"period": "last_month"}
+    if name in ("last_month", "named_month"):
+        year, month = _month_before(today.year, today.month)
+        if name == "named_month":
+            month = int(spec["month"])
+            year = int(spec.get("year") or (today.year if month <= today.month else today.year - 1))
+        year, month = _month_before(year, month)
+        return {"period": "named_month", "month": month, "year": year}
+    if name == "last_30_days":
+        return _days(today - timedelta(days=60), today - timedelta(days=31))
+    first, last = date.fromisoformat(spec["start_date"]), date.fromisoformat(spec["end_date"])
+    return _days(first - (last - first) - timedelta(days=1), first - timedelta(days=1))

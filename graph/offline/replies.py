@@ -58,6 +58,8 @@ def _render_address(result: dict[str, Any]) -> str:
 
 
 def _render_adjusted(result: dict[str, Any]) -> str:
+    if "status" not in result:
+        return f"Okay, I have not changed the count of {result['sku']}."
     return _not_run(result, f"adjusting {result['sku']} by {result['delta']:+d}") or (
         f"{result['sku']} adjusted by {result['delta']:+d}: {result['on_hand']} on hand now."
     )

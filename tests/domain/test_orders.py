@@ -194,3 +194,12 @@ def test_paying_later_moves_receivables_to_cash(db: Session, tenant_a: Context, 
     balances = journal.balances(db, tenant_a)
     assert balances[Account.RECEIVABLES] == D(0)
     assert order.payment_status is PaymentStatus.PAID
+
+
+def test_a_quote_beyond_the_stock_is_refused_in_plain_words(db: Session, tenant_a: Context, make_variant) -> None:
+    mug = make_variant(tenant_a, "MUG-FEW", stock=2)
+    gone = make_variant(tenant_a, "MUG-GONE", stock=0)
+    with pytest.raises(OutOfStock, match=r"^only 2 × MUG-FEW in stock; cannot order 5$"):
+        orders.check_available(orders.quote_order(db, tenant_a, [LineRequest(mug.id, 5)], D("0")))
+    with pytest.raises(OutOfStock, match=r"^MUG-GONE is out of stock; cannot order 1$"):
+        orders.check_available(orders.quote_order(db, tenant_a, [LineRequest(gone.id, 1)], D("0")))

@@ -74,6 +74,15 @@ def test_one_letter_typos_are_corrected_against_the_shops_own_words(
     assert found(db, tenant_a, "velvet") == []
 
 
+def test_the_agents_search_keeps_the_catalogs_words_when_the_chatter_around_them_matches_nothing(
+    db: Session, tenant_a: Context, shop_a_catalog
+) -> None:
+    assert skus(db, tenant_a, "still got enamle mugs pls") == ["MUG-BLU-350"]
+    assert found(db, tenant_a, "still got enamel mugs pls") == []  # the listing stays exact
+    assert skus(db, tenant_a, "velvet zebra") == []
+    assert skus(db, tenant_a, "mug -enamel pls") == []  # an exclusion is meant: no second try
+
+
 def test_a_sku_prefix_or_fragment_finds_its_variants(db: Session, tenant_a: Context) -> None:
     sizes = [VariantSpec(f"LSS01-{size}", D("38.00"), {"size": size}) for size in "SML"]
     catalog.create_product(db, tenant_a, ProductSpec("Linen Summer Shirt", category="Shirts", variants=sizes))

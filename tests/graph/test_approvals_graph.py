@@ -77,9 +77,13 @@ def test_a_large_stock_adjustment_needs_the_owner_and_a_small_one_does_not(db, t
     mug = make_variant(tenant_a, "MUG-ADJ", "10.00", stock=50)
     staff = Context(tenant_a.client_id, Role.STAFF, Channel.CHAT)
     graph = build(staff)
-    small = run_turn(graph, "s-1", "adjust MUG-ADJ by -3 because damaged")
+    asked = run_turn(graph, "s-1", "adjust MUG-ADJ by -3 because damaged")
+    assert asked.pending["kind"] == "confirm"  # the requester confirms a summary first
+    assert "50 on hand now, 47 after" in asked.reply
+    small = run_turn(graph, "s-1", "yes")
     assert small.reply == "MUG-ADJ adjusted by -3: 47 on hand now."
-    big = run_turn(graph, "s-2", "adjust MUG-ADJ by -25 because flooded")
+    run_turn(graph, "s-2", "adjust MUG-ADJ by -25 because flooded")
+    big = run_turn(graph, "s-2", "yes")
     assert big.pending["kind"] == "approval"
     db.expire_all()
     assert db.get(Variant, mug.id).on_hand == 47
@@ -97,6 +101,7 @@ def test_only_owners_decide_and_only_once(db, tenant_a, make_variant, build) -> 
     make_variant(tenant_a, "MUG-BIG", "10.00", stock=50)
     graph = build(Context(tenant_a.client_id, Role.STAFF, Channel.CHAT))
     run_turn(graph, "s-3", "adjust MUG-BIG by 30 because found in the back")
+    run_turn(graph, "s-3", "yes")
     approval = db.scalars(select(Approval)).one()
     with pytest.raises(Forbidden):
         approvals.decide(db, Context(tenant_a.client_id, Role.STAFF, Channel.REST), approval.id, approve=True)

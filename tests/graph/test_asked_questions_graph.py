@@ -138,7 +138,8 @@ STAFF_QUESTIONS = [
 
 @pytest.mark.parametrize(("text", "tool", "expected"), STAFF_QUESTIONS)
 def test_staff_get_customers_and_stock_answers(shop, tenant_a, build, text, tool, expected) -> None:
-    reply, used, _ = ask(build, staff_of(tenant_a), text)
+    answers = ("yes",) if tool == "adjust_stock" else ()  # a count correction is confirmed first
+    reply, used, _ = ask(build, staff_of(tenant_a), text, *answers)
     assert tool in used
     assert expected in reply
 
@@ -147,7 +148,11 @@ def test_a_lost_item_of_an_ambiguous_product_asks_which_then_adjusts(db, shop, t
     reply, used, _ = ask(build, staff_of(tenant_a), "we lost a linen shirt")
     assert "adjust_stock" not in used
     assert reply.startswith("Which Linen Shirt would you like:")
-    reply, used, _ = ask(build, staff_of(tenant_a), "we lost a linen shirt", "the L")
+    reply, used, pending = ask(build, staff_of(tenant_a), "we lost a linen shirt", "the L")
+    assert pending is not None
+    assert "adjust_stock" in used
+    assert "by -1 units (lost)" in reply
+    reply, _, _ = ask(build, staff_of(tenant_a), "we lost a linen shirt", "the L", "yes")
     assert reply == "LINEN-L-WHT adjusted by -1: 3 on hand now."
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from graph.offline import choose, classify, normalize, period_in, revise, two_periods_in, wants_in
 from graph.offline.basket import Want
+from graph.offline.periods import earlier
 
 TODAY = date(2026, 11, 30)
 
@@ -58,6 +59,15 @@ INTENTS = [
     ("how many ordrs today", "list_orders"),
     ("cancle order 1042", "cancel_order"),
     ("dashbaord", "analytics"),
+    ("how much money did we make in october", "analytics"),
+    ("how much do we make on the straw hat", "analytics"),
+    ("markup on the vanilla candle?", "analytics"),
+    ("show me the proft for last mnth", "analytics"),
+    # orders said without an order verb, for a walk-in, an order number by its hash
+    ("2 mugs please", "order"),
+    ("can I get 2 white mugs, a straw hat and a leather belt", "order"),
+    ("order 3 medium tshirts for a walk-in customer", "order"),
+    ("any update on #1005", "order_status"),
     # unchanged behaviour
     ("hi", "greeting"),
     ("where is order 1042?", "order_status"),
@@ -92,6 +102,7 @@ PERIODS = [
     ("proft yesterdy", {"period": "yesterday"}),
     ("sales in Decmber", {"period": "named_month", "month": 12}),
     ("may I see the profit", None),
+    ("show me the proft for last mnth", {"period": "last_month"}),
 ]
 
 
@@ -111,6 +122,31 @@ COMPARISONS = [
 @pytest.mark.parametrize(("text", "expected"), COMPARISONS)
 def test_two_periods_are_read_in_the_order_said(text: str, expected: tuple) -> None:
     assert two_periods_in(normalize(text), TODAY) == expected
+
+
+EARLIER = [  # "and the one before that?", from Monday 30 November 2026
+    ({"period": "today"}, {"period": "yesterday"}),
+    ({"period": "yesterday"}, {"period": "range", "start_date": "2026-11-28", "end_date": "2026-11-28"}),
+    ({"period": "this_week"}, {"period": "last_week"}),
+    ({"period": "last_week"}, {"period": "range", "start_date": "2026-11-16", "end_date": "2026-11-22"}),
+    ({"period": "this_month"}, {"period": "last_month"}),
+    ({"period": "last_month"}, {"period": "named_month", "month": 9, "year": 2026}),
+    ({"period": "named_month", "month": 1}, {"period": "named_month", "month": 12, "year": 2025}),
+    (
+        {"period": "range", "start_date": "2026-10-11", "end_date": "2026-10-20"},
+        {"period": "range", "start_date": "2026-10-01", "end_date": "2026-10-10"},
+    ),
+]
+
+
+@pytest.mark.parametrize(("spec", "expected"), EARLIER)
+def test_the_period_before_is_as_long_and_ends_where_it_starts(spec: dict, expected: dict) -> None:
+    assert earlier(spec, TODAY) == expected
+
+
+def test_the_blue_one_is_a_choice_not_a_quantity() -> None:
+    assert normalize("the blue one") == "the blue "
+    assert normalize("one of the candles broke").startswith("1 of")
 
 
 BASKETS = [
