@@ -55,6 +55,7 @@ def _build_shop(sessions: sessionmaker[Session], shop: ShopFixture, clock: datet
             auto_approve_discount_pct=shop.auto_approve_discount_pct,
             return_window_days=shop.return_window_days,
             sales_commission_pct=shop.sales_commission_pct,
+            daily_adjustment_approval_units=shop.daily_adjustment_approval_units,
             business_overview=shop.business_overview,
             return_refund_policy=shop.return_refund_policy,
         )

@@ -129,6 +129,7 @@ class ShopFixture(Strict):
     auto_approve_discount_pct: Decimal = Decimal(10)
     return_window_days: int = 14
     sales_commission_pct: Decimal = Decimal(5)
+    daily_adjustment_approval_units: int = Field(default=20, ge=1)
     business_overview: str = ""
     return_refund_policy: str = ""
     first_order_number: int = Field(default=1001, ge=1)
