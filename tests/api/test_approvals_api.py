@@ -193,7 +193,9 @@ def test_a_console_staff_members_request_reaches_the_owner_and_the_reply_comes_b
     add_product(client, shop, "MUG-CON", "10.00", stock=40)
     conversations = service(client)
     staff = Context(shop.client_id, Role.STAFF, Channel.CONSOLE, shop.staff_id, actor_name="clerk")
-    waiting = conversations.send(staff, "adjust MUG-CON by -25 because flooded", "console-1")
+    asked = conversations.send(staff, "adjust MUG-CON by -25 because flooded", "console-1")
+    assert asked.pending["kind"] == "confirm"  # every write asks for a yes first
+    waiting = conversations.send(staff, "yes", "console-1")
     assert waiting.pending["kind"] == "approval"
     owner = Context(shop.client_id, Role.OWNER, Channel.CONSOLE, shop.owner_id, actor_name="owner")
     [pending], total = conversations.list_approvals(owner, status=ApprovalStatus.PENDING)

@@ -162,7 +162,7 @@ def test_owner_and_staff_run_the_shop_in_the_console(
     page.shot("dashboard")
 
     page.log_in(f"staff@{demo_shop}", "staff1234")
-    page.say("I want to buy 2 linen summer shirts, 10% off")
+    page.say("I want to buy 2 linen summer shirts in M, 10% off")
     page.sees("Reply YES")
     page.say("yes")
     page.sees("I have asked the owner to approve this")

@@ -173,8 +173,8 @@ def test_the_superadmin_sees_every_shop_filters_one_and_creates_a_shop_with_its_
     admin = console.log_in("root", "root-password")
     assert admin.is_superadmin
     assert shop.client_id in console.client_ids(admin)
-    everything = console.client_admin(admin)
-    assert shop.client_id in list(panels.client_admin_table(everything)["client"])
+    everything = console.client_admin(admin)  # the first 100 shops of the shared test database, by id
+    assert len(panels.client_admin_table(everything)["client"]) == min(100, len(console.client_ids(admin)))
     one = console.client_admin(admin, shop.client_id)
     assert [row.client_id for row in one.clients] == [shop.client_id]
     new_id = f"corner_{shop.client_id[-6:]}"
