@@ -137,7 +137,7 @@ def serve_api(settings: Settings) -> None:
     os.environ.update(DATABASE_URL=database_url, REDIS_URL=redis_url, DATA_DIR=str(settings.DATA_DIR.resolve()))
     with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the stop signal after its graceful shutdown
         uvicorn.run(
-            "api.main:create_app",
+            "api.main:serve_app",
             factory=True,
             workers=settings.API_WORKERS,
             host=settings.API_HOST,
@@ -154,10 +154,11 @@ def serve_worker(settings: Settings) -> None:
     import threading
 
     from api.whatsapp.worker import run_worker
-    from graph.runtime import open_runtime
+    from graph.runtime import freeze_startup_heap, open_runtime
 
     stop = threading.Event()
     with open_runtime(settings) as runtime:
+        freeze_startup_heap()
         try:
             run_worker(runtime, stop)
         except KeyboardInterrupt:  # stop_on_signals turns SIGTERM into this

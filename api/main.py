@@ -1,4 +1,4 @@
-"""The FastAPI app factory: `uvicorn api.main:create_app --factory`, or `easy-ecom api`."""
+"""The FastAPI app factory: `uvicorn api.main:serve_app --factory`, or `easy-ecom api`."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from api.routes import api_router
 from api.routes.ops import router as ops_router
 from api.routes.products import IMAGE_UPLOAD_BODY_BYTES, IMAGE_UPLOAD_PATHS
 from api.whatsapp.routes import WEBHOOK_PATHS
-from graph.runtime import open_runtime
+from graph.runtime import freeze_startup_heap, open_runtime
 from infra.settings import Settings, get_settings
 
 
@@ -36,6 +36,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     anyio.to_thread.current_default_thread_limiter().total_tokens = settings.API_THREADS
     with open_runtime(settings) as runtime:
         app.state.runtime = runtime
+        if app.state.freeze_heap:
+            freeze_startup_heap()
         limiter.connect(settings.service_urls()[1])
         try:
             yield
@@ -43,9 +45,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             await limiter.close()
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app for `settings` (the environment's when omitted); connections open at startup."""
+def create_app(settings: Settings | None = None, *, freeze_heap: bool = False) -> FastAPI:
+    """Build the app for `settings` (the environment's when omitted); connections open at startup,
+    and with `freeze_heap` the started process's heap is frozen (`freeze_startup_heap`)."""
     app = FastAPI(title="Easy Ecom", version="0.1.0", lifespan=lifespan, docs_url="/docs", redoc_url="/redoc")
+    app.state.freeze_heap = freeze_heap
     config = app.state.settings = settings or get_settings()
     app.state.metrics = HttpMetrics()
     app.state.limiter = RequestLimiter(config.RATE_LIMIT_PER_IP_PER_MINUTE, config.RATE_LIMIT_PER_CLIENT_PER_MINUTE)
@@ -73,3 +77,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ops_router)
     app.include_router(api_router, responses=PROBLEM_RESPONSES)
     return app
+
+
+def serve_app() -> FastAPI:
+    """The app as `easy-ecom api` serves it (uvicorn's factory, one per worker process)."""
+    return create_app(freeze_heap=True)

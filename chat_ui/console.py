@@ -21,7 +21,7 @@ from domain import admin, auth, images, operations, reports, search, tenancy
 from domain.errors import Forbidden
 from domain.models import Approval, ApprovalStatus, Channel, Client, User
 from graph.conversations import Conversation, Decision, Exchange, Recipient
-from graph.runtime import Runtime, open_runtime
+from graph.runtime import Runtime, freeze_startup_heap, open_runtime
 from graph.turns import Turn, TurnEvent
 from infra.db import transaction
 from infra.settings import load_settings
@@ -222,4 +222,5 @@ def shared_console() -> Console:
     stack = ExitStack()
     runtime = stack.enter_context(open_runtime(load_settings()))
     atexit.register(stack.close)
+    freeze_startup_heap()
     return Console(runtime)

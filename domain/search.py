@@ -180,7 +180,8 @@ def _run(
     limit: int,
     offset: int,
 ) -> tuple[list[ProductHit], int]:
-    """One page of products in `listing` with a matching variant, by their best variant's score, and the total."""
+    """One page of products in `listing` with a matching variant, by their best variant's score, and the
+    total (counted only when the page is full or past the end)."""
     matched, score = _matches(query)
     variant_filter = [Variant.client_id == ctx.client_id, matched]
     if not include_inactive:
@@ -198,7 +199,6 @@ def _run(
     )
     ranked = listing.join(best, best.c.product_id == Product.id)
     scoped(session, ctx)
-    total = session.scalar(select(func.count()).select_from(ranked.subquery())) or 0
     rows = session.execute(
         ranked.add_columns(best.c.score, best.c.variant_ids)
         .order_by(best.c.score.desc(), Product.name, Product.id)
@@ -212,7 +212,9 @@ def _run(
         for variant in loaded.values():
             set_committed_value(variant, "product", product)  # the loaded parent, so no lazy load is needed
         hits.append(ProductHit(product, float(product_score), [loaded[i] for i in variant_ids if i in loaded]))
-    return hits, total
+    if len(rows) < limit and (rows or not offset):  # the last page: the total is known without counting
+        return hits, offset + len(rows)
+    return hits, session.scalar(select(func.count()).select_from(ranked.subquery())) or 0
 
 
 def _word_search(
@@ -265,8 +267,9 @@ def search_products(
     meaning: TextEmbedder | None = None,
 ) -> SearchPage:
     """Products matching `text` (see the module docstring), best first, with their matching
-    variants; the listing filters of `catalog.product_listing` apply. Three statements, and a
-    vocabulary query plus three more when a typo is corrected. With a sentence embedder
+    variants; the listing filters of `catalog.product_listing` apply. Two statements (three when
+    the page is full: the total is counted), and a vocabulary query plus as many again when a typo
+    is corrected. With a sentence embedder
     (`meaning`), products whose text means something like `text` join the ranking too."""
     catalog.check_page(limit, offset)
     query = parse_query(text)

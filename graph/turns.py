@@ -185,7 +185,7 @@ def _run(
     meter = TurnMeter()
     config = {**config, "callbacks": [meter]}
     calls = ToolCalls()
-    for _namespace, (message, _metadata) in graph.stream(payload, config, stream_mode="messages", subgraphs=True):
+    for _namespace, (message, _metadata) in graph.stream(payload, config, stream_mode="messages", subgraphs=True, durability="exit"):
         if isinstance(message, ToolMessage):
             yield calls.finished(message)  # the specialist's answer already streamed as its tokens
             continue
