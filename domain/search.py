@@ -110,8 +110,9 @@ def _matches(query: ParsedQuery) -> tuple[ColumnElement[bool], ColumnElement[flo
     sku = func.lower(Variant.sku)
     exact_sku = sku == query.text.lower()
     sku_prefix = Variant.sku.istartswith(query.text, autoescape=True)
+    word_queries = {w: _word_query(w) for w in query.words}
     every_word = [
-        or_(document.bool_op("@@")(_word_query(w)), *([sku.contains(w)] if len(w) >= MIN_SKU_FRAGMENT else []))
+        or_(document.bool_op("@@")(word_queries[w]), *([sku.contains(w)] if len(w) >= MIN_SKU_FRAGMENT else []))
         for w in query.words
     ]
     exclusions = [not_(document.bool_op("@@")(_word_query(w))) for w in query.excluded]
@@ -120,8 +121,8 @@ def _matches(query: ParsedQuery) -> tuple[ColumnElement[bool], ColumnElement[flo
     if every_word:
         alternatives.append(and_(*every_word))
     any_word = web_query
-    for word in query.words:
-        any_word = any_word.op("||")(_word_query(word))
+    for word_query in word_queries.values():
+        any_word = any_word.op("||")(word_query)
     score = (
         cast(func.ts_rank(document, any_word), Float)
         + case((exact_sku, 2.0), else_=0.0)
