@@ -182,14 +182,7 @@ def hand_back(customer_id: uuid.UUID, caller: CurrentCaller) -> Handoff:
 def send_as_business(customer_id: uuid.UUID, body: HumanMessage, caller: CurrentCaller) -> MessageLogLine:
     """A person who took the conversation over writes to the customer (through the outbox)."""
     with caller.transaction() as (session, ctx):
-        customer = messaging.take_over(session, ctx, customer_id)
-        row = messaging.notify_customer(
-            session, ctx.client_id, customer.id, f"human:{uuid.uuid4()}", body.text, reply_to_own=True
-        )
-        if row is None:
-            raise ValidationFailed(
-                "this customer cannot be reached: no WhatsApp number, or the 24-hour window is closed"
-            )
-        [line] = [line for line in messaging.message_log(session, ctx, customer_id=customer.id) if line.id == row.id]
+        row = messaging.send_as_business(session, ctx, customer_id, body.text, key=str(uuid.uuid4()))
+        [line] = [line for line in messaging.message_log(session, ctx, customer_id=customer_id) if line.id == row.id]
     queue.enqueue_rows(caller.runtime.redis, queue.WHATSAPP_OUTBOX, [(caller.ctx.client_id, row.id)])
     return MessageLogLine.model_validate(line)
