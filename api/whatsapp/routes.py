@@ -17,6 +17,7 @@ from api.auth import CurrentCaller, OwnerCaller
 from api.deps import RuntimeDep
 from api.schemas.common import Page, PageQuery
 from api.schemas.whatsapp import (
+    CustomerThreadRead,
     Handoff,
     HumanMessage,
     InboundAccepted,
@@ -160,6 +161,19 @@ def list_templates(caller: CurrentCaller) -> list[TemplateRead]:
                 messaging.store_templates(session, ctx, fresh)
     with caller.transaction() as (session, ctx):
         return [TemplateRead.model_validate(t) for t in messaging.list_templates(session, ctx)]
+
+
+@router.get("/conversations")
+def customer_conversations(
+    caller: CurrentCaller,
+    limit: Annotated[int, Query(ge=1, le=50)] = 10,
+    messages: Annotated[int, Query(ge=1, le=50)] = 3,
+) -> list[CustomerThreadRead]:
+    """The customers who wrote on WhatsApp, the latest writer first, each with who answers them and
+    their last `messages` messages (the console's customer inbox)."""
+    with caller.transaction() as (session, ctx):
+        threads = messaging.customer_threads(session, ctx, limit=limit, messages=messages)
+    return [CustomerThreadRead.model_validate(thread) for thread in threads]
 
 
 @router.post("/conversations/{customer_id}/takeover")

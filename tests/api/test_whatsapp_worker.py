@@ -508,6 +508,9 @@ def test_while_a_person_has_taken_over_the_agent_stays_silent(
         deliver(runtime, payload("text", number, wamid_suffix=".2"))
         drain(make_worker(runtime))
         assert graph_api["send"].call_count == 1  # the agent said nothing
+        [thread] = client.get("/api/v1/chat/conversations", headers=shop.owner).json()
+        assert (thread["customer_id"], thread["handled_by"], thread["waiting"]) == (str(customer_id), "clerk", True)
+        assert [m["direction"] for m in thread["messages"]] == ["in", "out", "in"]
         human = client.post(
             f"/api/v1/chat/conversations/{customer_id}/messages", json={"text": "Hi, Ada here"}, headers=shop.staff
         )
