@@ -160,6 +160,7 @@ class ConsolePage:
         """Open another window (the current one stays open and connected); return the current one's handle."""
         current = self.driver.current_window_handle
         self.driver.switch_to.new_window("window")
+        self.driver.get(f"{self.base}/login")  # on the console's site, so a log-in can clear its cookies
         return current
 
     def sees(self, text: str, timeout: float = WAIT_S) -> None:
