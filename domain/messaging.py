@@ -538,6 +538,72 @@ def handler_name(session: Session, customer: Customer) -> str | None:
     return user.username if user else "staff"
 
 
+def send_as_business(session: Session, ctx: Context, customer_id: uuid.UUID, text: str, *, key: str) -> OutboundMessage:
+    """A person writes to the customer as the business: the conversation is theirs from now on (the
+    agent stays silent until it is handed back) and the message goes out through the outbox, once
+    per `key` (free text in the 24-hour window, the chosen template outside it). Refused when the
+    customer cannot be reached."""
+    if not text.strip():
+        raise ValidationFailed("the message to the customer is empty")
+    customer = take_over(session, ctx, customer_id)
+    row = notify_customer(session, ctx.client_id, customer.id, f"human:{key}", text, reply_to_own=True)
+    if row is None:
+        raise ValidationFailed("this customer cannot be reached: no WhatsApp number, or the 24-hour window is closed")
+    return row
+
+
+@dataclass(frozen=True)
+class CustomerThread:
+    """A customer's WhatsApp conversation as the inbox shows it: who they are, who answers them
+    (`handled_by` None: the agent), whether the 24-hour window is open, and their latest messages,
+    newest first."""
+
+    customer_id: uuid.UUID
+    name: str
+    wa_id: str
+    handled_by: str | None
+    last_inbound_at: datetime | None
+    window_open: bool
+    messages: list[LogLine]
+
+    @property
+    def waiting(self) -> bool:
+        """The customer spoke last: nobody has answered them yet."""
+        return bool(self.messages) and self.messages[0].direction == "in"
+
+
+def customer_threads(session: Session, ctx: Context, *, limit: int = 10, messages: int = 3) -> list[CustomerThread]:
+    """The customers who wrote on WhatsApp, the latest writer first, each with their last
+    `messages` messages (owners and staff)."""
+    ctx.require_staff(action="reading the customer inbox")
+    query = (
+        select(Customer)
+        .where(Customer.client_id == ctx.client_id, Customer.deleted_at.is_(None))
+        .where(Customer.last_inbound_at.is_not(None))
+        .order_by(Customer.last_inbound_at.desc(), Customer.id)
+        .limit(limit)
+    )
+    return [_thread(session, ctx, customer, messages) for customer in scoped(session, ctx).scalars(query)]
+
+
+def customer_thread(session: Session, ctx: Context, customer_id: uuid.UUID, *, messages: int = 20) -> CustomerThread:
+    """One customer's WhatsApp conversation with its last `messages` messages (owners and staff)."""
+    ctx.require_staff(action="reading the customer inbox")
+    return _thread(session, ctx, _customer(session, ctx, customer_id), messages)
+
+
+def _thread(session: Session, ctx: Context, customer: Customer, messages: int) -> CustomerThread:
+    return CustomerThread(
+        customer.id,
+        customer.name,
+        customer.wa_id or customer.wa_user_id or "",
+        handler_name(session, customer),
+        customer.last_inbound_at,
+        window_open(customer.last_inbound_at, utcnow()),
+        message_log(session, ctx, customer_id=customer.id, limit=messages),
+    )
+
+
 # --- outbound ---
 
 
@@ -623,21 +689,24 @@ def notify_customer(
     """Queue a message the customer did not just ask for (an approval's outcome, an order's news),
     through the outbox: free text in the window, the template outside it. Nothing for a customer
     without WhatsApp, one who said STOP (unless it answers their own request: `reply_to_own`), or
-    when the window is closed and no template is chosen."""
+    when the window is closed and no template is chosen. A customer whose last message was
+    simulated (the simulate route) gets a simulated message: logged, never sent to Graph."""
     customer = session.get(Customer, customer_id)
     if customer is None or not (customer.wa_id or customer.wa_user_id) or customer.erased_at is not None:
         return None
     if customer.marketing_opt_out and not reply_to_own:
         return None
     client = tenancy.get_client(session, client_id)
-    number = client.whatsapp_phone_number_id or _last_number(session, client_id, customer.id)
+    last = _last_inbound(session, client_id, customer.id)
+    number = client.whatsapp_phone_number_id or (last.phone_number_id if last else None)
     if number is None:
         return None
     try:
         payload = fit_window(session, customer, text_payload(customer.wa_id or customer.wa_user_id or "", body))
     except ValidationFailed:
         return None
-    return queue_outbound(session, client_id, key, customer, payload, phone_number_id=number)
+    simulated = last is not None and last.simulated
+    return queue_outbound(session, client_id, key, customer, payload, phone_number_id=number, simulated=simulated)
 
 
 NEWS_MAX_AGE = timedelta(hours=1)
@@ -674,9 +743,9 @@ def order_news(
     notify_customer(session, ctx.client_id, order.customer_id, key, body)
 
 
-def _last_number(session: Session, client_id: str, customer_id: uuid.UUID) -> str | None:
+def _last_inbound(session: Session, client_id: str, customer_id: uuid.UUID) -> InboxMessage | None:
     return session.scalars(
-        select(InboxMessage.phone_number_id)
+        select(InboxMessage)
         .where(InboxMessage.client_id == client_id, InboxMessage.customer_id == customer_id)
         .order_by(InboxMessage.received_at.desc())
         .limit(1)

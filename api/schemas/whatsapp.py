@@ -1,4 +1,5 @@
-"""WhatsApp schemas: the simulate route's message, the message log, the inbox, templates, handoff."""
+"""WhatsApp schemas: the simulate route's message, the message log, the inbox, templates, the
+customers' conversations and the handoff."""
 
 from __future__ import annotations
 
@@ -108,3 +109,19 @@ class Handoff(BaseModel):
 
     customer_id: uuid.UUID
     handled_by: str | None
+
+
+class CustomerThreadRead(BaseModel):
+    """A customer's WhatsApp conversation: who answers them (`handled_by` null: the agent), the
+    24-hour window, whether they wait for an answer, their latest messages newest first."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    customer_id: uuid.UUID
+    name: str
+    wa_id: str
+    handled_by: str | None
+    last_inbound_at: datetime | None
+    window_open: bool
+    waiting: bool
+    messages: list[MessageLogLine]

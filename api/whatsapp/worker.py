@@ -226,11 +226,13 @@ class Worker:
             reply = self._reply(row, customer, account, text)
         with transaction(sessions, row.client_id) as session:
             outbound = existing
+            customer = session.get(Customer, customer.id, with_for_update=True) or customer
+            if command is None and customer.handoff_user_id is not None:
+                reply = None  # a person took the conversation over during the turn: they answer, not the agent
             if reply is not None:
                 payload = reply.payload
                 if note and payload["type"] == "text":
                     payload = messaging.text_payload("", f"{note}\n\n{payload['text']['body']}")
-                customer = session.get(Customer, customer.id) or customer
                 payload = messaging.fit_window(
                     session, customer, payload | {"to": customer.wa_id or customer.wa_user_id or ""}
                 )
