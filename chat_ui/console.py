@@ -12,14 +12,16 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from typing import TypeVar
 
 from chat_ui.accounts import ConsoleUser, parse_identifier
 from chat_ui.charts import DashboardData
-from domain import admin, auth, images, operations, reports, search, tenancy
+from domain import admin, auth, images, messaging, operations, reports, search, tenancy
 from domain.errors import Forbidden
 from domain.models import Approval, ApprovalStatus, Channel, Client, User
+from domain.models.base import utcnow
 from graph.conversations import Conversation, Decision, Exchange, Recipient
 from graph.runtime import Runtime, open_runtime
 from graph.turns import Turn, TurnEvent
@@ -137,6 +139,7 @@ class Console:
                 reports.stock_aging(session, ctx),
                 reports.product_performance(session, ctx),
                 reports.inventory_days(session, ctx),
+                messaging.message_figures(session, ctx, utcnow() - timedelta(days=1)),
             )
 
     def control_panel(self, user: ConsoleUser) -> operations.ControlPanel:

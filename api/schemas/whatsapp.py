@@ -63,6 +63,8 @@ class MessageLogLine(BaseModel):
     read_at: datetime | None
     failed_at: datetime | None
     done_at: datetime | None
+    user_id: uuid.UUID | None = None
+    inbox_id: uuid.UUID | None = None
 
 
 class InboxRead(BaseModel):
@@ -108,3 +110,23 @@ class Handoff(BaseModel):
 
     customer_id: uuid.UUID
     handled_by: str | None
+
+
+class MessageFiguresRead(BaseModel):
+    """The message log summed over a period."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    since: datetime
+    inbound: int
+    outbound: int
+    sent: int
+    delivered: int
+    read: int
+    failed: int
+    dead: int
+    pending: int
+    input_tokens: int
+    output_tokens: int
+    reply_p50_ms: int | None
+    reply_p95_ms: int | None
