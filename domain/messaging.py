@@ -61,7 +61,7 @@ UNSUPPORTED_REPLY = (
 TEXT_KINDS = frozenset({"text", "interactive", "button"})
 CODE_KEY, CODE_REDACTED = "code:", "[one-time code]"
 """Outbound rows under keys starting with CODE_KEY carry a one-time code: never shown in the log,
-and dropped from the row once sent."""
+and dropped from the row once sent or dead."""
 
 
 # --- reading deliveries (pure) ---
@@ -788,10 +788,9 @@ def claim_outbound(
 
 def mark_sent(session: Session, client_id: str, outbound_id: uuid.UUID, wamid: str) -> None:
     """Graph accepted the message: keep its wamid (statuses arrive under it); a one-time code's
-    words are dropped from the row once it is sent."""
+    words are dropped from the row."""
     row = get_outbound(session, client_id, outbound_id, for_update=True)
-    if row.key.startswith(CODE_KEY):
-        row.payload = text_payload(row.to_wa_id, CODE_REDACTED)
+    _forget_code(row)
     row.state, row.wamid, row.attempts, row.error = OutboundState.SENT, wamid, row.attempts + 1, ""
     row.lease_until = None
     row.sent_at = row.sent_at or utcnow()
@@ -806,8 +805,15 @@ def mark_send_failed(session: Session, client_id: str, outbound_id: uuid.UUID, e
     row.lease_until = utcnow() + timedelta(seconds=2**row.attempts)
     if row.attempts >= MAX_ATTEMPTS:
         row.state = OutboundState.DEAD
+        _forget_code(row)
     session.flush()
     return row.state
+
+
+def _forget_code(row: OutboundMessage) -> None:
+    """A one-time code's words leave the row once it is sent or given up."""
+    if row.key.startswith(CODE_KEY):
+        row.payload = text_payload(row.to_wa_id, CODE_REDACTED)
 
 
 # --- the message log and templates ---

@@ -143,7 +143,7 @@ def test_a_code_is_void_after_five_wrong_tries_or_once_expired(
     deliver(runtime, says(number, OWNER_PHONE, "hello", ".hi"))
     drain(make_worker(runtime))
     with TestClient(create_app(wa_settings)) as client:
-        assert client.put(ME, json={"number": OWNER_PHONE}, headers=shop.owner).status_code == 202
+        assert client.put(ME, json={"number": f"+{OWNER_PHONE}"}, headers=shop.owner).status_code == 202
         drain(make_worker(runtime))
         code = code_in(sent_texts(graph_api)[-1]["text"]["body"])
         wrong = "000000" if code != "000000" else "111111"
@@ -154,7 +154,7 @@ def test_a_code_is_void_after_five_wrong_tries_or_once_expired(
 
         with transaction(make_session_factory(app_engine), shop.client_id) as session:  # a minute later
             session.execute(update(User).where(User.id == shop.owner_id).values(whatsapp_code_sent_at=None))
-        assert client.put(ME, json={"number": OWNER_PHONE}, headers=shop.owner).status_code == 202
+        assert client.put(ME, json={"number": f"+{OWNER_PHONE}"}, headers=shop.owner).status_code == 202
         drain(make_worker(runtime))
         code = code_in(sent_texts(graph_api)[-1]["text"]["body"])
         with transaction(make_session_factory(app_engine), shop.client_id) as session:  # ten minutes later
