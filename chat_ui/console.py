@@ -15,6 +15,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from typing import TypeVar
 
@@ -24,6 +25,7 @@ from domain import admin, auth, images, messaging, operations, reports, search, 
 from domain.errors import Forbidden
 from domain.messaging import CustomerThread, LogLine
 from domain.models import Approval, ApprovalStatus, Channel, Client, Order, Product, User
+from domain.models.base import utcnow
 from graph.conversations import Conversation, Decision, Exchange, Recipient, thread_key
 from graph.runtime import Runtime, freeze_startup_heap, open_runtime
 from graph.turns import Turn, TurnEvent
@@ -230,6 +232,7 @@ class Console:
                 reports.stock_aging(session, ctx),
                 reports.product_performance(session, ctx),
                 reports.inventory_days(session, ctx),
+                messaging.message_figures(session, ctx, utcnow() - timedelta(days=1)),
             )
 
     def control_panel(self, user: ConsoleUser) -> operations.ControlPanel:

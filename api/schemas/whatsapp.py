@@ -64,6 +64,8 @@ class MessageLogLine(BaseModel):
     read_at: datetime | None
     failed_at: datetime | None
     done_at: datetime | None
+    user_id: uuid.UUID | None = None
+    inbox_id: uuid.UUID | None = None
 
 
 class InboxRead(BaseModel):
@@ -125,3 +127,23 @@ class CustomerThreadRead(BaseModel):
     window_open: bool
     waiting: bool
     messages: list[MessageLogLine]
+
+
+class MessageFiguresRead(BaseModel):
+    """The message log summed over a period."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    since: datetime
+    inbound: int
+    outbound: int
+    sent: int
+    delivered: int
+    read: int
+    failed: int
+    dead: int
+    pending: int
+    input_tokens: int
+    output_tokens: int
+    reply_p50_ms: int | None
+    reply_p95_ms: int | None
