@@ -21,6 +21,7 @@ merged by reciprocal-rank fusion.
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from collections.abc import Iterable, Sequence
@@ -29,7 +30,23 @@ from typing import Any
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
-from sqlalchemy import ColumnElement, Float, Select, and_, case, cast, func, literal, not_, or_, select, union
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+    union,
+)
 from sqlalchemy.dialects.postgresql import JSONB, REGCONFIG, aggregate_order_by
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -98,30 +115,61 @@ def correct_words(words: Iterable[str], vocabulary: Sequence[str]) -> dict[str, 
     return corrections
 
 
-def _word_query(word: str) -> ColumnElement[Any]:
-    """The word as a prefix in both configurations (one letter: whole word only, or "M" would match anything)."""
-    lexeme = f"'{word}'{':*' if len(word) > 1 else ''}"
+def _lexeme(word: str) -> str:
+    """The word as a tsquery prefix (one letter: whole word only, or "M" would match anything)."""
+    return f"'{word}'{':*' if len(word) > 1 else ''}"
+
+
+def _word_query(name: str) -> ColumnElement[Any]:
+    """The lexeme bound as `name`, in both configurations."""
+    lexeme = bindparam(name, type_=String)
     return func.to_tsquery("simple", lexeme).op("||")(func.to_tsquery("english", lexeme))
 
 
-def _matches(query: ParsedQuery) -> tuple[ColumnElement[bool], ColumnElement[float]]:
+@dataclass(frozen=True)
+class _Shape:
+    """What decides a search statement's SQL (the words themselves are its parameters): for each
+    word, whether it may also match inside a SKU; how many words are excluded."""
+
+    sku_words: tuple[bool, ...]
+    excluded: int
+
+    @classmethod
+    def of(cls, query: ParsedQuery) -> _Shape:
+        return cls(tuple(len(w) >= MIN_SKU_FRAGMENT for w in query.words), len(query.excluded))
+
+
+def _parameters(query: ParsedQuery) -> dict[str, str]:
+    """The values `_matches` binds for `query` (words are letters and digits: no LIKE wildcards)."""
+    prefix = query.text.lower().replace("/", "//").replace("%", "/%").replace("_", "/_")
+    return {
+        "text": query.text,
+        "text_lower": query.text.lower(),
+        "sku_prefix": f"{prefix}%",
+        **{f"w{i}": _lexeme(w) for i, w in enumerate(query.words)},
+        **{f"w{i}_sku": f"%{w}%" for i, w in enumerate(query.words)},
+        **{f"x{i}": _lexeme(w) for i, w in enumerate(query.excluded)},
+    }
+
+
+def _matches(shape: _Shape) -> tuple[ColumnElement[bool], ColumnElement[float]]:
     """(does a variant match, its score): an exact SKU, then a SKU prefix, then full-text rank."""
     document = Product.search_vector.op("||")(Variant.search_vector)
     sku = func.lower(Variant.sku)
-    exact_sku = sku == query.text.lower()
-    sku_prefix = Variant.sku.istartswith(query.text, autoescape=True)
-    word_queries = {w: _word_query(w) for w in query.words}
+    exact_sku = sku == bindparam("text_lower", type_=String)
+    sku_prefix = sku.like(bindparam("sku_prefix", type_=String), escape="/")
+    word_queries = [_word_query(f"w{i}") for i in range(len(shape.sku_words))]
     every_word = [
-        or_(document.bool_op("@@")(word_queries[w]), *([sku.contains(w)] if len(w) >= MIN_SKU_FRAGMENT else []))
-        for w in query.words
+        or_(document.bool_op("@@")(word_query), *([sku.like(bindparam(f"w{i}_sku", type_=String))] if in_sku else []))
+        for i, (word_query, in_sku) in enumerate(zip(word_queries, shape.sku_words, strict=True))
     ]
-    exclusions = [not_(document.bool_op("@@")(_word_query(w))) for w in query.excluded]
-    web_query = func.websearch_to_tsquery("simple", query.text)
+    exclusions = [not_(document.bool_op("@@")(_word_query(f"x{i}"))) for i in range(shape.excluded)]
+    web_query = func.websearch_to_tsquery("simple", bindparam("text", type_=String))
     alternatives = [sku_prefix, document.bool_op("@@")(web_query)]
     if every_word:
         alternatives.append(and_(*every_word))
     any_word = web_query
-    for word_query in word_queries.values():
+    for word_query in word_queries:
         any_word = any_word.op("||")(word_query)
     score = (
         cast(func.ts_rank(document, any_word), Float)
@@ -172,20 +220,28 @@ def _vocabulary(session: Session, ctx: Context) -> list[str]:
     return sorted(scoped(session, ctx).scalars(union(product_words, option_words)))
 
 
-def _run(
-    session: Session,
-    ctx: Context,
-    query: ParsedQuery,
-    listing: Select[tuple[Product]],
-    include_inactive: bool,
-    limit: int,
-    offset: int,
-) -> tuple[list[ProductHit], int]:
-    """One page of products in `listing` with a matching variant, by their best variant's score, and the
-    total (counted only when the page is full or past the end)."""
-    matched, score = _matches(query)
-    variant_filter = [Variant.client_id == ctx.client_id, matched]
-    if not include_inactive:
+@dataclass(frozen=True)
+class _Listing:
+    """Which products a search ranks: `catalog.product_listing`'s filters for this principal."""
+
+    ctx: Context
+    category: str | None = None
+    low_stock: bool = False
+    include_inactive: bool = False
+
+    def select(self) -> Select[tuple[Product]]:
+        return catalog.product_listing(
+            self.ctx, category=self.category, low_stock=self.low_stock, include_inactive=self.include_inactive
+        )
+
+
+@functools.lru_cache(maxsize=512)
+def _statements(listing: _Listing, shape: _Shape) -> tuple[Select[Any], Select[tuple[int]]]:
+    """The page and count statements for a listing and a query shape, built once: SQLAlchemy then
+    reuses their cache key and compiled form, and a search pays only for its parameters."""
+    matched, score = _matches(shape)
+    variant_filter = [Variant.client_id == listing.ctx.client_id, matched]
+    if not listing.include_inactive:
         variant_filter.append(Variant.is_active.is_(True))
     best = (
         select(
@@ -198,15 +254,26 @@ def _run(
         .group_by(Variant.product_id)
         .subquery()
     )
-    ranked = listing.join(best, best.c.product_id == Product.id)
-    scoped(session, ctx)
-    rows = session.execute(
+    ranked = listing.select().join(best, best.c.product_id == Product.id)
+    page = (
         ranked.add_columns(best.c.score, best.c.variant_ids)
         .order_by(best.c.score.desc(), Product.name, Product.id)
-        .limit(limit)
-        .offset(offset)
-        .options(catalog.with_variants(ctx))
-    ).all()
+        .limit(bindparam("limit", type_=Integer))
+        .offset(bindparam("offset", type_=Integer))
+        .options(catalog.with_variants(listing.ctx))
+    )
+    return page, select(func.count()).select_from(ranked.subquery())
+
+
+def _run(
+    session: Session, listing: _Listing, query: ParsedQuery, limit: int, offset: int
+) -> tuple[list[ProductHit], int]:
+    """One page of the listing's products with a matching variant, by their best variant's score, and
+    the total (counted only when the page is full or past the end)."""
+    page, count = _statements(listing, _Shape.of(query))
+    parameters = _parameters(query)
+    scoped(session, listing.ctx)
+    rows = session.execute(page, {**parameters, "limit": limit, "offset": offset}).all()
     hits = []
     for product, product_score, variant_ids in rows:
         loaded = {variant.id: variant for variant in product.variants}
@@ -215,26 +282,18 @@ def _run(
         hits.append(ProductHit(product, float(product_score), [loaded[i] for i in variant_ids if i in loaded]))
     if len(rows) < limit and (rows or not offset):  # the last page: the total is known without counting
         return hits, offset + len(rows)
-    return hits, session.scalar(select(func.count()).select_from(ranked.subquery())) or 0
+    return hits, session.scalar(count, parameters) or 0
 
 
-def _word_search(
-    session: Session,
-    ctx: Context,
-    query: ParsedQuery,
-    listing: Select[tuple[Product]],
-    include_inactive: bool,
-    limit: int,
-    offset: int,
-) -> SearchPage:
+def _word_search(session: Session, listing: _Listing, query: ParsedQuery, limit: int, offset: int) -> SearchPage:
     """Full-text search, and again with typos corrected against this shop's vocabulary when nothing matched."""
-    hits, total = _run(session, ctx, query, listing, include_inactive, limit, offset)
+    hits, total = _run(session, listing, query, limit, offset)
     if total or not query.words:
         return SearchPage(hits, total)
-    corrections = correct_words(query.words, _vocabulary(session, ctx))
+    corrections = correct_words(query.words, _vocabulary(session, listing.ctx))
     if not corrections:
         return SearchPage(hits, total)
-    hits, total = _run(session, ctx, query.with_words(corrections), listing, include_inactive, limit, offset)
+    hits, total = _run(session, listing, query.with_words(corrections), limit, offset)
     return SearchPage(hits, total, corrections)
 
 
@@ -270,17 +329,18 @@ def search_products(
     """Products matching `text` (see the module docstring), best first, with their matching
     variants; the listing filters of `catalog.product_listing` apply. Two statements (three when
     the page is full: the total is counted), and a vocabulary query plus as many again when a typo
-    is corrected. With a sentence embedder
-    (`meaning`), products whose text means something like `text` join the ranking too."""
+    is corrected. With a sentence embedder (`meaning`), products whose text means something like
+    `text` join the ranking too."""
     catalog.check_page(limit, offset)
     query = parse_query(text)
     if not query.text:
         raise ValidationFailed("say what to look for: a product name, a category or a SKU")
-    listing = catalog.product_listing(ctx, category=category, low_stock=low_stock, include_inactive=include_inactive)
+    listing = _Listing(ctx, category, low_stock, include_inactive)
+    products = listing.select()  # first: it refuses retired products to customers
     if meaning is None:
-        return _word_search(session, ctx, query, listing, include_inactive, limit, offset)
-    words = _word_search(session, ctx, query, listing, include_inactive, FUSION_CANDIDATES, 0)
-    similar = semantic.similar_products(session, ctx, meaning, query.text, listing)
+        return _word_search(session, listing, query, limit, offset)
+    words = _word_search(session, listing, query, FUSION_CANDIDATES, 0)
+    similar = semantic.similar_products(session, ctx, meaning, query.text, products)
     return _with_meaning(words, similar, include_inactive, limit, offset)
 
 
