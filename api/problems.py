@@ -106,6 +106,11 @@ def problem(
 
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
+    return domain_problem(exc)
+
+
+def domain_problem(exc: DomainError) -> JSONResponse:
+    """The problem+json answer to a domain error."""
     status = status_for(exc)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     if isinstance(exc, RateLimited):
@@ -135,8 +140,12 @@ DATABASE_RETRY_AFTER_S = 2
 
 
 async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    return database_unavailable(exc)
+
+
+def database_unavailable(exc: Exception) -> JSONResponse:
     """No connection in time (pool full, server down or restarting), or a statement or lock wait
-    cut off by its timeout: nothing was committed, so the client may retry."""
+    cut off by its timeout: nothing was committed, so the client may retry (503)."""
     log.warning("database unavailable", error=str(exc).splitlines()[0])
     return problem(
         503,
