@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.client_ip import Networks, client_ip
 from api.limits import RequestLimiter
 from api.metrics import UNMATCHED_ROUTE, HttpMetrics
-from api.problems import problem
+from api.problems import problem, unavailable
 from api.security import read_token
 from domain.errors import AuthenticationFailed, RateLimited
 
@@ -229,13 +229,8 @@ BUSY_RETRY_AFTER_S = 1
 
 def busy(limit: int) -> JSONResponse:
     """The 503 (with Retry-After) of a request over the in-flight limit."""
-    return problem(
-        503,
-        "service busy",
-        f"this server is at its limit of {limit} requests in flight; retry in {BUSY_RETRY_AFTER_S} s",
-        type_="/problems/busy",
-        headers={"Retry-After": str(BUSY_RETRY_AFTER_S)},
-    )
+    detail = f"this server is at its limit of {limit} requests in flight; retry in {BUSY_RETRY_AFTER_S} s"
+    return unavailable("busy", "service busy", detail, BUSY_RETRY_AFTER_S)
 
 
 class AdmissionMiddleware:
