@@ -294,13 +294,11 @@ def store_inbound(
     ]
     if not rows:
         return []
-    statement = (
-        insert(InboxMessage)
-        .values(rows)
-        .on_conflict_do_nothing(index_elements=["client_id", "wamid"])
-        .returning(InboxMessage.id)
-    )
-    return list(session.scalars(statement))
+    # One statement compiled once, its VALUES widened to the rows at execution ("insertmanyvalues"):
+    # cheap for the webhook's batches of any size.
+    inbox = InboxMessage.__table__
+    statement = insert(inbox).on_conflict_do_nothing(index_elements=["client_id", "wamid"]).returning(inbox.c.id)
+    return list(session.scalars(statement, rows))
 
 
 STATUS_RANK = {DeliveryStatus.SENT: 1, DeliveryStatus.DELIVERED: 2, DeliveryStatus.READ: 3, DeliveryStatus.FAILED: 4}
