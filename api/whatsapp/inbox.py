@@ -83,12 +83,13 @@ def store_deliveries(
 
 @contextmanager
 def _unit_of_work(runtime: Runtime) -> Iterator[Session]:
-    """One transaction for a batch of deliveries: it starts unscoped (owners are looked up) and
-    `store_deliveries` scopes each client's statements in turn; commit on success."""
+    """One transaction for a batch of deliveries, committed on success (rolled back otherwise). It
+    begins with its first statement: unscoped when a number's owner must be looked up, else
+    already scoped to the first client (one round trip less)."""
     with runtime.sessions() as session:
         set_tenant(session, None)
-        with session.begin():
-            yield session
+        yield session
+        session.commit()
 
 
 def accept(runtime: Runtime, *deliveries: Delivery) -> list[Stale]:
