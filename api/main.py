@@ -20,7 +20,7 @@ from api.problems import PROBLEM_RESPONSES, install_problem_handlers
 from api.routes import api_router
 from api.routes.ops import router as ops_router
 from api.routes.products import IMAGE_UPLOAD_BODY_BYTES, IMAGE_UPLOAD_PATHS
-from api.whatsapp.inbox import InboxWriter
+from api.whatsapp.inbox import MAX_BATCH, InboxWriter
 from api.whatsapp.webhook import WhatsAppWebhook
 from graph.runtime import open_runtime
 from infra.settings import Settings, get_settings
@@ -72,7 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         WhatsAppWebhook,
         max_bytes=config.WHATSAPP_WEBHOOK_MAX_BYTES,
-        limit=config.MAX_REQUESTS_IN_FLIGHT,
+        limit=MAX_BATCH,
         metrics=app.state.metrics,
     )
     install_problem_handlers(app)

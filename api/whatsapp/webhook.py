@@ -6,9 +6,10 @@ checks the signature in constant time before anything else, parses it, and waits
 writer's group commit (api/whatsapp/inbox.py) without a thread of its own. It skips what does
 not apply to it: routing and dependencies, the per-IP rate limit (Meta sends from few
 addresses; the signature is the gate), the request id and the access-log line of every 200
-(each delivery is still counted in the metrics, and every other answer is logged). It keeps
-its own in-flight limit (MAX_REQUESTS_IN_FLIGHT, apart from the other routes') and answers
-problem+json like the rest of the API.
+(each delivery is still counted in the metrics, and every other answer is logged). A waiting
+delivery holds no thread and no connection, so its in-flight limit is its own: what one batch of
+the writer takes (inbox.MAX_BATCH); beyond it, 503 with Retry-After. It answers problem+json like
+the rest of the API.
 """
 
 from __future__ import annotations
