@@ -137,24 +137,36 @@ async def open_loop(
     idle: list[Connection] = [await Connection.open(host, port) for _ in range(min(WARM_CONNECTIONS, max_in_flight))]
     in_flight = 0
 
+    async def exchange(request: bytes) -> tuple[Connection, int]:
+        """Send on an idle connection, or a new one; a reused connection the server had just
+        closed (its keep-alive ran out) is replaced once, as HTTP clients do."""
+        while idle:
+            connection = idle.pop()
+            if not connection.usable():
+                connection.close()
+                continue
+            try:
+                return connection, await connection.send(request)
+            except (ConnectionResetError, asyncio.IncompleteReadError):
+                connection.close()
+                break
+            except BaseException:
+                connection.close()
+                raise
+        connection = await Connection.open(host, port)
+        try:
+            return connection, await connection.send(request)
+        except BaseException:
+            connection.close()
+            raise
+
     async def send(wamid: str, request: bytes, due: float) -> None:
         nonlocal in_flight
-        connection = None
         try:
-            while idle and connection is None:
-                candidate = idle.pop()
-                if candidate.usable():
-                    connection = candidate
-                else:
-                    candidate.close()
-            if connection is None:
-                connection = await Connection.open(host, port)
             async with asyncio.timeout(REQUEST_TIMEOUT_S):
-                status = await connection.send(request)
+                connection, status = await exchange(request)
         except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, TimeoutError, ValueError) as exc:
             statuses[type(exc).__name__] += 1
-            if connection is not None:
-                connection.close()
             return
         finally:
             in_flight -= 1
