@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -38,6 +39,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     with open_runtime(settings) as runtime:
         app.state.runtime = runtime
         app.state.inbox_writer = InboxWriter(runtime).start()
+        # What startup built (modules, the graph, pools) lives as long as the process: keep it out
+        # of the garbage collector's full collections, whose pauses stall every request.
+        gc.freeze()
         limiter.connect(settings.service_urls()[1])
         try:
             yield

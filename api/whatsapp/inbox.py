@@ -103,6 +103,7 @@ def accept(runtime: Runtime, *deliveries: Delivery) -> list[Stale]:
 
 MAX_BATCH = 500
 """Deliveries committed together at most (a bound on one transaction's size)."""
+WRITER_THREADS = 2
 
 
 @dataclass(frozen=True)
@@ -126,24 +127,31 @@ def _settle(outcomes: list[_Outcome]) -> None:
 
 
 class InboxWriter:
-    """Group commit for the webhook: one thread takes every delivery waiting, stores them all in
-    one transaction and one Redis round trip (`accept`), then wakes their requests. A request
-    waits at most for the batch being written and its own, and the event loop never waits for
-    PostgreSQL; under load the batches grow instead of the queue.
+    """Group commit for the webhook: a writer thread takes every delivery waiting, stores them all
+    in one transaction and one Redis round trip (`accept`), then wakes their requests. Under load
+    the batches grow instead of the queue, and the event loop never waits for PostgreSQL.
+
+    `threads` writers take turns: while one waits for its commit (a WAL flush, or a backend the
+    busy machine has not scheduled yet), the next one writes the deliveries that arrived
+    meanwhile, so one slow commit does not hold every request up. (The same wamid in two
+    concurrent batches: the second INSERT waits for the first to commit, then skips it.)
 
     The database unavailable (connection, timeout) fails the whole batch (each request answers
     503 and Meta retries). Any other error fails only its delivery: the batch is written again
     one delivery at a time."""
 
-    def __init__(self, runtime: Runtime, max_batch: int = MAX_BATCH) -> None:
+    def __init__(self, runtime: Runtime, *, threads: int = WRITER_THREADS, max_batch: int = MAX_BATCH) -> None:
         self.runtime, self.max_batch = runtime, max_batch
         self._waiting: queue.SimpleQueue[_Waiter | None] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._run, name="whatsapp-inbox-writer", daemon=True)
+        self._threads = [
+            threading.Thread(target=self._run, name=f"whatsapp-inbox-writer-{n}", daemon=True) for n in range(threads)
+        ]
         self._closed = False
 
     def start(self) -> InboxWriter:
         """Start writing (deliveries stored before this wait for it)."""
-        self._thread.start()
+        for thread in self._threads:
+            thread.start()
         return self
 
     async def store(self, delivery: Delivery) -> None:
@@ -156,11 +164,13 @@ class InboxWriter:
         await done
 
     def close(self) -> None:
-        """Write what is waiting, then stop the thread."""
+        """Write what is waiting, then stop the threads."""
         self._closed = True
-        self._waiting.put(None)
-        if self._thread.is_alive():
-            self._thread.join()
+        for _ in self._threads:
+            self._waiting.put(None)
+        for thread in self._threads:
+            if thread.is_alive():
+                thread.join()
 
     def _run(self) -> None:
         closing = False

@@ -49,7 +49,7 @@ def write_in_one_batch(runtime: Runtime, deliveries: list[Delivery]) -> list[Bas
     one batch); return each one's outcome (None: committed)."""
 
     async def store_all() -> list[BaseException | None]:
-        writer = InboxWriter(runtime)
+        writer = InboxWriter(runtime, threads=1)
         waiting = [asyncio.create_task(writer.store(delivery)) for delivery in deliveries]
         await asyncio.sleep(0)  # every store is queued
         writer.start()
