@@ -144,7 +144,7 @@ def serve_api(settings: Settings) -> None:
     os.environ.update(DATABASE_URL=database_url, REDIS_URL=redis_url, DATA_DIR=str(settings.DATA_DIR.resolve()))
     with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the stop signal after its graceful shutdown
         uvicorn.run(
-            "api.main:create_app",
+            "api.main:serve_app",
             factory=True,
             workers=settings.API_WORKERS,
             timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
@@ -162,10 +162,11 @@ def serve_worker(settings: Settings) -> None:
     import threading
 
     from api.whatsapp.worker import run_worker
-    from graph.runtime import open_runtime
+    from graph.runtime import freeze_startup_heap, open_runtime
 
     stop = threading.Event()
     with open_runtime(settings) as runtime:
+        freeze_startup_heap()
         try:
             run_worker(runtime, stop)
         except KeyboardInterrupt:  # stop_on_signals turns SIGTERM into this
@@ -199,8 +200,8 @@ def up(settings: Settings) -> int:
             print("production: skipping the demo seed (its passwords are public)", flush=True)
         else:
             seed(resolved)
-        supervisor = Supervisor(child_env(urls.database_url, urls.redis_url, str(settings.DATA_DIR.resolve())))
-        try:
+
+        def start(supervisor: Supervisor) -> None:
             workers = ["--workers", str(resolved.API_WORKERS)]
             supervisor.start(ChildSpec("api", [sys.executable, "-m", "api.cli", "api", *workers]))
             base = local_base_url(resolved.API_HOST, resolved.API_PORT)
@@ -209,14 +210,23 @@ def up(settings: Settings) -> int:
             supervisor.start(ChildSpec("worker", [sys.executable, "-m", "api.cli", "worker"]))
             console = start_console(supervisor, resolved)
             print(banner(base, console, demo_logins=not resolved.is_production), flush=True)
-            supervisor.watch()
-        except ChildExited as exc:
-            print(f"easy-ecom: {exc}; stopping everything", file=sys.stderr, flush=True)
-            return exc.returncode if exc.returncode > 0 else 1
-        except KeyboardInterrupt:
-            print("easy-ecom: stopping", flush=True)
-        finally:
-            supervisor.stop()
+
+        return supervise(urls, settings, start)
+
+
+def supervise(urls: ServiceURLs, settings: Settings, start: Callable[[Supervisor], None]) -> int:
+    """Start children with `start`, then watch them until Ctrl-C or one exits for good; stop them all."""
+    supervisor = Supervisor(child_env(urls.database_url, urls.redis_url, str(settings.DATA_DIR.resolve())))
+    try:
+        start(supervisor)
+        supervisor.watch()
+    except ChildExited as exc:
+        print(f"easy-ecom: {exc}; stopping everything", file=sys.stderr, flush=True)
+        return exc.returncode if exc.returncode > 0 else 1
+    except KeyboardInterrupt:
+        print("easy-ecom: stopping", flush=True)
+    finally:
+        supervisor.stop()
     return 0
 
 
@@ -234,18 +244,11 @@ def console(settings: Settings) -> int:
     with running_services(settings) as urls:
         resolved = with_urls(settings, urls)
         ensure_port_free(resolved.CONSOLE_HOST, resolved.CONSOLE_PORT, "CONSOLE_PORT")
-        supervisor = Supervisor(child_env(urls.database_url, urls.redis_url, str(settings.DATA_DIR.resolve())))
-        try:
+
+        def start(supervisor: Supervisor) -> None:
             print(f"\nEasy Ecom console: {start_console(supervisor, resolved)}\nPress Ctrl-C to stop.\n", flush=True)
-            supervisor.watch()
-        except ChildExited as exc:
-            print(f"easy-ecom: {exc}", file=sys.stderr, flush=True)
-            return exc.returncode if exc.returncode > 0 else 1
-        except KeyboardInterrupt:
-            print("easy-ecom: stopping", flush=True)
-        finally:
-            supervisor.stop()
-    return 0
+
+        return supervise(urls, settings, start)
 
 
 def demo_login_lines() -> tuple[str, ...]:

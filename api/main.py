@@ -1,8 +1,7 @@
-"""The FastAPI app factory: `uvicorn api.main:create_app --factory`, or `easy-ecom api`."""
+"""The FastAPI app factory: `uvicorn api.main:serve_app --factory`, or `easy-ecom api`."""
 
 from __future__ import annotations
 
-import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -23,7 +22,7 @@ from api.routes.ops import router as ops_router
 from api.routes.products import IMAGE_UPLOAD_BODY_BYTES, IMAGE_UPLOAD_PATHS
 from api.whatsapp.inbox import MAX_BATCH, InboxWriter
 from api.whatsapp.webhook import WhatsAppWebhook
-from graph.runtime import open_runtime
+from graph.runtime import freeze_startup_heap, open_runtime
 from infra.settings import Settings, get_settings
 
 
@@ -39,9 +38,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     with open_runtime(settings) as runtime:
         app.state.runtime = runtime
         app.state.inbox_writer = InboxWriter(runtime).start()
-        # What startup built (modules, the graph, pools) lives as long as the process: keep it out
-        # of the garbage collector's full collections, whose pauses stall every request.
-        gc.freeze()
+        if app.state.freeze_heap:
+            freeze_startup_heap()
         limiter.connect(settings.service_urls()[1])
         try:
             yield
@@ -50,9 +48,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             await limiter.close()
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app for `settings` (the environment's when omitted); connections open at startup."""
+def create_app(settings: Settings | None = None, *, freeze_heap: bool = False) -> FastAPI:
+    """Build the app for `settings` (the environment's when omitted); connections open at startup,
+    and with `freeze_heap` the started process's heap is frozen (`freeze_startup_heap`)."""
     app = FastAPI(title="Easy Ecom", version="0.1.0", lifespan=lifespan, docs_url="/docs", redoc_url="/redoc")
+    app.state.freeze_heap = freeze_heap
     config = app.state.settings = settings or get_settings()
     app.state.metrics = HttpMetrics()
     app.state.limiter = RequestLimiter(config.RATE_LIMIT_PER_IP_PER_MINUTE, config.RATE_LIMIT_PER_CLIENT_PER_MINUTE)
@@ -83,3 +83,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ops_router)
     app.include_router(api_router, responses=PROBLEM_RESPONSES)
     return app
+
+
+def serve_app() -> FastAPI:
+    """The app as `easy-ecom api` serves it (uvicorn's factory, one per worker process)."""
+    return create_app(freeze_heap=True)

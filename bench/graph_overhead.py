@@ -36,6 +36,7 @@ from graph.builder import GraphCache, build_graph
 from graph.memory import open_checkpointer
 from graph.metering import TurnMeter
 from graph.offline import OfflineChatModel
+from graph.runtime import freeze_startup_heap
 from graph.turns import run_turn
 from infra.db import make_engine, make_session_factory, transaction
 from infra.settings import Settings
@@ -185,6 +186,7 @@ def main() -> None:
     with bench_database() as database:
         env = seed_shop(database)
         checkpointer, pool = open_checkpointer(database.app_url)
+        freeze_startup_heap()  # as every serving process does once started
         try:
             measure_overhead(env, checkpointer, args.turns)
             compare_llm_calls(env, checkpointer)

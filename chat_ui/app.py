@@ -11,12 +11,15 @@ from pathlib import Path
 from typing import TypeVar
 
 import chainlit as cl
+from chainlit.context import init_ws_context, local_steps
 from chainlit.input_widget import Select
+from chainlit.session import WebsocketSession
 
 from chat_ui import charts, panels
 from chat_ui.accounts import ConsoleUser
 from chat_ui.console import Console, in_thread, shared_console
 from domain.errors import AuthenticationFailed, DomainError, RateLimited
+from domain.messaging import CustomerThread
 from graph.turns import Turn, TurnEvent
 
 R = TypeVar("R")
@@ -25,8 +28,10 @@ COMMANDS = [
     {"id": "dashboard", "icon": "chart-line", "description": "Today's command-center dashboard"},
     {"id": "approvals", "icon": "check", "description": "Requests waiting for the owner"},
     {"id": "operations", "icon": "shield", "description": "Operations & control panel"},
+    {"id": "inbox", "icon": "inbox", "description": "WhatsApp customers: take over, reply, hand back"},
     {"id": "conversations", "icon": "history", "description": "Continue an earlier conversation"},
 ]
+STAFF_COMMANDS = [command for command in COMMANDS if command["id"] in ("inbox", "conversations")]
 
 
 def _console() -> Console:
@@ -75,11 +80,23 @@ async def start() -> None:
     if user.is_superadmin:
         await _client_admin_start(user)
         return
-    cl.user_session.set("conversation", uuid.uuid4().hex)
-    await cl.context.emitter.set_commands(COMMANDS if user.is_owner else COMMANDS[-1:])
+    _show_conversation(user, uuid.uuid4().hex)
+    await cl.context.emitter.set_commands(COMMANDS if user.is_owner else STAFF_COMMANDS)
     if user.is_owner:
         await _policy_sidebar(user)
         await _show_approvals(user, quiet=True)
+
+
+def _show_conversation(user: ConsoleUser, conversation: str) -> None:
+    """The session's messages go to `conversation`; replies to it made elsewhere are pushed here."""
+    cl.user_session.set("conversation", conversation)
+    _console().watch(user, conversation, cl.context.session.id)
+
+
+@cl.on_chat_end
+async def end() -> None:
+    """The browser left: nothing is pushed to this session any more."""
+    _console().watchers.forget(cl.context.session.id)
 
 
 @cl.on_message
@@ -166,6 +183,24 @@ async def _decide(action: cl.Action, *, approve: bool) -> None:
     for button in cl.user_session.get(f"approval:{action.payload['id']}") or [action]:
         await button.remove()
     await _say(panels.decision_text(decision))
+    for session_id in _console().live_sessions(decision, besides=cl.context.session.id):
+        await _push(session_id, panels.pushed_decision_text(decision))
+
+
+async def _push(session_id: str, text: str) -> None:
+    """Show `text` in another open console session (a requester waiting on the owner), without a
+    reload: a task of its own in that session's context, so this session's context is untouched."""
+    session = WebsocketSession.get_by_id(session_id)
+    if session is None:  # the browser left without an end event
+        _console().watchers.forget(session_id)
+        return
+
+    async def send() -> None:
+        local_steps.set(None)  # not a step of the deciding session's run
+        init_ws_context(session)
+        await cl.Message(content=text).send()
+
+    await asyncio.create_task(send())
 
 
 @cl.action_callback("approve")
@@ -226,7 +261,7 @@ async def reopen(action: cl.Action) -> None:
     """Continue an earlier conversation: show it again, and the next message goes to it."""
     user, conversation = _user(), action.payload["id"]
     exchanges = await _call(_console().history, user, conversation)
-    cl.user_session.set("conversation", conversation)
+    _show_conversation(user, conversation)
     for exchange in exchanges:
         await cl.Message(content=exchange.question, author=user.identifier, type="user_message").send()
         if exchange.answer:
@@ -234,10 +269,79 @@ async def reopen(action: cl.Action) -> None:
     await _say("You are back in this conversation; carry on.")
 
 
+# -- customer inbox (WhatsApp) and human handoff ---------------------------------------------
+
+
+async def _inbox(user: ConsoleUser) -> None:
+    threads = await _call(_console().inbox, user)
+    await _say(panels.inbox_text(threads))
+    for thread in threads:
+        await _show_thread(thread)
+
+
+async def _show_thread(thread: CustomerThread) -> None:
+    """A customer's conversation with its handoff buttons (this customer's earlier buttons go)."""
+    key = f"customer:{thread.customer_id}"
+    for button in cl.user_session.get(key) or []:
+        await button.remove()
+    payload = {"id": str(thread.customer_id), "name": panels.customer_label(thread)}
+    if thread.handled_by:
+        actions = [
+            cl.Action(name="reply_customer", payload=payload, label="Reply", icon="send"),
+            cl.Action(name="hand_back", payload=payload, label="Hand back", icon="bot"),
+        ]
+    else:
+        actions = [cl.Action(name="take_over", payload=payload, label="Take over", icon="hand")]
+    cl.user_session.set(key, actions)
+    await _say(panels.customer_thread_text(thread), actions=actions)
+
+
+async def _handoff(change: Callable[[ConsoleUser, uuid.UUID], CustomerThread], action: cl.Action) -> None:
+    try:
+        thread = await _call(change, _user(), uuid.UUID(action.payload["id"]))
+    except DomainError as exc:
+        await _say(exc.message)
+        return
+    await _show_thread(thread)
+
+
+@cl.action_callback("take_over")
+async def take_over(action: cl.Action) -> None:
+    """The user answers this customer in person; the agent goes silent on the thread."""
+    await _handoff(_console().take_over, action)
+
+
+@cl.action_callback("hand_back")
+async def hand_back(action: cl.Action) -> None:
+    """The agent answers this customer again."""
+    await _handoff(_console().hand_back, action)
+
+
+@cl.action_callback("reply_customer")
+async def reply_customer(action: cl.Action) -> None:
+    """Ask for the message, then send it to the customer as the business, through the WhatsApp outbox."""
+    name, customer_id = action.payload["name"], uuid.UUID(action.payload["id"])
+    question = f"Your message to {name} (sent on WhatsApp as the business):"
+    answer = await cl.AskUserMessage(content=question, timeout=600).send()
+    if not answer or not answer["output"].strip():
+        await _say("Nothing was sent.")
+        return
+    user = _user()
+    try:
+        line = await _call(_console().reply, user, customer_id, answer["output"].strip(), answer["id"])
+        thread = await _call(_console().customer_thread, user, customer_id)
+    except DomainError as exc:
+        await _say(f"Not sent: {exc.message}")
+        return
+    await _say(panels.human_reply_text(line, name))
+    await _show_thread(thread)
+
+
 COMMAND_HANDLERS = {
     "dashboard": _dashboard,
     "approvals": _show_approvals,
     "operations": _operations,
+    "inbox": _inbox,
     "conversations": _conversations,
 }
 
@@ -258,6 +362,14 @@ async def _client_admin(user: ConsoleUser, client_id: str | None) -> None:
     table = cl.Dataframe(name="shops", data=panels.client_admin_table(overview), display="inline")
     create = cl.Action(name="create_shop", payload={}, label="Create a shop", icon="plus")
     await _say(panels.client_admin_text(overview, client_id), elements=[table], actions=[create])
+    lists = await _call(_console().shop_lists, user, client_id)
+    tables = {
+        "users": panels.users_table(lists),
+        "products": panels.products_table(lists),
+        "orders": panels.orders_table(lists),
+    }
+    elements = [cl.Dataframe(name=name, data=data, display="inline") for name, data in tables.items()]
+    await _say(panels.shop_lists_text(lists, client_id), elements=elements)
 
 
 @cl.on_settings_update

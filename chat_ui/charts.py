@@ -10,6 +10,7 @@ from decimal import Decimal
 import pandas as pd
 import plotly.graph_objects as go
 
+from domain.messaging import MessageFigures
 from domain.reports import AgingBucket, Dashboard, InventoryDays, ProductPerformance
 
 MARGIN_BINS = 10
@@ -23,6 +24,8 @@ class DashboardData:
     aging: list[AgingBucket]
     products: list[ProductPerformance]
     inventory_days: list[InventoryDays]
+    messages: MessageFigures | None = None
+    """The WhatsApp message log over the last 24 hours."""
 
     @property
     def is_empty(self) -> bool:
@@ -59,7 +62,21 @@ def kpi_strip(data: DashboardData) -> str:
         f"**low stock** {d.low_stock_count} · **out of stock** {d.out_of_stock_count} · "
         f"**AOV (30 d)** {money(d.average_order_value_30d, cur)}"
     )
-    return "\n".join(rows) + "\n\n" + stock
+    return "\n".join(rows) + "\n\n" + stock + messages_line(data.messages)
+
+
+def messages_line(m: MessageFigures | None) -> str:
+    """The WhatsApp line of the strip: volumes, failures, tokens and reply time over 24 hours."""
+    if m is None:
+        return ""
+    reply = "n/a"
+    if m.reply_p50_ms is not None:
+        reply = f"{m.reply_p50_ms / 1000:.1f} s (p95 {(m.reply_p95_ms or 0) / 1000:.1f} s)"
+    return (
+        f"\n\n**WhatsApp (24 h)** {m.inbound} in · {m.outbound} out · {m.read} read · "
+        f"{m.failed + m.dead} failed · {m.pending} waiting · reply time {reply} · "
+        f"{m.input_tokens + m.output_tokens} tokens"
+    )
 
 
 def _layout(figure: go.Figure, title: str, currency: str | None = None) -> go.Figure:

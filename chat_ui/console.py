@@ -1,28 +1,35 @@
 """What the console does, outside Chainlit: log in through the domain, run and stream turns through
-the conversation service, list and decide approvals, search by photo, and read the owner's views
-(dashboard, control panel, policy) and the superadmin's Client Admin figures. Synchronous like the
-domain; the Chainlit callbacks call it from a thread and only render what it returns."""
+the conversation service, list and decide approvals (and find the open sessions a decision's reply
+is pushed to), the WhatsApp customer inbox with its human handoff, search by photo, and read the
+owner's views (dashboard, control panel, policy) and the superadmin's Client Admin figures and
+lists. Synchronous like the domain; the Chainlit callbacks call it from a thread and only render
+what it returns."""
 
 from __future__ import annotations
 
 import asyncio
 import atexit
 import functools
+import threading
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from typing import TypeVar
 
 from chat_ui.accounts import ConsoleUser, parse_identifier
 from chat_ui.charts import DashboardData
-from domain import admin, auth, images, operations, reports, search, tenancy
+from domain import admin, auth, images, messaging, operations, reports, search, tenancy
 from domain.errors import Forbidden
-from domain.models import Approval, ApprovalStatus, Channel, Client, User
-from graph.conversations import Conversation, Decision, Exchange, Recipient
-from graph.runtime import Runtime, open_runtime
+from domain.messaging import CustomerThread, LogLine
+from domain.models import Approval, ApprovalStatus, Channel, Client, Order, Product, User
+from domain.models.base import utcnow
+from graph.conversations import Conversation, Decision, Exchange, Recipient, thread_key
+from graph.runtime import Runtime, freeze_startup_heap, open_runtime
 from graph.turns import Turn, TurnEvent
+from infra import queue
 from infra.db import transaction
 from infra.settings import load_settings
 
@@ -51,6 +58,43 @@ class PolicySnapshot:
     is_open_now: bool
 
 
+@dataclass(frozen=True)
+class ShopLists:
+    """The superadmin's lists of one shop (or of all): users, products and orders, first pages."""
+
+    users: list[User]
+    user_count: int
+    products: list[Product]
+    product_count: int
+    orders: list[Order]
+    order_count: int
+
+
+class Watchers:
+    """Which open console sessions show which conversation thread, so a reply produced elsewhere
+    (an owner's decision resuming a staff member's request) is pushed to them. In this process
+    only: the console runs as one worker."""
+
+    def __init__(self) -> None:
+        self._threads: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def watch(self, session_id: str, thread: str) -> None:
+        """`session_id` now shows `thread` (one thread per session: reopening another replaces it)."""
+        with self._lock:
+            self._threads[session_id] = thread
+
+    def forget(self, session_id: str) -> None:
+        """The session ended."""
+        with self._lock:
+            self._threads.pop(session_id, None)
+
+    def sessions(self, thread: str | None, *, besides: str | None = None) -> list[str]:
+        """The sessions showing `thread`, except `besides` (the session that caused the reply)."""
+        with self._lock:
+            return sorted(sid for sid, shown in self._threads.items() if shown == thread and sid != besides)
+
+
 class Console:
     """The console's operations over one runtime; every method takes the logged-in user."""
 
@@ -59,6 +103,8 @@ class Console:
         self.notifiers: dict[Channel, Notifier] = dict(notifiers or {})
         """Who delivers a decision's reply on channels other than the console and REST (whose
         requesters read it in their conversation): the WhatsApp channel registers its sender here."""
+        self.watchers = Watchers()
+        """The open sessions per console thread; a decision's reply for one is pushed to them."""
 
     # -- login ---------------------------------------------------------------------------------
 
@@ -87,6 +133,10 @@ class Console:
         """A conversation so far (to show it again when it is reopened)."""
         return self.runtime.conversations.history(user.context(), conversation)
 
+    def watch(self, user: ConsoleUser, conversation: str, session_id: str) -> None:
+        """Session `session_id` shows this conversation: replies to it made elsewhere are pushed there."""
+        self.watchers.watch(session_id, thread_key(user.context(), conversation))
+
     # -- approvals -----------------------------------------------------------------------------
 
     def pending_approvals(self, user: ConsoleUser) -> list[Approval]:
@@ -104,6 +154,51 @@ class Console:
         if notifier is not None and decision.reply:
             notifier(decision.notify, decision.reply)
         return decision
+
+    def live_sessions(self, decision: Decision, *, besides: str | None = None) -> list[str]:
+        """The open console sessions showing the requester's conversation (not `besides`, the
+        deciding session), to push the resumed reply to without a reload."""
+        if decision.notify.channel is not Channel.CONSOLE or not decision.reply:
+            return []
+        return self.watchers.sessions(decision.notify.thread, besides=besides)
+
+    # -- customer inbox (WhatsApp) and human handoff -------------------------------------------
+
+    def inbox(self, user: ConsoleUser, limit: int = 10) -> list[CustomerThread]:
+        """The customers who wrote on WhatsApp, latest first, with their last messages (owners and staff)."""
+        ctx = user.context()
+        with transaction(self.runtime.sessions, ctx.client_id) as session:
+            return messaging.customer_threads(session, ctx, limit=limit)
+
+    def customer_thread(self, user: ConsoleUser, customer_id: uuid.UUID) -> CustomerThread:
+        """One customer's conversation, with its recent messages."""
+        ctx = user.context()
+        with transaction(self.runtime.sessions, ctx.client_id) as session:
+            return messaging.customer_thread(session, ctx, customer_id)
+
+    def take_over(self, user: ConsoleUser, customer_id: uuid.UUID) -> CustomerThread:
+        """The user answers this customer in person; the agent stays silent on the thread."""
+        ctx = user.context()
+        with transaction(self.runtime.sessions, ctx.client_id) as session:
+            messaging.take_over(session, ctx, customer_id)
+            return messaging.customer_thread(session, ctx, customer_id)
+
+    def hand_back(self, user: ConsoleUser, customer_id: uuid.UUID) -> CustomerThread:
+        """The agent answers this customer again."""
+        ctx = user.context()
+        with transaction(self.runtime.sessions, ctx.client_id) as session:
+            messaging.hand_back(session, ctx, customer_id)
+            return messaging.customer_thread(session, ctx, customer_id)
+
+    def reply(self, user: ConsoleUser, customer_id: uuid.UUID, text: str, key: str) -> LogLine:
+        """Write to the customer as the business (taking the thread over): recorded in the outbox
+        once per `key` (the console message's id), then the WhatsApp worker is woken to send it."""
+        ctx = user.context()
+        with transaction(self.runtime.sessions, ctx.client_id) as session:
+            row = messaging.send_as_business(session, ctx, customer_id, text, key=key)
+            lines = messaging.message_log(session, ctx, customer_id=customer_id, limit=200)
+        queue.enqueue_rows(self.runtime.redis, queue.WHATSAPP_OUTBOX, [(ctx.client_id, row.id)])
+        return next(line for line in lines if line.id == row.id)
 
     # -- photo search --------------------------------------------------------------------------
 
@@ -137,6 +232,7 @@ class Console:
                 reports.stock_aging(session, ctx),
                 reports.product_performance(session, ctx),
                 reports.inventory_days(session, ctx),
+                messaging.message_figures(session, ctx, utcnow() - timedelta(days=1)),
             )
 
     def control_panel(self, user: ConsoleUser) -> operations.ControlPanel:
@@ -172,6 +268,15 @@ class Console:
         self._require_superadmin(user)
         with transaction(self.runtime.sessions, platform_admin=True) as session:
             return admin.admin_overview(session, client_id=client_id, limit=100)
+
+    def shop_lists(self, user: ConsoleUser, client_id: str | None = None, limit: int = 20) -> ShopLists:
+        """The first users, products and orders of one shop (or of all), with how many there are."""
+        self._require_superadmin(user)
+        with transaction(self.runtime.sessions, platform_admin=True) as session:
+            users, user_count = admin.list_users(session, client_id=client_id, limit=limit)
+            products, product_count = admin.list_products(session, client_id=client_id, limit=limit)
+            orders, order_count = admin.list_orders(session, client_id=client_id, limit=limit)
+            return ShopLists(users, user_count, products, product_count, orders, order_count)
 
     def create_shop(
         self, user: ConsoleUser, client_id: str, name: str, currency: str, owner_username: str, owner_password: str
@@ -222,4 +327,5 @@ def shared_console() -> Console:
     stack = ExitStack()
     runtime = stack.enter_context(open_runtime(load_settings()))
     atexit.register(stack.close)
+    freeze_startup_heap()
     return Console(runtime)

@@ -1,5 +1,6 @@
 """How the console words and lays out what the domain returns: tool steps, approvals and decisions,
-photo matches, the operations & control panel, the policy snapshot and the Client Admin tables.
+the customer inbox, photo matches, the operations & control panel, the policy snapshot and the
+Client Admin tables.
 Pure functions, tested without a browser."""
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from chat_ui.charts import money
-from chat_ui.console import PolicySnapshot, ProductMatch
+from chat_ui.console import PolicySnapshot, ProductMatch, ShopLists
 from domain.admin import PlatformOverview
+from domain.messaging import CustomerThread, LogLine
 from domain.models import Approval, ApprovalStatus
 from domain.operations import ControlPanel
 from graph.conversations import Conversation, Decision
@@ -69,6 +71,12 @@ def decision_text(decision: Decision) -> str:
     if decision.reply:
         outcome += f"\n\nThe requester ({decision.notify.channel.value}) was told: {decision.reply}"
     return outcome
+
+
+def pushed_decision_text(decision: Decision) -> str:
+    """What a requester's open console session shows when the owner decides (the resumed reply)."""
+    verb = "rejected" if decision.approval.status is ApprovalStatus.REJECTED else "approved"
+    return f"**The owner {verb} your request.** {decision.reply}"
 
 
 def conversations_text(conversations: list[Conversation]) -> str:
@@ -180,3 +188,105 @@ def client_admin_text(overview: PlatformOverview, client_filter: str | None) -> 
         for t in overview.totals
     ]
     return "\n".join(lines)
+
+
+def inbox_text(threads: list[CustomerThread]) -> str:
+    """Above the customers' conversations, or the empty inbox."""
+    if not threads:
+        return "No customer has written on WhatsApp yet."
+    waiting = sum(thread.waiting for thread in threads)
+    return f"### Customer inbox (WhatsApp)\n{len(threads)} latest conversations, {waiting} waiting for an answer."
+
+
+def customer_thread_text(thread: CustomerThread) -> str:
+    """One customer's conversation: who answers them, the 24-hour window, their messages in order."""
+    who = f"**{thread.handled_by}** answers in person" if thread.handled_by else "the agent answers"
+    window = "window open" if thread.window_open else "24-hour window closed (a template goes out instead)"
+    header = f"**{thread.name or thread.wa_id}** ({thread.wa_id}) · {who} · {window}"
+    if thread.waiting:
+        header += " · **waiting for an answer**"
+    lines = [header, ""]
+    for line in reversed(thread.messages):
+        speaker = (thread.name or "customer") if line.direction == "in" else "shop"
+        lines.append(f"- {line.at:%b %d %H:%M} UTC · {speaker}: {line.text}")
+    return "\n".join(lines)
+
+
+def human_reply_text(line: LogLine, name: str) -> str:
+    """What the person who answered `name` sees: the message as recorded in the outbox."""
+    if line.kind == "template":
+        return f"The 24-hour window is closed, so {name} gets {line.text} instead (state: {line.state})."
+    return f"Sent to {name} on WhatsApp as the business: “{line.text}” (state: {line.state})."
+
+
+def users_table(lists: ShopLists) -> pd.DataFrame:
+    """The Client Admin's users: shop, username, role, active, created."""
+    return pd.DataFrame(
+        [
+            {
+                "client": u.client_id,
+                "username": u.username,
+                "role": u.role.value,
+                "active": u.is_active,
+                "created": f"{u.created_at:%Y-%m-%d}",
+            }
+            for u in lists.users
+        ],
+        columns=["client", "username", "role", "active", "created"],
+    )
+
+
+def products_table(lists: ShopLists) -> pd.DataFrame:
+    """The Client Admin's products: shop, name, category, SKUs, lowest price, units on hand, active."""
+    return pd.DataFrame(
+        [
+            {
+                "client": p.client_id,
+                "product": p.name,
+                "category": p.category,
+                "skus": ", ".join(v.sku for v in p.variants),
+                "price from": float(min((v.price for v in p.variants), default=0)),
+                "on hand": sum(v.on_hand for v in p.variants),
+                "active": p.is_active,
+            }
+            for p in lists.products
+        ],
+        columns=["client", "product", "category", "skus", "price from", "on hand", "active"],
+    )
+
+
+def orders_table(lists: ShopLists) -> pd.DataFrame:
+    """The Client Admin's orders, newest first: shop, number, status, channel, total, created."""
+    return pd.DataFrame(
+        [
+            {
+                "client": o.client_id,
+                "order": o.number,
+                "status": o.status.value,
+                "channel": o.channel.value,
+                "total": float(o.total),
+                "created": f"{o.created_at:%Y-%m-%d %H:%M}",
+            }
+            for o in lists.orders
+        ],
+        columns=["client", "order", "status", "channel", "total", "created"],
+    )
+
+
+def shop_lists_text(lists: ShopLists, client_filter: str | None) -> str:
+    """Above the users, products and orders tables: how many there are, how many shown."""
+    scope = f"shop {client_filter}" if client_filter else "all shops"
+
+    def count(shown: int, total: int, what: str) -> str:
+        return f"{total} {what}" + (f" (first {shown} shown)" if shown < total else "")
+
+    return (
+        f"**Lists of {scope}:** {count(len(lists.users), lists.user_count, 'users')}, "
+        f"{count(len(lists.products), lists.product_count, 'products')}, "
+        f"{count(len(lists.orders), lists.order_count, 'orders')}."
+    )
+
+
+def customer_label(thread: CustomerThread) -> str:
+    """How buttons and prompts name the customer."""
+    return thread.name or thread.wa_id

@@ -22,7 +22,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from domain import audit, catalog, idempotency, inventory, orders
+from domain import audit, catalog, idempotency, inventory, orders, personal_numbers
 from domain.context import Context, scoped
 from domain.errors import ApprovalRequired, DomainError, IdempotencyKeyReused, InvalidTransition, NotFound
 from domain.models import Approval, ApprovalKind, ApprovalStatus, Order, Role, StockMovement
@@ -223,6 +223,7 @@ def _record(session: Session, ctx: Context, request: ActionRequest) -> Approval:
         target=("approval", approval.id),
         detail={"kind": approval.kind.value, "summary": approval.summary},
     )
+    personal_numbers.notify_owners(session, ctx, approval)
     return approval
 
 

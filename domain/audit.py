@@ -39,6 +39,11 @@ class Action:
     CUSTOMER_ERASED = "customer_erased"
     REFUND_PAID = "refund_paid"
     STORE_CREDIT_MOVED = "store_credit_moved"
+    WHATSAPP_CODE_SENT = "whatsapp_code_sent"
+    WHATSAPP_CODE_FAILED = "whatsapp_code_failed"
+    WHATSAPP_NUMBER_VERIFIED = "whatsapp_number_verified"
+    WHATSAPP_NUMBER_REMOVED = "whatsapp_number_removed"
+    APPROVAL_REFUSED = "approval_refused"
 
 
 def record(

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, extract, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -59,6 +59,9 @@ UNSUPPORTED_REPLY = (
     "looking for, tap a button, or order from our catalog."
 )
 TEXT_KINDS = frozenset({"text", "interactive", "button"})
+CODE_KEY, CODE_REDACTED = "code:", "[one-time code]"
+"""Outbound rows under keys starting with CODE_KEY carry a one-time code: never shown in the log,
+and dropped from the row once sent or dead."""
 
 
 # --- reading deliveries (pure) ---
@@ -544,6 +547,72 @@ def handler_name(session: Session, customer: Customer) -> str | None:
     return user.username if user else "staff"
 
 
+def send_as_business(session: Session, ctx: Context, customer_id: uuid.UUID, text: str, *, key: str) -> OutboundMessage:
+    """A person writes to the customer as the business: the conversation is theirs from now on (the
+    agent stays silent until it is handed back) and the message goes out through the outbox, once
+    per `key` (free text in the 24-hour window, the chosen template outside it). Refused when the
+    customer cannot be reached."""
+    if not text.strip():
+        raise ValidationFailed("the message to the customer is empty")
+    customer = take_over(session, ctx, customer_id)
+    row = notify_customer(session, ctx.client_id, customer.id, f"human:{key}", text, reply_to_own=True)
+    if row is None:
+        raise ValidationFailed("this customer cannot be reached: no WhatsApp number, or the 24-hour window is closed")
+    return row
+
+
+@dataclass(frozen=True)
+class CustomerThread:
+    """A customer's WhatsApp conversation as the inbox shows it: who they are, who answers them
+    (`handled_by` None: the agent), whether the 24-hour window is open, and their latest messages,
+    newest first."""
+
+    customer_id: uuid.UUID
+    name: str
+    wa_id: str
+    handled_by: str | None
+    last_inbound_at: datetime | None
+    window_open: bool
+    messages: list[LogLine]
+
+    @property
+    def waiting(self) -> bool:
+        """The customer spoke last: nobody has answered them yet."""
+        return bool(self.messages) and self.messages[0].direction == "in"
+
+
+def customer_threads(session: Session, ctx: Context, *, limit: int = 10, messages: int = 3) -> list[CustomerThread]:
+    """The customers who wrote on WhatsApp, the latest writer first, each with their last
+    `messages` messages (owners and staff)."""
+    ctx.require_staff(action="reading the customer inbox")
+    query = (
+        select(Customer)
+        .where(Customer.client_id == ctx.client_id, Customer.deleted_at.is_(None))
+        .where(Customer.last_inbound_at.is_not(None))
+        .order_by(Customer.last_inbound_at.desc(), Customer.id)
+        .limit(limit)
+    )
+    return [_thread(session, ctx, customer, messages) for customer in scoped(session, ctx).scalars(query)]
+
+
+def customer_thread(session: Session, ctx: Context, customer_id: uuid.UUID, *, messages: int = 20) -> CustomerThread:
+    """One customer's WhatsApp conversation with its last `messages` messages (owners and staff)."""
+    ctx.require_staff(action="reading the customer inbox")
+    return _thread(session, ctx, _customer(session, ctx, customer_id), messages)
+
+
+def _thread(session: Session, ctx: Context, customer: Customer, messages: int) -> CustomerThread:
+    return CustomerThread(
+        customer.id,
+        customer.name,
+        customer.wa_id or customer.wa_user_id or "",
+        handler_name(session, customer),
+        customer.last_inbound_at,
+        window_open(customer.last_inbound_at, utcnow()),
+        message_log(session, ctx, customer_id=customer.id, limit=messages),
+    )
+
+
 # --- outbound ---
 
 
@@ -561,17 +630,20 @@ def queue_outbound(
     session: Session,
     client_id: str,
     key: str,
-    customer: Customer,
+    customer: Customer | None,
     payload: dict[str, Any],
     *,
     phone_number_id: str,
     inbox_id: uuid.UUID | None = None,
     simulated: bool = False,
     cost: TurnCost | None = None,
+    user_id: uuid.UUID | None = None,
 ) -> OutboundMessage:
     """Write a message of ours before any Graph API call; a key written before returns that row
-    unchanged (so a retried turn never produces a second message)."""
+    unchanged (so a retried turn never produces a second message). It goes to `customer`, or, with
+    none, to the payload's `to` (an owner's or staff member's own number: `user_id`)."""
     cost = cost or TurnCost()
+    to = (customer.wa_id or customer.wa_user_id or "") if customer is not None else str(payload.get("to") or "")
     statement = (
         insert(OutboundMessage)
         .values(
@@ -579,9 +651,10 @@ def queue_outbound(
             client_id=client_id,
             key=key,
             inbox_id=inbox_id,
-            customer_id=customer.id,
+            customer_id=customer.id if customer is not None else None,
+            user_id=user_id,
             phone_number_id=phone_number_id,
-            to_wa_id=customer.wa_id or customer.wa_user_id or "",
+            to_wa_id=to,
             kind=str(payload["type"]),
             payload=payload,
             state=OutboundState.SIMULATED if simulated else OutboundState.PENDING,
@@ -606,9 +679,25 @@ def fit_window(
     """`payload` inside the customer's 24-hour window; outside it the client's chosen approved
     template (its one variable the customer's name). Refused when the window is closed and no
     template is chosen."""
-    if window_open(customer.last_inbound_at, now or utcnow()):
+    to, name = customer.wa_id or customer.wa_user_id or "", customer.name or "there"
+    return fit_window_to(session, customer.client_id, to, name, customer.last_inbound_at, payload, now)
+
+
+def fit_window_to(
+    session: Session,
+    client_id: str,
+    to: str,
+    name: str,
+    last_inbound_at: datetime | None,
+    payload: dict[str, Any],
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """`payload` for the number `to` (who last wrote at `last_inbound_at`) inside its 24-hour
+    window; outside it the client's chosen template, its one variable `name`. Refused when the
+    window is closed and no template is chosen."""
+    if window_open(last_inbound_at, now or utcnow()):
         return payload
-    client = tenancy.get_client(session, customer.client_id)
+    client = tenancy.get_client(session, client_id)
     if not client.whatsapp_fallback_template:
         raise ValidationFailed("the 24-hour window is closed and the business has chosen no template to send")
     template = session.scalars(
@@ -618,8 +707,7 @@ def fit_window(
             MessageTemplate.language == client.whatsapp_template_language,
         )
     ).first()
-    variables = [customer.name or "there"] if template is None or template.variables >= 1 else []
-    to = customer.wa_id or customer.wa_user_id or ""
+    variables = [name] if template is None or template.variables >= 1 else []
     return template_payload(to, client.whatsapp_fallback_template, client.whatsapp_template_language, variables)
 
 
@@ -629,21 +717,24 @@ def notify_customer(
     """Queue a message the customer did not just ask for (an approval's outcome, an order's news),
     through the outbox: free text in the window, the template outside it. Nothing for a customer
     without WhatsApp, one who said STOP (unless it answers their own request: `reply_to_own`), or
-    when the window is closed and no template is chosen."""
+    when the window is closed and no template is chosen. A customer whose last message was
+    simulated (the simulate route) gets a simulated message: logged, never sent to Graph."""
     customer = session.get(Customer, customer_id)
     if customer is None or not (customer.wa_id or customer.wa_user_id) or customer.erased_at is not None:
         return None
     if customer.marketing_opt_out and not reply_to_own:
         return None
     client = tenancy.get_client(session, client_id)
-    number = client.whatsapp_phone_number_id or _last_number(session, client_id, customer.id)
+    last = _last_inbound(session, client_id, customer_id=customer.id)
+    number = client.whatsapp_phone_number_id or (last.phone_number_id if last else None)
     if number is None:
         return None
     try:
         payload = fit_window(session, customer, text_payload(customer.wa_id or customer.wa_user_id or "", body))
     except ValidationFailed:
         return None
-    return queue_outbound(session, client_id, key, customer, payload, phone_number_id=number)
+    simulated = last is not None and last.simulated
+    return queue_outbound(session, client_id, key, customer, payload, phone_number_id=number, simulated=simulated)
 
 
 NEWS_MAX_AGE = timedelta(hours=1)
@@ -680,13 +771,29 @@ def order_news(
     notify_customer(session, ctx.client_id, order.customer_id, key, body)
 
 
-def _last_number(session: Session, client_id: str, customer_id: uuid.UUID) -> str | None:
+def _last_inbound(
+    session: Session, client_id: str, *, customer_id: uuid.UUID | None = None, wa_id: str | None = None
+) -> InboxMessage | None:
+    """The last message a customer (or a wa_id) wrote to the business."""
+    where = InboxMessage.customer_id == customer_id if customer_id is not None else InboxMessage.wa_id == wa_id
     return session.scalars(
-        select(InboxMessage.phone_number_id)
-        .where(InboxMessage.client_id == client_id, InboxMessage.customer_id == customer_id)
+        select(InboxMessage)
+        .where(InboxMessage.client_id == client_id, where)
         .order_by(InboxMessage.received_at.desc())
         .limit(1)
     ).first()
+
+
+def business_number(session: Session, client_id: str, wa_id: str) -> str | None:
+    """The business number that writes to `wa_id`: the client's own, else the one `wa_id` last wrote to."""
+    last = _last_inbound(session, client_id, wa_id=wa_id)
+    return tenancy.get_client(session, client_id).whatsapp_phone_number_id or (last.phone_number_id if last else None)
+
+
+def last_inbound_from(session: Session, client_id: str, wa_id: str) -> datetime | None:
+    """When `wa_id` last wrote to the business (its 24-hour window starts there)."""
+    query = select(Customer.last_inbound_at).where(Customer.client_id == client_id, Customer.wa_id == wa_id)
+    return session.scalars(query).first()
 
 
 def recorded(session: Session, client_id: str, key: str) -> OutboundMessage | None:
@@ -754,8 +861,10 @@ def claim_outbound(
 
 
 def mark_sent(session: Session, client_id: str, outbound_id: uuid.UUID, wamid: str) -> None:
-    """Graph accepted the message: keep its wamid (statuses arrive under it)."""
+    """Graph accepted the message: keep its wamid (statuses arrive under it); a one-time code's
+    words are dropped from the row."""
     row = get_outbound(session, client_id, outbound_id, for_update=True)
+    _forget_code(row)
     row.state, row.wamid, row.attempts, row.error = OutboundState.SENT, wamid, row.attempts + 1, ""
     row.lease_until = None
     row.sent_at = row.sent_at or utcnow()
@@ -770,8 +879,15 @@ def mark_send_failed(session: Session, client_id: str, outbound_id: uuid.UUID, e
     row.lease_until = utcnow() + timedelta(seconds=2**row.attempts)
     if row.attempts >= MAX_ATTEMPTS:
         row.state = OutboundState.DEAD
+        _forget_code(row)
     session.flush()
     return row.state
+
+
+def _forget_code(row: OutboundMessage) -> None:
+    """A one-time code's words leave the row once it is sent or given up."""
+    if row.key.startswith(CODE_KEY):
+        row.payload = text_payload(row.to_wa_id, CODE_REDACTED)
 
 
 # --- the message log and templates ---
@@ -801,6 +917,8 @@ class LogLine:
     read_at: datetime | None = None
     failed_at: datetime | None = None
     done_at: datetime | None = None
+    user_id: uuid.UUID | None = None
+    inbox_id: uuid.UUID | None = None
 
 
 def summary(kind: str, payload: dict[str, Any]) -> str:
@@ -816,17 +934,54 @@ def summary(kind: str, payload: dict[str, Any]) -> str:
     return message_text(kind, payload) or f"[{kind}]"
 
 
-def message_log(
-    session: Session, ctx: Context, *, customer_id: uuid.UUID | None = None, limit: int = 50
-) -> list[LogLine]:
-    """Every inbound and outbound WhatsApp message of the client (or one customer), newest first."""
-    ctx.require_staff(action="reading the message log")
-    scoped(session, ctx)
+@dataclass(frozen=True)
+class LogFilter:
+    """Which messages of the log: one customer's, one user's (their own number), one direction, since a time."""
+
+    customer_id: uuid.UUID | None = None
+    user_id: uuid.UUID | None = None
+    direction: str | None = None
+    since: datetime | None = None
+
+
+def _log_queries(ctx: Context, which: LogFilter) -> tuple[Select[Any] | None, Select[Any] | None]:
     inbound = select(InboxMessage).where(InboxMessage.client_id == ctx.client_id)
     outbound = select(OutboundMessage).where(OutboundMessage.client_id == ctx.client_id)
-    if customer_id is not None:
-        inbound = inbound.where(InboxMessage.customer_id == customer_id)
-        outbound = outbound.where(OutboundMessage.customer_id == customer_id)
+    if which.customer_id is not None:
+        inbound = inbound.where(InboxMessage.customer_id == which.customer_id)
+        outbound = outbound.where(OutboundMessage.customer_id == which.customer_id)
+    if which.user_id is not None:
+        own = select(User.whatsapp_wa_id).where(User.client_id == ctx.client_id, User.id == which.user_id)
+        inbound = inbound.where(InboxMessage.wa_id.in_(own))
+        outbound = outbound.where(OutboundMessage.user_id == which.user_id)
+    if which.since is not None:
+        inbound = inbound.where(InboxMessage.received_at >= which.since)
+        outbound = outbound.where(OutboundMessage.created_at >= which.since)
+    wanted = {which.direction} if which.direction else {"in", "out"}
+    return (inbound if "in" in wanted else None, outbound if "out" in wanted else None)
+
+
+def message_log(
+    session: Session,
+    ctx: Context,
+    *,
+    customer_id: uuid.UUID | None = None,
+    limit: int = 50,
+    offset: int = 0,
+    which: LogFilter | None = None,
+) -> list[LogLine]:
+    """Every inbound and outbound WhatsApp message of the client (or those `which` selects; one
+    customer's with `customer_id`), newest first: timings, tokens and status."""
+    ctx.require_staff(action="reading the message log")
+    scoped(session, ctx)
+    inbound, outbound = _log_queries(ctx, which or LogFilter(customer_id=customer_id))
+    window = limit + offset
+    received: list[InboxMessage] = []
+    written: list[OutboundMessage] = []
+    if inbound is not None:
+        received = list(session.scalars(inbound.order_by(InboxMessage.received_at.desc()).limit(window)))
+    if outbound is not None:
+        written = list(session.scalars(outbound.order_by(OutboundMessage.created_at.desc()).limit(window)))
     lines = [
         LogLine(
             m.id,
@@ -842,7 +997,7 @@ def message_log(
             m.last_error,
             done_at=m.done_at,
         )
-        for m in session.scalars(inbound.order_by(InboxMessage.received_at.desc()).limit(limit))
+        for m in received
     ] + [
         LogLine(
             m.id,
@@ -850,7 +1005,7 @@ def message_log(
             m.created_at,
             m.to_wa_id,
             m.kind,
-            summary(m.kind, m.payload),
+            CODE_REDACTED if m.key.startswith(CODE_KEY) else summary(m.kind, m.payload),
             m.state.value,
             m.status.value if m.status else None,
             m.customer_id,
@@ -864,10 +1019,83 @@ def message_log(
             m.delivered_at,
             m.read_at,
             m.failed_at,
+            user_id=m.user_id,
+            inbox_id=m.inbox_id,
         )
-        for m in session.scalars(outbound.order_by(OutboundMessage.created_at.desc()).limit(limit))
+        for m in written
     ]
-    return sorted(lines, key=lambda line: line.at, reverse=True)[:limit]
+    return sorted(lines, key=lambda line: line.at, reverse=True)[offset:window]
+
+
+def count_messages(session: Session, ctx: Context, which: LogFilter) -> int:
+    """How many messages `which` selects (for paging the log)."""
+    ctx.require_staff(action="reading the message log")
+    scoped(session, ctx)
+    total = 0
+    for query in _log_queries(ctx, which):
+        if query is not None:
+            total += session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    return total
+
+
+@dataclass(frozen=True)
+class MessageFigures:
+    """The message log summed over a period: volumes, failures, tokens and how fast replies went out."""
+
+    inbound: int
+    outbound: int
+    sent: int
+    delivered: int
+    read: int
+    failed: int
+    dead: int
+    pending: int
+    input_tokens: int
+    output_tokens: int
+    reply_p50_ms: int | None
+    reply_p95_ms: int | None
+
+
+def message_figures(session: Session, ctx: Context, since: datetime) -> MessageFigures:
+    """The log's figures since `since` (aggregated in SQL); a reply's time runs from the customer's
+    message reaching the webhook to Graph accepting our answer."""
+    ctx.require_staff(action="reading the message log")
+    scoped(session, ctx)
+    inbound = session.scalar(
+        select(func.count(InboxMessage.id)).where(
+            InboxMessage.client_id == ctx.client_id, InboxMessage.received_at >= since
+        )
+    )
+    out = OutboundMessage
+    counted = session.execute(
+        select(
+            func.count(out.id),
+            func.count(out.id).filter(out.state == OutboundState.SENT),
+            func.count(out.id).filter(out.status.in_([DeliveryStatus.DELIVERED, DeliveryStatus.READ])),
+            func.count(out.id).filter(out.status == DeliveryStatus.READ),
+            func.count(out.id).filter(out.status == DeliveryStatus.FAILED),
+            func.count(out.id).filter(out.state == OutboundState.DEAD),
+            func.count(out.id).filter(out.state == OutboundState.PENDING),
+            func.coalesce(func.sum(out.input_tokens), 0),
+            func.coalesce(func.sum(out.output_tokens), 0),
+        ).where(out.client_id == ctx.client_id, out.created_at >= since)
+    ).one()
+    reply_ms = extract("epoch", out.sent_at - InboxMessage.received_at) * 1000
+    p50, p95 = session.execute(
+        select(
+            func.percentile_cont(0.5).within_group(reply_ms),
+            func.percentile_cont(0.95).within_group(reply_ms),
+        )
+        .select_from(out)
+        .join(InboxMessage, InboxMessage.id == out.inbox_id)
+        .where(out.client_id == ctx.client_id, out.created_at >= since, out.sent_at.is_not(None))
+    ).one()
+    return MessageFigures(
+        int(inbound or 0),
+        *(int(value) for value in counted),
+        None if p50 is None else round(p50),
+        None if p95 is None else round(p95),
+    )
 
 
 def _safe_summary(kind: str, payload: dict[str, Any]) -> str:

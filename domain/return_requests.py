@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from domain import audit, journal, orders, returns, tenancy
+from domain import audit, journal, messaging, orders, returns, tenancy
 from domain.context import Context, scoped
 from domain.errors import InvalidTransition, NotFound, ValidationFailed
 from domain.journal import credit, debit
@@ -201,6 +201,8 @@ def pay_refund(session: Session, ctx: Context, request_id: uuid.UUID) -> ReturnR
             "method": record.refund_method.value,
         },
     )
+    if due > 0:
+        messaging.order_news(session, ctx, order, "refund_paid", due, ref=str(request.id))
     return request
 
 

@@ -110,8 +110,9 @@ def _matches(query: ParsedQuery) -> tuple[ColumnElement[bool], ColumnElement[flo
     sku = func.lower(Variant.sku)
     exact_sku = sku == query.text.lower()
     sku_prefix = Variant.sku.istartswith(query.text, autoescape=True)
+    word_queries = {w: _word_query(w) for w in query.words}
     every_word = [
-        or_(document.bool_op("@@")(_word_query(w)), *([sku.contains(w)] if len(w) >= MIN_SKU_FRAGMENT else []))
+        or_(document.bool_op("@@")(word_queries[w]), *([sku.contains(w)] if len(w) >= MIN_SKU_FRAGMENT else []))
         for w in query.words
     ]
     exclusions = [not_(document.bool_op("@@")(_word_query(w))) for w in query.excluded]
@@ -120,8 +121,8 @@ def _matches(query: ParsedQuery) -> tuple[ColumnElement[bool], ColumnElement[flo
     if every_word:
         alternatives.append(and_(*every_word))
     any_word = web_query
-    for word in query.words:
-        any_word = any_word.op("||")(_word_query(word))
+    for word_query in word_queries.values():
+        any_word = any_word.op("||")(word_query)
     score = (
         cast(func.ts_rank(document, any_word), Float)
         + case((exact_sku, 2.0), else_=0.0)
@@ -180,7 +181,8 @@ def _run(
     limit: int,
     offset: int,
 ) -> tuple[list[ProductHit], int]:
-    """One page of products in `listing` with a matching variant, by their best variant's score, and the total."""
+    """One page of products in `listing` with a matching variant, by their best variant's score, and the
+    total (counted only when the page is full or past the end)."""
     matched, score = _matches(query)
     variant_filter = [Variant.client_id == ctx.client_id, matched]
     if not include_inactive:
@@ -198,7 +200,6 @@ def _run(
     )
     ranked = listing.join(best, best.c.product_id == Product.id)
     scoped(session, ctx)
-    total = session.scalar(select(func.count()).select_from(ranked.subquery())) or 0
     rows = session.execute(
         ranked.add_columns(best.c.score, best.c.variant_ids)
         .order_by(best.c.score.desc(), Product.name, Product.id)
@@ -212,7 +213,9 @@ def _run(
         for variant in loaded.values():
             set_committed_value(variant, "product", product)  # the loaded parent, so no lazy load is needed
         hits.append(ProductHit(product, float(product_score), [loaded[i] for i in variant_ids if i in loaded]))
-    return hits, total
+    if len(rows) < limit and (rows or not offset):  # the last page: the total is known without counting
+        return hits, offset + len(rows)
+    return hits, session.scalar(select(func.count()).select_from(ranked.subquery())) or 0
 
 
 def _word_search(
@@ -265,8 +268,9 @@ def search_products(
     meaning: TextEmbedder | None = None,
 ) -> SearchPage:
     """Products matching `text` (see the module docstring), best first, with their matching
-    variants; the listing filters of `catalog.product_listing` apply. Three statements, and a
-    vocabulary query plus three more when a typo is corrected. With a sentence embedder
+    variants; the listing filters of `catalog.product_listing` apply. Two statements (three when
+    the page is full: the total is counted), and a vocabulary query plus as many again when a typo
+    is corrected. With a sentence embedder
     (`meaning`), products whose text means something like `text` join the ranking too."""
     catalog.check_page(limit, offset)
     query = parse_query(text)

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, ToolMessage
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage, ToolMessage
 from langchain_core.runnables import RunnableConfig
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command
@@ -181,11 +181,24 @@ def _pending(interrupt: Any) -> dict[str, Any]:
 def _run(
     graph: CompiledStateGraph, thread_id: str, config: RunnableConfig, payload: Any, ledger: UsageLedger | None
 ) -> Iterator[TurnEvent | Turn]:
+    """Run the graph once; the turn's checkpoint is written when it ends or waits (durability
+    "exit": one write per turn, and a turn cut off midway leaves no half of itself behind). The
+    reply and any wait are read from the root graph's updates, so the state is not loaded again."""
     started = time.perf_counter()
     meter = TurnMeter()
     config = {**config, "callbacks": [meter]}
     calls = ToolCalls()
-    for _namespace, (message, _metadata) in graph.stream(payload, config, stream_mode="messages", subgraphs=True):
+    last: BaseMessage | None = None
+    waits: tuple[Any, ...] = ()
+    for namespace, mode, data in graph.stream(
+        payload, config, stream_mode=["messages", "updates"], subgraphs=True, durability="exit"
+    ):
+        if mode == "updates":
+            if not namespace:  # the root graph: its newest message is the reply, its interrupt the wait
+                waits = data.get("__interrupt__", waits)
+                last = _newest_message(data) or last
+            continue
+        message, _metadata = data
         if isinstance(message, ToolMessage):
             yield calls.finished(message)  # the specialist's answer already streamed as its tokens
             continue
@@ -198,19 +211,24 @@ def _run(
                 yield TurnEvent("tool", {"name": call["name"]})
         if message.content:
             yield TurnEvent("token", {"text": str(message.content)})
-    state = graph.get_state(config)
     if ledger is not None:
         ledger.record(_usage(thread_id, meter.record, time.perf_counter() - started))
-    if state.interrupts:
-        request = state.interrupts[0].value
+    if waits:
+        request = waits[0].value
         prompt = (
             OWNER_PROMPT
             if request.get("kind") == "approval"
             else CONFIRM_PROMPTS.get(str(request.get("action")), CONFIRM_PROMPT)
         )
-        yield Turn(f"{request['summary']}\n{prompt}", meter.record, pending=_pending(state.interrupts[0]))
+        yield Turn(f"{request['summary']}\n{prompt}", meter.record, pending=_pending(waits[0]))
         return
-    yield Turn(str(state.values["messages"][-1].content), meter.record)
+    yield Turn(str(last.content) if last is not None else "", meter.record)
+
+
+def _newest_message(update: dict[str, Any]) -> BaseMessage | None:
+    """The last message a step of the root graph added, if it added any."""
+    added = [u["messages"][-1] for u in update.values() if isinstance(u, dict) and u.get("messages")]
+    return added[-1] if added else None
 
 
 def _usage(thread_id: str, measured: TurnRecord, seconds: float) -> TurnUsage:

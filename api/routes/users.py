@@ -7,10 +7,21 @@ import uuid
 from fastapi import APIRouter, Response
 
 from api.auth import CurrentCaller, OwnerCaller
-from api.schemas.auth import PasswordChange, PasswordReset, UserCreate, UserRead
+from api.deps import SettingsDep
+from api.problems import PROBLEM_RESPONSES, problem_response
+from api.schemas.auth import (
+    PasswordChange,
+    PasswordReset,
+    UserCreate,
+    UserRead,
+    WhatsAppCode,
+    WhatsAppNumberRead,
+    WhatsAppNumberSet,
+)
 from api.schemas.common import Page, PageQuery
 from domain import auth as auth_service
-from domain import second_factor
+from domain import personal_numbers, second_factor
+from infra import queue
 
 router = APIRouter(prefix="/users", tags=["users"])
 
@@ -38,6 +49,50 @@ def change_own_password(body: PasswordChange, caller: CurrentCaller) -> Response
     with caller.transaction() as (session, ctx):
         auth_service.change_own_password(session, ctx, body.current_password, body.new_password)
         return Response(status_code=204)
+
+
+@router.get("/me/whatsapp")
+def get_own_whatsapp(caller: CurrentCaller) -> WhatsAppNumberRead:
+    """Your personal WhatsApp number (owners get approval requests on it once it is proved)."""
+    with caller.transaction() as (session, ctx):
+        return WhatsAppNumberRead.model_validate(personal_numbers.my_number(session, ctx))
+
+
+@router.put(
+    "/me/whatsapp",
+    status_code=202,
+    responses={
+        409: problem_response("Another user of the business has proved this number"),
+        422: problem_response("Not a phone number, or it has not written to the business in the last 24 hours"),
+        429: PROBLEM_RESPONSES[429] | {"description": "A code was sent less than a minute ago"},
+    },
+)
+def set_own_whatsapp(body: WhatsAppNumberSet, caller: CurrentCaller, settings: SettingsDep) -> WhatsAppNumberRead:
+    """Send a one-time code to this number over WhatsApp (valid 10 minutes, 5 tries); prove it
+    with POST /users/me/whatsapp/verify. Send any message from it to the business's number
+    first: WhatsApp delivers the code only inside that number's 24-hour window."""
+    with caller.transaction() as (session, ctx):
+        sent = personal_numbers.request_code(session, ctx, body.number, settings.secret_key())
+    queue.enqueue_rows(caller.runtime.redis, queue.WHATSAPP_OUTBOX, [(sent.outbound.client_id, sent.outbound.id)])
+    return WhatsAppNumberRead.model_validate(sent.status)
+
+
+@router.post(
+    "/me/whatsapp/verify",
+    responses={403: problem_response("Wrong code (counted; 5 make it void)"), 422: problem_response("No code waiting")},
+)
+def verify_own_whatsapp(body: WhatsAppCode, caller: CurrentCaller, settings: SettingsDep) -> WhatsAppNumberRead:
+    """Prove the number with the code it received; it becomes your WhatsApp number. Every attempt is audited."""
+    with caller.transaction() as (session, ctx):  # committed with a wrong attempt's count and audit event too
+        checked = personal_numbers.confirm_code(session, ctx, body.code, settings.secret_key())
+    return WhatsAppNumberRead.model_validate(checked.accepted())
+
+
+@router.delete("/me/whatsapp")
+def remove_own_whatsapp(caller: CurrentCaller) -> WhatsAppNumberRead:
+    """Forget your WhatsApp number (no more approval requests on it)."""
+    with caller.transaction() as (session, ctx):
+        return WhatsAppNumberRead.model_validate(personal_numbers.remove_number(session, ctx))
 
 
 @router.post("/{user_id}/deactivate")

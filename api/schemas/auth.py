@@ -86,3 +86,31 @@ class TotpEnrollment(BaseModel):
 
     otpauth_uri: str
     secret: str
+
+
+class WhatsAppNumberSet(BaseModel):
+    """Your own WhatsApp number (international, or local with the business's calling code)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    number: Text = Field(min_length=4, max_length=32)
+
+
+class WhatsAppCode(BaseModel):
+    """The one-time code WhatsApp brought to your number."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(pattern=r"^\s*[0-9]{6}\s*$")
+
+
+class WhatsAppNumberRead(BaseModel):
+    """Your personal WhatsApp number: the proved one, and one waiting for its code."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    number: str | None
+    verified_at: datetime | None
+    pending_number: str | None
+    code_expires_at: datetime | None
+    attempts_left: int

@@ -1,4 +1,5 @@
-"""WhatsApp schemas: the simulate route's message, the message log, the inbox, templates, handoff."""
+"""WhatsApp schemas: the simulate route's message, the message log, the inbox, templates, the
+customers' conversations and the handoff."""
 
 from __future__ import annotations
 
@@ -63,6 +64,8 @@ class MessageLogLine(BaseModel):
     read_at: datetime | None
     failed_at: datetime | None
     done_at: datetime | None
+    user_id: uuid.UUID | None = None
+    inbox_id: uuid.UUID | None = None
 
 
 class InboxRead(BaseModel):
@@ -108,3 +111,39 @@ class Handoff(BaseModel):
 
     customer_id: uuid.UUID
     handled_by: str | None
+
+
+class CustomerThreadRead(BaseModel):
+    """A customer's WhatsApp conversation: who answers them (`handled_by` null: the agent), the
+    24-hour window, whether they wait for an answer, their latest messages newest first."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    customer_id: uuid.UUID
+    name: str
+    wa_id: str
+    handled_by: str | None
+    last_inbound_at: datetime | None
+    window_open: bool
+    waiting: bool
+    messages: list[MessageLogLine]
+
+
+class MessageFiguresRead(BaseModel):
+    """The message log summed over a period."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    since: datetime
+    inbound: int
+    outbound: int
+    sent: int
+    delivered: int
+    read: int
+    failed: int
+    dead: int
+    pending: int
+    input_tokens: int
+    output_tokens: int
+    reply_p50_ms: int | None
+    reply_p95_ms: int | None

@@ -15,6 +15,7 @@ from api.auth import CurrentCaller, OwnerCaller
 from api.deps import RuntimeDep
 from api.schemas.common import Page, PageQuery
 from api.schemas.whatsapp import (
+    CustomerThreadRead,
     Handoff,
     HumanMessage,
     InboundAccepted,
@@ -141,6 +142,19 @@ def list_templates(caller: CurrentCaller) -> list[TemplateRead]:
         return [TemplateRead.model_validate(t) for t in messaging.list_templates(session, ctx)]
 
 
+@router.get("/conversations")
+def customer_conversations(
+    caller: CurrentCaller,
+    limit: Annotated[int, Query(ge=1, le=50)] = 10,
+    messages: Annotated[int, Query(ge=1, le=50)] = 3,
+) -> list[CustomerThreadRead]:
+    """The customers who wrote on WhatsApp, the latest writer first, each with who answers them and
+    their last `messages` messages (the console's customer inbox)."""
+    with caller.transaction() as (session, ctx):
+        threads = messaging.customer_threads(session, ctx, limit=limit, messages=messages)
+    return [CustomerThreadRead.model_validate(thread) for thread in threads]
+
+
 @router.post("/conversations/{customer_id}/takeover")
 def take_over(customer_id: uuid.UUID, caller: CurrentCaller) -> Handoff:
     """A person answers this customer from now on; the agent stays silent until handed back."""
@@ -161,14 +175,7 @@ def hand_back(customer_id: uuid.UUID, caller: CurrentCaller) -> Handoff:
 def send_as_business(customer_id: uuid.UUID, body: HumanMessage, caller: CurrentCaller) -> MessageLogLine:
     """A person who took the conversation over writes to the customer (through the outbox)."""
     with caller.transaction() as (session, ctx):
-        customer = messaging.take_over(session, ctx, customer_id)
-        row = messaging.notify_customer(
-            session, ctx.client_id, customer.id, f"human:{uuid.uuid4()}", body.text, reply_to_own=True
-        )
-        if row is None:
-            raise ValidationFailed(
-                "this customer cannot be reached: no WhatsApp number, or the 24-hour window is closed"
-            )
-        [line] = [line for line in messaging.message_log(session, ctx, customer_id=customer.id) if line.id == row.id]
+        row = messaging.send_as_business(session, ctx, customer_id, body.text, key=str(uuid.uuid4()))
+        [line] = [line for line in messaging.message_log(session, ctx, customer_id=customer_id) if line.id == row.id]
     queue.enqueue_rows(caller.runtime.redis, queue.WHATSAPP_OUTBOX, [(caller.ctx.client_id, row.id)])
     return MessageLogLine.model_validate(line)

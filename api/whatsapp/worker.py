@@ -27,7 +27,7 @@ import structlog
 from sqlalchemy.exc import SQLAlchemyError
 
 from api.whatsapp.inbox import Account, account_of
-from domain import messaging, search, tenancy
+from domain import messaging, personal_numbers, search, tenancy
 from domain.context import Context
 from domain.errors import DomainError
 from domain.messaging import TurnCost
@@ -211,7 +211,8 @@ class Worker:
             command = messaging.subscription_command(text)
             if command is not None:
                 messaging.set_subscribed(session, customer, command)
-            silent = customer.handoff_user_id is not None and command is None
+            choice = personal_numbers.approval_choice(row.kind, row.payload)
+            silent = customer.handoff_user_id is not None and command is None and choice is None
             ctx = messaging.customer_context(row.client_id, customer)
             note = messaging.off_hours_note(session, ctx, previous, row.received_at)
         if silent:
@@ -222,15 +223,19 @@ class Worker:
             reply = None
         elif command is not None:
             reply = Reply(messaging.text_payload("", messaging.STARTED_REPLY if command else messaging.STOPPED_REPLY))
+        elif choice is not None:
+            reply = Reply(messaging.text_payload("", self._decide(row, *choice)))
         else:
             reply = self._reply(row, customer, account, text)
         with transaction(sessions, row.client_id) as session:
             outbound = existing
+            customer = session.get(Customer, customer.id, with_for_update=True) or customer
+            if command is None and customer.handoff_user_id is not None:
+                reply = None  # a person took the conversation over during the turn: they answer, not the agent
             if reply is not None:
                 payload = reply.payload
                 if note and payload["type"] == "text":
                     payload = messaging.text_payload("", f"{note}\n\n{payload['text']['body']}")
-                customer = session.get(Customer, customer.id) or customer
                 payload = messaging.fit_window(
                     session, customer, payload | {"to": customer.wa_id or customer.wa_user_id or ""}
                 )
@@ -247,6 +252,17 @@ class Worker:
                 )
             messaging.finish(session, row.client_id, row.id, customer.id)
         return outbound.id if outbound is not None else None
+
+    def _decide(self, row: InboxMessage, approval_id: uuid.UUID, approve: bool) -> str:
+        """A tapped Approve / Reject button: the owner's decision when the sender is a proved owner
+        number of this shop (the domain refuses anyone else); what to tell the sender."""
+        with transaction(self.runtime.sessions, row.client_id) as session:
+            checked = personal_numbers.decider(session, row.client_id, row.wa_id, approval_id)
+        try:
+            decision = self.runtime.conversations.decide(checked.accepted(), approval_id, approve=approve)
+        except DomainError as exc:
+            return f"Sorry: {exc.message}"
+        return personal_numbers.decided_text(decision.approval)
 
     def _reply(self, row: InboxMessage, customer: Customer, account: Account, text: str | None) -> Reply:
         ctx = messaging.customer_context(row.client_id, customer)

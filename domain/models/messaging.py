@@ -76,7 +76,8 @@ class InboxMessage(UUIDPrimaryKey, TenantOwned, Base):
 @tenant_table
 class OutboundMessage(UUIDPrimaryKey, TenantOwned, Base):
     """One message of ours, written before the Graph API call under a key that makes it unique
-    (`reply:<inbox id>`, `approval:<id>`, `order:<id>:<status>`), with what the turn cost and
+    (`reply:<inbox id>`, `approval:<id>`, `order:<id>:<status>`, `owner:<approval id>:<user id>`,
+    `code:<user id>:<time>`), with what the turn cost and
     the statuses Meta reported."""
 
     __tablename__ = "whatsapp_outbound"
@@ -90,6 +91,8 @@ class OutboundMessage(UUIDPrimaryKey, TenantOwned, Base):
     key: Mapped[str] = mapped_column(String(200))
     inbox_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("whatsapp_inbox.id", ondelete="SET NULL"))
     customer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"))
+    user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    """An owner or staff member the message went to (their verified number), instead of a customer."""
     phone_number_id: Mapped[str] = mapped_column(String(64))
     to_wa_id: Mapped[str] = mapped_column(String(32))
     kind: Mapped[str] = mapped_column(String(16))

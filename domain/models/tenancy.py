@@ -97,6 +97,13 @@ class User(UUIDPrimaryKey, TenantOwned, CreatedAt, Base):
     __table_args__ = (
         UniqueConstraint("client_id", "username"),
         CheckConstraint("role IN ('owner', 'staff')", name="role_is_staff_or_owner"),
+        Index(
+            "ix_users_client_id_whatsapp_wa_id",
+            "client_id",
+            "whatsapp_wa_id",
+            unique=True,
+            postgresql_where=text("whatsapp_wa_id IS NOT NULL"),
+        ),
     )
 
     username: Mapped[str] = mapped_column(String(80))
@@ -107,6 +114,16 @@ class User(UUIDPrimaryKey, TenantOwned, CreatedAt, Base):
     second_factor_failures: Mapped[int] = mapped_column(default=0, server_default="0")
     second_factor_locked_until: Mapped[datetime | None]
     is_active: Mapped[bool] = mapped_column(default=True)
+    whatsapp_wa_id: Mapped[str | None] = mapped_column(String(32))
+    """The user's own WhatsApp number (a wa_id: digits, no +), once proved by a one-time code;
+    owners get approval requests on it and decide them with its reply buttons."""
+    whatsapp_verified_at: Mapped[datetime | None]
+    whatsapp_pending_wa_id: Mapped[str | None] = mapped_column(String(32))
+    whatsapp_code_hash: Mapped[str | None] = mapped_column(String(128))
+    """HMAC-SHA256 of the one-time code (keyed by the app's secret, bound to the user and number)."""
+    whatsapp_code_expires_at: Mapped[datetime | None]
+    whatsapp_code_sent_at: Mapped[datetime | None]
+    whatsapp_code_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 @tenant_table

@@ -277,11 +277,6 @@ BREAKDOWNS = (
         "staff",
     ),
 )
-PREVIOUS = {
-    "today": {"period": "yesterday"},
-    "this_week": {"period": "last_week"},
-    "this_month": {"period": "last_month"},
-}
 MARGIN_OF = re.compile(
     r"\b(?:margins?|markup|how much (?:do|did) (?:i|we) make)\s+(?:on|of|for)\s+"
     r"(?:the\s+|a\s+|an\s+|my\s+|our\s+)?(.+)",
@@ -310,8 +305,9 @@ def _period(base: str, answers: list[str]) -> dict[str, Any] | None:
 
 
 def _analytics(text: str, tools: frozenset[str], said: dict[str, Any] | None = None) -> AIMessage:
-    if re.search(r"\b(?:best|worst|top|bottom|slowest)\b", text, re.IGNORECASE):
-        return _call("get_top_products", {})
+    if re.search(r"\b(?:best|worst|top|bottom|slowest|most)\b", text, re.IGNORECASE):
+        named = said or period_in(text)  # "best sellers last month": that month's products, ranked
+        return _call("get_sales_breakdown", {"by": "product", **named}) if named else _call("get_top_products", {})
     margin_of = MARGIN_OF.search(text)
     if margin_of and period_in(margin_of.group(1)) is None:
         phrase = product_phrase(margin_of.group(1))
@@ -321,7 +317,7 @@ def _analytics(text: str, tools: frozenset[str], said: dict[str, Any] | None = N
         both = two_periods_in(text)
         if both is None:
             one = period_in(text) or {"period": "this_month"}
-            both = (one, PREVIOUS.get(one["period"], {"period": "last_month"}))
+            both = (one, earlier(one))  # "last week with the week before"
         return _call("compare_profit_and_loss", {"current": both[0], "previous": both[1]})
     period = said or period_in(text) or {"period": "this_month"}
     for pattern, by in BREAKDOWNS:

@@ -8,6 +8,11 @@ from decimal import Decimal
 from typing import Any
 
 
+def counted(count: int, noun: str) -> str:
+    """A count with its noun: 1 order, 3 orders."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def _render_matches(result: dict[str, Any]) -> str:
     if not result["matches"]:
         return "I found nothing matching that. Try other words, a category or a SKU."
@@ -147,7 +152,7 @@ def _pnl_figures(result: dict[str, Any]) -> str:
     return (
         f"net sales {result['net_sales']} {result['currency']}, gross profit {result['gross_profit']} "
         f"({result['gross_margin_pct']}% margin), refunds {result['refunds']}, net profit {result['net_profit']}, "
-        f"{result['orders']} orders"
+        f"{counted(result['orders'], 'order')}"
     )
 
 
@@ -173,7 +178,8 @@ def _render_breakdown(result: dict[str, Any]) -> str:
     if not result["groups"]:
         return f"No sales {result['period']}."
     rows = [
-        f"- {g['name']}: {g['revenue']} {result['currency']} ({g['orders']} orders, {g['units']} units)"
+        f"- {g['name']}: {g['revenue']} {result['currency']} "
+        f"({counted(g['orders'], 'order')}, {counted(g['units'], 'unit')})"
         for g in result["groups"]
     ]
     return f"Sales by {result['by'].replace('_', ' ')}, {result['period']}:\n" + "\n".join(rows)
@@ -216,7 +222,8 @@ def _render_customers(result: dict[str, Any]) -> str:
     if not result["customers"]:
         return "No customer matches that. Try a phone number or the full name."
     rows = [
-        f"- {c['name']} ({c['phone'] or c['email'] or 'no contact'}): {c['orders']} orders, {c['net_sales']} spent, "
+        f"- {c['name']} ({c['phone'] or c['email'] or 'no contact'}): "
+        f"{counted(c['orders'], 'order')}, {c['net_sales']} spent, "
         f"{c['returns']} returns" + (f", {c['store_credit']} store credit" if Decimal(c["store_credit"]) else "")
         for c in result["customers"]
     ]
@@ -226,7 +233,7 @@ def _render_customers(result: dict[str, Any]) -> str:
 def _render_customer_orders(result: dict[str, Any]) -> str:
     if not result["count"]:
         return f"{result['customer']} has no orders yet."
-    return f"{result['customer']} has {result['count']} order(s):\n" + _order_rows(result["orders"])
+    return f"{result['customer']} has {counted(result['count'], 'order')}:\n" + _order_rows(result["orders"])
 
 
 def _render_customer_returns(result: dict[str, Any]) -> str:
@@ -250,7 +257,8 @@ def _render_dashboard(result: dict[str, Any]) -> str:
     days = result["days_of_inventory"] or "n/a"
     return (
         f"This month: net sales {month['net_sales']} {result['currency']}, gross profit {month['gross_profit']} "
-        f"({month['gross_margin_pct']}%), {month['orders']} orders. Inventory worth {result['inventory_value']}, "
+        f"({month['gross_margin_pct']}%), {counted(month['orders'], 'order')}. "
+        f"Inventory worth {result['inventory_value']}, "
         f"{result['low_stock']} SKUs low and {result['out_of_stock']} out of stock, {days} days of stock left, "
         f"sell-through {result['sell_through_pct']}%, average order {result['average_order_value_30d']}."
     )

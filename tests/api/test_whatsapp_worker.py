@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import threading
-import uuid
 from collections.abc import Iterator
-from datetime import time as clock
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -47,10 +45,18 @@ from infra.db import make_session_factory, transaction
 from infra.settings import Settings
 from tests.api.conftest import Shop
 from tests.api.test_orders_api import add_product
-from tests.api.whatsapp_support import GRAPH, bind_number, new_number, payload, signed, whatsapp_settings
-
-TOKEN = "EAAG-test-token"
-VERSION = "v21.0"
+from tests.api.whatsapp_support import (
+    GRAPH,
+    TOKEN,
+    VERSION,
+    bind_number,
+    connect_whatsapp,
+    fake_graph,
+    new_number,
+    payload,
+    signed,
+    whatsapp_settings,
+)
 
 
 @pytest.fixture
@@ -61,16 +67,7 @@ def wa_settings(settings: Settings) -> Settings:
 @pytest.fixture
 def number(app_engine: Engine, shop: Shop, settings: Settings) -> str:
     """The shop's WhatsApp number, with an access token, open around the clock."""
-    from domain import tenancy
-    from domain.context import Context
-    from domain.models import Channel, Role
-
-    bound = new_number()
-    bind_number(app_engine, shop.client_id, bound, opening_hours=clock(0, 0), closing_hours=clock(23, 59, 59))
-    owner = Context(shop.client_id, Role.OWNER, Channel.REST, shop.owner_id)
-    with transaction(make_session_factory(app_engine), shop.client_id) as session:
-        tenancy.set_whatsapp_access_token(session, owner, TOKEN, settings.secret_key())
-    return bound
+    return connect_whatsapp(app_engine, settings, shop.client_id)
 
 
 @pytest.fixture
@@ -83,10 +80,7 @@ def runtime(wa_settings: Settings, redis_client: redis.Redis) -> Iterator[Runtim
 @pytest.fixture
 def graph_api(number: str) -> Iterator[respx.MockRouter]:
     """The Graph API's /messages for the shop's number, answering a fresh wamid per call."""
-    with respx.mock(assert_all_called=False) as router:
-        router.post(f"{GRAPH}/{VERSION}/{number}/messages", name="send").mock(
-            side_effect=lambda _: httpx.Response(200, json={"messages": [{"id": f"wamid.out.{uuid.uuid4().hex}"}]})
-        )
+    with fake_graph(number) as router:
         yield router
 
 
@@ -514,6 +508,9 @@ def test_while_a_person_has_taken_over_the_agent_stays_silent(
         deliver(runtime, payload("text", number, wamid_suffix=".2"))
         drain(make_worker(runtime))
         assert graph_api["send"].call_count == 1  # the agent said nothing
+        [thread] = client.get("/api/v1/chat/conversations", headers=shop.owner).json()
+        assert (thread["customer_id"], thread["handled_by"], thread["waiting"]) == (str(customer_id), "clerk", True)
+        assert [m["direction"] for m in thread["messages"]] == ["in", "out", "in"]
         human = client.post(
             f"/api/v1/chat/conversations/{customer_id}/messages", json={"text": "Hi, Ada here"}, headers=shop.staff
         )
@@ -527,6 +524,44 @@ def test_while_a_person_has_taken_over_the_agent_stays_silent(
     deliver(runtime, payload("text", number, wamid_suffix=".3"))
     drain(make_worker(runtime))
     assert graph_api["send"].call_count == 3
+
+
+class TakenOverModel(OfflineChatModel):
+    """The offline model; while it thinks, a person takes the conversation over (TAKE_OVER's hook)."""
+
+    def _generate(self, messages: Any, stop: Any = None, run_manager: Any = None, **kwargs: Any) -> Any:
+        if (hook := TAKE_OVER.pop("hook", None)) is not None:
+            hook()
+        return super()._generate(messages, stop, run_manager, **kwargs)
+
+
+TAKE_OVER: dict[str, Any] = {}
+
+
+def test_a_person_who_takes_over_during_the_agents_turn_answers_instead_of_the_agent(
+    wa_settings: Settings,
+    redis_client: redis.Redis,
+    graph_api: respx.MockRouter,
+    app_engine: Engine,
+    shop: Shop,
+    number: str,
+) -> None:
+    staff = Context(shop.client_id, Role.STAFF, Channel.CONSOLE, shop.staff_id, actor_name="clerk")
+
+    def take_over() -> None:
+        with transaction(make_session_factory(app_engine), shop.client_id) as session:
+            query = select(Customer.id).where(Customer.client_id == shop.client_id, Customer.wa_id == "16505551234")
+            messaging.take_over(session, staff, session.scalars(query).one())
+
+    TAKE_OVER["hook"] = take_over
+    with open_runtime(wa_settings, chat_model=TakenOverModel()) as runtime:
+        deliver(runtime, payload("text", number))
+        drain(make_worker(runtime))
+    assert "hook" not in TAKE_OVER  # the turn ran, and the takeover happened during it
+    assert graph_api["send"].call_count == 0
+    assert outbound(app_engine, shop.client_id) == []
+    [row] = inbox(app_engine, shop.client_id)
+    assert row.state is InboxState.DONE
 
 
 def test_the_simulate_route_goes_through_the_inbox_and_the_reply_shows_in_the_log(

@@ -17,7 +17,8 @@ from domain.pictures import encode, product_picture
 from graph.runtime import open_runtime
 from infra.db import make_session_factory, transaction
 from infra.settings import Settings
-from tests.api.conftest import Shop, committed_shop, root, settings  # noqa: F401 - fixtures
+from tests.api.conftest import Shop, committed_shop, other_shop, root, settings  # noqa: F401 - fixtures
+from tests.api.test_whatsapp_worker import graph_api, number  # noqa: F401 - fixtures
 
 AddProduct = Callable[..., Variant]
 

@@ -1,7 +1,10 @@
 """The running console in headless Chromium (Debian's chromium + chromium-driver, driven by
 selenium): the owner asks for the dashboard and sees a chart; staff order with a discount above
-the auto-approval threshold; the owner approves it and sees the order placed; a product photo
-finds its product. Screenshots go to test-artifacts/console/."""
+the auto-approval threshold; the owner approves it in another window and sees the order placed,
+while the staff member's open window shows the resumed reply without a reload; a product photo
+finds its product; a customer's WhatsApp message shows in the inbox, the owner takes the thread
+over and answers, and the answer goes out through the outbox (the WhatsApp worker runs in the
+test, the Graph API faked at the HTTP boundary). Screenshots go to test-artifacts/console/."""
 
 from __future__ import annotations
 
@@ -26,11 +29,15 @@ from selenium.webdriver.support import expected_conditions as ready
 from selenium.webdriver.support.ui import WebDriverWait
 
 from domain import demo
+from domain.models import OutboundState
 from domain.pictures import encode, product_picture
+from graph.runtime import Runtime, open_runtime
 from infra.db import make_session_factory, transaction
 from infra.settings import Settings
 from tests.api.conftest import cli_env
 from tests.api.test_up import free_port
+from tests.api.test_whatsapp_worker import deliver, drain, make_worker, outbound, sent_texts
+from tests.api.whatsapp_support import connect_whatsapp, fake_graph, payload, whatsapp_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "console"
@@ -77,6 +84,15 @@ def console_url(settings: Settings, tmp_path: Path, demo_shop: str) -> Iterator[
         process.terminate()
         process.wait(timeout=30)
         log.close()
+
+
+@pytest.fixture
+def whatsapp(app_engine, settings: Settings, demo_shop: str) -> Iterator[tuple[Runtime, str]]:
+    """The demo shop on WhatsApp (a number and token), and a runtime for the worker run in the test."""
+    number = connect_whatsapp(app_engine, settings, demo_shop)
+    with open_runtime(whatsapp_settings(settings)) as runtime:
+        runtime.whatsapp.sleep = lambda seconds: None
+        yield runtime, number
 
 
 @pytest.fixture
@@ -130,6 +146,23 @@ class ConsolePage:
         box.send_keys(text)
         box.send_keys(Keys.ENTER)
 
+    def command(self, name: str) -> None:
+        """Run a composer command: `/name`, Enter picks it from the menu, Enter sends it."""
+        box = self.until(ready.presence_of_element_located((By.ID, "chat-input")), "the composer")
+        self.driver.execute_script("arguments[0].scrollIntoView(); arguments[0].focus();", box)
+        box.send_keys(f"/{name}")
+        self.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".command-item"), f"the /{name} command in the menu")
+        box.send_keys(Keys.ENTER)
+        self.until(lambda d: box.get_attribute("value") == "", f"the /{name} command picked")
+        box.send_keys(Keys.ENTER)
+
+    def new_window(self) -> str:
+        """Open another window (the current one stays open and connected); return the current one's handle."""
+        current = self.driver.current_window_handle
+        self.driver.switch_to.new_window("window")
+        self.driver.get(f"{self.base}/login")  # on the console's site, so a log-in can clear its cookies
+        return current
+
     def sees(self, text: str, timeout: float = WAIT_S) -> None:
         self.until(lambda d: text in d.find_element(By.TAG_NAME, "body").text, repr(text), timeout)
 
@@ -149,7 +182,7 @@ class ConsolePage:
 
 
 def test_owner_and_staff_run_the_shop_in_the_console(
-    browser: WebDriver, console_url: str, demo_shop: str, tmp_path: Path
+    browser: WebDriver, console_url: str, demo_shop: str, whatsapp: tuple[Runtime, str], app_engine, tmp_path: Path
 ) -> None:
     page = ConsolePage(browser, console_url)
 
@@ -168,15 +201,40 @@ def test_owner_and_staff_run_the_shop_in_the_console(
     page.sees("I have asked the owner to approve this")
     page.shot("staff-waits-for-the-owner")
 
+    staff_window = page.new_window()
     page.log_in(f"admin@{demo_shop}", "admin123")
     page.sees("Approval needed")
     page.button("Approve").click()
     page.sees("Approved: order #")
     page.sees("placed")
     page.shot("owner-approved")
+    owner_window = browser.current_window_handle
+    browser.switch_to.window(staff_window)
+    page.sees("The owner approved your request.")  # pushed to the open window, no reload
+    page.shot("staff-sees-the-decision")
+    browser.close()
+    browser.switch_to.window(owner_window)
 
     photo = tmp_path / "tote.jpg"
     photo.write_bytes(encode(product_picture(TOTE_PICTURE, size=200).crop((15, 15, 185, 185)), "JPEG", quality=85))
     page.upload(photo)
     page.sees("Products that look like your photo:\nCanvas Tote Bag (")  # the best match first
     page.shot("photo-search")
+
+    runtime, number = whatsapp
+    deliver(runtime, payload("text", number))
+    with fake_graph(number) as graph_api:
+        drain(make_worker(runtime))  # the agent answers the customer first
+        page.command("inbox")
+        page.sees("Sheena Nelson: Does it come in another color?")
+        page.button("Take over").click()
+        page.sees("admin answers in person")
+        page.button("Reply").click()
+        page.sees("Your message to Sheena Nelson")
+        page.say("Hello Sheena, it comes in navy too.")
+        page.sees("Sent to Sheena Nelson on WhatsApp as the business")
+        page.shot("inbox-reply")
+        drain(make_worker(runtime))
+        assert sent_texts(graph_api)[-1]["text"]["body"] == "Hello Sheena, it comes in navy too."
+    last = outbound(app_engine, demo_shop)[-1]  # recorded in the outbox, then sent once
+    assert (last.payload["text"]["body"], last.state) == ("Hello Sheena, it comes in navy too.", OutboundState.SENT)

@@ -4,11 +4,13 @@ results, and how steps and decisions are worded."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from chat_ui import charts, panels
 from chat_ui.accounts import ConsoleUser, parse_identifier
+from domain.messaging import MessageFigures
 from domain.models import Role
 from domain.reports import AgingBucket, DailyOrders, Dashboard, InventoryDays, ProductPerformance, ProfitAndLoss
 
@@ -138,3 +140,15 @@ def test_the_dashboard_follows_the_tool_that_read_it_and_steps_show_their_argume
         "Record a stock receipt",
         "Create an order for a customer",
     ]
+
+
+def test_the_kpi_strip_ends_with_the_whatsapp_figures_of_the_last_day() -> None:
+    figures = MessageFigures(12, 14, 13, 11, 9, 1, 1, 0, 4000, 600, 1850, 4200)
+    strip = charts.kpi_strip(replace(data(), messages=figures))
+    assert strip.endswith(
+        "**WhatsApp (24 h)** 12 in · 14 out · 9 read · 2 failed · 0 waiting · "
+        "reply time 1.9 s (p95 4.2 s) · 4600 tokens"
+    )
+    quiet = MessageFigures(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, None, None)
+    assert "reply time n/a" in charts.kpi_strip(replace(data(), messages=quiet))
+    assert "WhatsApp" not in charts.kpi_strip(data())
