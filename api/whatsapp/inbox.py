@@ -51,9 +51,7 @@ def owners_of(session: Session, binding: tuple[str, str] | None, numbers: set[st
     return {n: _owners[n, binding][1] for n in numbers}
 
 
-def store_deliveries(
-    session: Session, binding: tuple[str, str] | None, deliveries: list[Delivery], *, simulated: bool = False
-) -> list[Stale]:
+def store_deliveries(session: Session, binding: tuple[str, str] | None, deliveries: list[Delivery]) -> list[Stale]:
     """Store every message of `deliveries` in its client's inbox (a wamid seen before, in the
     database or earlier in the batch, is skipped) and record their statuses, each client's
     statements under that client's row-level-security scope; return the new rows. A number no
@@ -75,7 +73,7 @@ def store_deliveries(
             log.warning("WhatsApp delivery for a number no client owns; acknowledged", phone_number_ids=unknown)
             continue
         set_tenant(session, client_id)
-        ids = messaging.store_inbound(session, client_id, list(messages[client_id].values()), simulated=simulated)
+        ids = messaging.store_inbound(session, client_id, list(messages[client_id].values()))
         messaging.record_statuses(session, client_id, statuses[client_id])
         new += [Stale(client_id, inbox_id) for inbox_id in ids]
     return new

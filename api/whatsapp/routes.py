@@ -26,7 +26,7 @@ from api.schemas.whatsapp import (
 )
 from api.whatsapp.inbox import account_of
 from domain import messaging, tenancy
-from domain.errors import Forbidden, ValidationFailed
+from domain.errors import Forbidden
 from domain.messaging import Inbound
 from domain.models import InboxState
 from domain.models.base import utcnow
