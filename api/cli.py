@@ -123,6 +123,13 @@ def reembed(settings: Settings, client_id: str) -> None:
         print(f"{refreshed} product texts of {client_id} embedded with {text_embedder.name}", flush=True)
 
 
+WORKER_HEALTHCHECK_S = 60
+"""How long uvicorn waits for a worker process to answer its health check before killing it
+(uvicorn's default: 5 s). A worker answers only once it has re-imported this module and what it
+imports (multiprocessing's spawn); on a busy 2-core machine that took longer than 5 s, so uvicorn
+killed and restarted every worker, over and over, and API_WORKERS=2 never became ready."""
+
+
 def serve_api(settings: Settings) -> None:
     """Run the API with uvicorn: API_WORKERS processes (each its own pools and graph cache) behind
     one port; the workers read the resolved URLs from the environment."""
@@ -140,6 +147,7 @@ def serve_api(settings: Settings) -> None:
             "api.main:serve_app",
             factory=True,
             workers=settings.API_WORKERS,
+            timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
             host=settings.API_HOST,
             port=settings.API_PORT,
             log_config=None,

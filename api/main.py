@@ -20,15 +20,16 @@ from api.problems import PROBLEM_RESPONSES, install_problem_handlers
 from api.routes import api_router
 from api.routes.ops import router as ops_router
 from api.routes.products import IMAGE_UPLOAD_BODY_BYTES, IMAGE_UPLOAD_PATHS
-from api.whatsapp.routes import WEBHOOK_PATHS
+from api.whatsapp.inbox import MAX_BATCH, InboxWriter
+from api.whatsapp.webhook import WhatsAppWebhook
 from graph.runtime import freeze_startup_heap, open_runtime
 from infra.settings import Settings, get_settings
 
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Open the shared runtime (engine, sessions, Redis, the conversation service) and the async
-    rate limiter; close them on exit."""
+    """Open the shared runtime (engine, sessions, Redis, the conversation service), the WhatsApp
+    inbox writer and the async rate limiter; close them on exit."""
     settings: Settings = app.state.settings
     limiter: RequestLimiter = app.state.limiter
     # Sync routes run in this many threads; more would only fight the event loop for the GIL while
@@ -36,12 +37,14 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     anyio.to_thread.current_default_thread_limiter().total_tokens = settings.API_THREADS
     with open_runtime(settings) as runtime:
         app.state.runtime = runtime
+        app.state.inbox_writer = InboxWriter(runtime).start()
         if app.state.freeze_heap:
             freeze_startup_heap()
         limiter.connect(settings.service_urls()[1])
         try:
             yield
         finally:
+            app.state.inbox_writer.close()
             await limiter.close()
 
 
@@ -53,15 +56,13 @@ def create_app(settings: Settings | None = None, *, freeze_heap: bool = False) -
     config = app.state.settings = settings or get_settings()
     app.state.metrics = HttpMetrics()
     app.state.limiter = RequestLimiter(config.RATE_LIMIT_PER_IP_PER_MINUTE, config.RATE_LIMIT_PER_CLIENT_PER_MINUTE)
-    # The last added runs first: request context (logs, metrics) around admission around the rate
-    # limits around the body limit (larger for picture uploads).
+    # The last added runs first: Meta's webhook deliveries (answered there, ahead of the rest), then
+    # request context (logs, metrics) around admission around the rate limits around the body
+    # limit (larger for picture uploads).
     app.add_middleware(
         BodySizeLimitMiddleware,
         max_bytes=config.MAX_REQUEST_BODY_BYTES,
-        larger=[
-            (IMAGE_UPLOAD_PATHS, max(IMAGE_UPLOAD_BODY_BYTES, config.MAX_REQUEST_BODY_BYTES)),
-            (WEBHOOK_PATHS, config.WHATSAPP_WEBHOOK_MAX_BYTES),
-        ],
+        larger=[(IMAGE_UPLOAD_PATHS, max(IMAGE_UPLOAD_BODY_BYTES, config.MAX_REQUEST_BODY_BYTES))],
     )
     app.add_middleware(
         RateLimitMiddleware,
@@ -69,10 +70,15 @@ def create_app(settings: Settings | None = None, *, freeze_heap: bool = False) -
         secret_key=config.secret_key,
         prefix=api_router.prefix,
         trusted=config.trusted_proxies(),
-        exempt=WEBHOOK_PATHS,
     )
     app.add_middleware(AdmissionMiddleware, limit=config.MAX_REQUESTS_IN_FLIGHT)
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
+    app.add_middleware(
+        WhatsAppWebhook,
+        max_bytes=config.WHATSAPP_WEBHOOK_MAX_BYTES,
+        limit=MAX_BATCH,
+        metrics=app.state.metrics,
+    )
     install_problem_handlers(app)
     app.include_router(ops_router)
     app.include_router(api_router, responses=PROBLEM_RESPONSES)

@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.client_ip import Networks, client_ip
 from api.limits import RequestLimiter
 from api.metrics import UNMATCHED_ROUTE, HttpMetrics
-from api.problems import problem
+from api.problems import problem, unavailable
 from api.security import read_token
 from domain.errors import AuthenticationFailed, RateLimited
 
@@ -175,7 +175,7 @@ def _bearer_token(scope: Scope) -> str | None:
 class RateLimitMiddleware:
     """Count every request under `prefix` (/api/v1) against its IP's quota, and one with a valid token
     also against its client's (the business's; the superadmin's own); 429 with Retry-After above either.
-    Paths the `exempt` pattern matches in full are not counted."""
+    (Meta's webhook deliveries never reach it: api/whatsapp/webhook.py answers them first.)"""
 
     def __init__(
         self,
@@ -184,14 +184,12 @@ class RateLimitMiddleware:
         secret_key: Callable[[], str],
         prefix: str,
         trusted: Networks,
-        exempt: str = r"$^",
     ) -> None:
         self.app = app
         self.limiter = limiter
         self.secret_key = secret_key
         self.prefix = prefix
         self.trusted = trusted
-        self.exempt = re.compile(exempt)
 
     def _client_key(self, scope: Scope) -> str | None:
         token = _bearer_token(scope)
@@ -206,7 +204,7 @@ class RateLimitMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "") if scope["type"] == "http" else ""
         counted = path == self.prefix or path.startswith(self.prefix + "/")
-        if not counted or self.exempt.fullmatch(path):
+        if not counted:
             await self.app(scope, receive, send)
             return
         ip = client_ip(scope, self.trusted)
@@ -229,6 +227,12 @@ class RateLimitMiddleware:
 BUSY_RETRY_AFTER_S = 1
 
 
+def busy(limit: int) -> JSONResponse:
+    """The 503 (with Retry-After) of a request over the in-flight limit."""
+    detail = f"this server is at its limit of {limit} requests in flight; retry in {BUSY_RETRY_AFTER_S} s"
+    return unavailable("busy", "service busy", detail, BUSY_RETRY_AFTER_S)
+
+
 class AdmissionMiddleware:
     """At most `limit` requests in flight in this process; one more gets an immediate 503 with
     Retry-After instead of a place in a queue that ends in timeouts. /health is always admitted
@@ -242,14 +246,7 @@ class AdmissionMiddleware:
             await self.app(scope, receive, send)
             return
         if self.in_flight >= self.limit:
-            busy = problem(
-                503,
-                "service busy",
-                f"this server is at its limit of {self.limit} requests in flight; retry in {BUSY_RETRY_AFTER_S} s",
-                type_="/problems/busy",
-                headers={"Retry-After": str(BUSY_RETRY_AFTER_S)},
-            )
-            await busy(scope, receive, send)
+            await busy(self.limit)(scope, receive, send)
             return
         self.in_flight += 1
         try:

@@ -106,6 +106,11 @@ def problem(
 
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
+    return domain_problem(exc)
+
+
+def domain_problem(exc: DomainError) -> JSONResponse:
+    """The problem+json answer to a domain error."""
     status = status_for(exc)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     if isinstance(exc, RateLimited):
@@ -135,16 +140,24 @@ DATABASE_RETRY_AFTER_S = 2
 
 
 async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    return database_unavailable(exc)
+
+
+def database_unavailable(exc: Exception) -> JSONResponse:
     """No connection in time (pool full, server down or restarting), or a statement or lock wait
-    cut off by its timeout: nothing was committed, so the client may retry."""
+    cut off by its timeout: nothing was committed, so the client may retry (503)."""
     log.warning("database unavailable", error=str(exc).splitlines()[0])
-    return problem(
-        503,
+    return unavailable(
+        "database_unavailable",
         "database unavailable",
         f"the database did not answer in time; nothing was saved, retry in {DATABASE_RETRY_AFTER_S} s",
-        type_="/problems/database_unavailable",
-        headers={"Retry-After": str(DATABASE_RETRY_AFTER_S)},
+        DATABASE_RETRY_AFTER_S,
     )
+
+
+def unavailable(code: str, title: str, detail: str, retry_after_s: int) -> JSONResponse:
+    """A 503 problem the client should retry after `retry_after_s` seconds (Retry-After)."""
+    return problem(503, title, detail, type_=f"/problems/{code}", headers={"Retry-After": str(retry_after_s)})
 
 
 def install_problem_handlers(app: FastAPI) -> None:

@@ -297,13 +297,11 @@ def store_inbound(
     ]
     if not rows:
         return []
-    statement = (
-        insert(InboxMessage)
-        .values(rows)
-        .on_conflict_do_nothing(index_elements=["client_id", "wamid"])
-        .returning(InboxMessage.id)
-    )
-    return list(session.scalars(statement))
+    # One statement compiled once, its VALUES widened to the rows at execution ("insertmanyvalues"):
+    # cheap for the webhook's batches of any size.
+    inbox = InboxMessage.__table__
+    statement = insert(inbox).on_conflict_do_nothing(index_elements=["client_id", "wamid"]).returning(inbox.c.id)
+    return list(session.scalars(statement, rows))
 
 
 STATUS_RANK = {DeliveryStatus.SENT: 1, DeliveryStatus.DELIVERED: 2, DeliveryStatus.READ: 3, DeliveryStatus.FAILED: 4}
@@ -317,12 +315,20 @@ STATUS_TIME = {
 
 def record_statuses(session: Session, client_id: str, updates: Iterable[StatusUpdate]) -> int:
     """Record Meta's statuses against our outbound rows (a status never moves back: a late `sent`
-    after `read` only fills its time); return how many rows they matched."""
+    after `read` only fills its time); return how many rows they matched. One SELECT for them all."""
+    updates = list(updates)
+    if not updates:
+        return 0
+    wamids = {news.wamid for news in updates}
+    rows = {
+        row.wamid: row
+        for row in session.scalars(
+            select(OutboundMessage).where(OutboundMessage.client_id == client_id, OutboundMessage.wamid.in_(wamids))
+        )
+    }
     matched = 0
     for news in updates:
-        row = session.scalars(
-            select(OutboundMessage).where(OutboundMessage.client_id == client_id, OutboundMessage.wamid == news.wamid)
-        ).first()
+        row = rows.get(news.wamid)
         if row is None:
             continue
         matched += 1

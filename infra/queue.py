@@ -29,11 +29,6 @@ class Entry:
     fields: dict[str, str]
 
 
-def enqueue(client: redis.Redis, stream: str, fields: dict[str, str]) -> str:
-    """Append a job; return its entry id. Raises redis.RedisError when Redis is unavailable."""
-    return str(client.xadd(stream, fields, maxlen=MAX_LENGTH, approximate=True))
-
-
 def ensure_group(client: redis.Redis, stream: str) -> None:
     """Create the consumer group (and the stream) unless it exists."""
     try:
@@ -67,11 +62,15 @@ def acknowledge(client: redis.Redis, entry: Entry) -> None:
 
 
 def enqueue_rows(client: redis.Redis, stream: str, rows: list[tuple[str, uuid.UUID]]) -> bool:
-    """Queue durable rows (client id, row id); False (logged) while Redis is unavailable: they wait
-    in the database for a sweeper."""
+    """Queue durable rows (client id, row id) in one round trip (a pipeline); False (logged) while
+    Redis is unavailable: they wait in the database for a sweeper."""
+    if not rows:
+        return True
     try:
-        for client_id, row_id in rows:
-            enqueue(client, stream, {"client_id": client_id, "id": str(row_id)})
+        with client.pipeline(transaction=False) as pipe:
+            for client_id, row_id in rows:
+                pipe.xadd(stream, {"client_id": client_id, "id": str(row_id)}, maxlen=MAX_LENGTH, approximate=True)
+            pipe.execute()
     except redis.RedisError as exc:
         log.warning("Redis unavailable: stored rows wait for the sweeper", stream=stream, error=str(exc))
         return False

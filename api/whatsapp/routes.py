@@ -1,16 +1,14 @@
-"""/chat/webhook (Meta's handshake and deliveries), the simulate route, the message log, the
-inbox's dead letters, templates and human handoff."""
+"""/chat/webhook's handshake (Meta's deliveries are served by api/whatsapp/webhook.py), the
+simulate route, the message log, the inbox's dead letters, templates and human handoff."""
 
 from __future__ import annotations
 
 import hmac
-import json
 import uuid
 from typing import Annotated
 
-import anyio.to_thread
 import structlog
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse
 
 from api.auth import CurrentCaller, OwnerCaller
@@ -26,18 +24,16 @@ from api.schemas.whatsapp import (
     SimulatedInbound,
     TemplateRead,
 )
-from api.whatsapp.inbox import accept, account_of
+from api.whatsapp.inbox import account_of
 from domain import messaging, tenancy
-from domain.errors import AuthenticationFailed, Forbidden, ValidationFailed
+from domain.errors import Forbidden
 from domain.messaging import Inbound
 from domain.models import InboxState
 from domain.models.base import utcnow
 from infra import queue
-from infra.whatsapp import SIGNATURE_HEADER, GraphError, signature_valid
+from infra.whatsapp import GraphError
 
 router = APIRouter(prefix="/chat", tags=["whatsapp"])
-WEBHOOK_PATHS = r"/api/v1/chat/webhook"
-"""The POST Meta sends (a full-match pattern): its own body cap, no per-IP rate limit."""
 log = structlog.get_logger(__name__)
 
 
@@ -54,23 +50,6 @@ def verify_webhook(
     if mode != "subscribe" or not matches:
         raise Forbidden("the verify token does not match WHATSAPP_VERIFY_TOKEN")
     return challenge
-
-
-@router.post("/webhook")
-async def receive_webhook(request: Request, runtime: RuntimeDep) -> dict[str, str]:
-    """A delivery from Meta: 401 unless X-Hub-Signature-256 signs the raw body with the app
-    secret; every message is committed to the inbox before the 200, then enqueued."""
-    body = await request.body()
-    secret = runtime.settings.WHATSAPP_APP_SECRET
-    if secret is None or not signature_valid(secret.get_secret_value(), body, request.headers.get(SIGNATURE_HEADER)):
-        raise AuthenticationFailed(f"missing or wrong {SIGNATURE_HEADER}")
-    try:
-        payload = json.loads(body)
-    except ValueError:
-        raise ValidationFailed("the body is not JSON") from None
-    delivery = messaging.parse_delivery(payload)
-    await anyio.to_thread.run_sync(accept, runtime, delivery)
-    return {"status": "ok"}
 
 
 @router.post("/webhook/inbound", status_code=202)

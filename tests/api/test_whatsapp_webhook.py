@@ -225,3 +225,20 @@ def test_with_postgresql_unreachable_the_delivery_is_refused_with_503_so_meta_re
     unreachable.dispose()
     assert refused.status_code == 503
     assert refused.headers["content-type"] == "application/problem+json"
+
+
+def test_a_signed_body_that_is_not_a_delivery_is_refused_with_a_problem(
+    wa_client: TestClient, app_engine: Engine, shop: Shop, number: str
+) -> None:
+    for raw in (b"not json", b'{"object": "whatsapp_business_account"}'):
+        answer = wa_client.post(WEBHOOK, content=raw, headers=signed(raw)[1])
+        assert answer.status_code == 422
+        assert answer.headers["content-type"] == "application/problem+json"
+    assert inbox_rows(app_engine, shop.client_id) == []
+
+
+def test_deliveries_are_counted_in_the_metrics(wa_client: TestClient, number: str) -> None:
+    raw, headers = signed(payload("statuses", number))
+    assert wa_client.post(WEBHOOK, content=raw, headers=headers).status_code == 200
+    metrics = wa_client.get("/metrics").text
+    assert 'http_requests_total{method="POST",route="/api/v1/chat/webhook",status="200"}' in metrics
