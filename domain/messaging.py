@@ -122,6 +122,15 @@ def without_nul(value: Any) -> Any:
     return value
 
 
+def _id(value: object, column: str, what: str) -> str:
+    """An id of a delivery as text, refused when longer than its inbox column (no id of Meta's is)."""
+    text = str(value or "")
+    limit = InboxMessage.__table__.c[column].type.length
+    if len(text) > limit:
+        raise ValidationFailed(f"{what} is longer than {limit} characters: not a WhatsApp id")
+    return text
+
+
 def parse_delivery(body: object) -> Delivery:
     """The messages and statuses of a webhook body (Meta's `whatsapp_business_account` shape);
     fields of other kinds are ignored, a body of another shape is refused."""
@@ -134,7 +143,7 @@ def parse_delivery(body: object) -> Delivery:
             value = (change or {}).get("value") or {}
             if change.get("field") != "messages" or not isinstance(value, dict):
                 continue
-            number = str((value.get("metadata") or {}).get("phone_number_id") or "")
+            number = _id((value.get("metadata") or {}).get("phone_number_id"), "phone_number_id", "phone_number_id")
             if not number:
                 raise ValidationFailed("a change has no metadata.phone_number_id")
             contacts = _contacts(value)
@@ -143,14 +152,15 @@ def parse_delivery(body: object) -> Delivery:
                 contact = contacts.get(sender, {})
                 if not message.get("id") or not sender:
                     raise ValidationFailed("a message has no id or sender")
+                user_id = contact.get("user_id") or message.get("from_user_id")
                 delivery.messages.append(
                     Inbound(
                         number,
-                        str(message["id"]),
-                        str(message.get("from") or contact.get("wa_id") or sender),
-                        contact.get("user_id") or message.get("from_user_id"),
-                        str((contact.get("profile") or {}).get("name") or ""),
-                        str(message.get("type") or "unknown"),
+                        _id(message["id"], "wamid", "a message id"),
+                        _id(message.get("from") or contact.get("wa_id") or sender, "wa_id", "a sender"),
+                        _id(user_id, "wa_user_id", "a sender's user id") if user_id else None,
+                        str((contact.get("profile") or {}).get("name") or "")[:200],
+                        str(message.get("type") or "unknown")[:24],
                         message,
                         _timestamp(message.get("timestamp")),
                     )

@@ -5,6 +5,7 @@ that fails fails alone, PostgreSQL down fails the batch, Redis down still stores
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -38,10 +39,13 @@ def runtime(settings: Settings, redis_client: redis.Redis) -> Iterator[Runtime]:
         yield opened
 
 
-def text_delivery(number: str, suffix: str, *, wa_id: str = "16505551234") -> Delivery:
-    body = payload("text", number, wamid_suffix=suffix)
-    body["entry"][0]["changes"][0]["value"]["messages"][0]["from"] = wa_id
-    return messaging.parse_delivery(body)
+def text_delivery(number: str, suffix: str, *, wa_id: str | None = None) -> Delivery:
+    """A parsed text delivery; `wa_id` replaces the sender after parsing (which refuses ids too long
+    for the inbox), so the database is what refuses it."""
+    delivery = messaging.parse_delivery(payload("text", number, wamid_suffix=suffix))
+    if wa_id is None:
+        return delivery
+    return dataclasses.replace(delivery, messages=[dataclasses.replace(m, wa_id=wa_id) for m in delivery.messages])
 
 
 def write_in_one_batch(runtime: Runtime, deliveries: list[Delivery]) -> list[BaseException | None]:

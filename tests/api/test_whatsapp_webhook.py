@@ -237,6 +237,17 @@ def test_a_signed_body_that_is_not_a_delivery_is_refused_with_a_problem(
     assert inbox_rows(app_engine, shop.client_id) == []
 
 
+def test_a_signed_delivery_with_an_id_too_long_for_whatsapp_is_refused_and_nothing_is_stored(
+    wa_client: TestClient, app_engine: Engine, shop: Shop, number: str
+) -> None:
+    body = payload("text", number)
+    body["entry"][0]["changes"][0]["value"]["messages"][0]["from"] = "1" * 40
+    answer = wa_client.post(WEBHOOK, content=signed(body)[0], headers=signed(body)[1])
+    assert answer.status_code == 422
+    assert "sender is longer than 32 characters" in answer.json()["detail"]
+    assert inbox_rows(app_engine, shop.client_id) == []
+
+
 def test_deliveries_are_counted_in_the_metrics(wa_client: TestClient, number: str) -> None:
     raw, headers = signed(payload("statuses", number))
     assert wa_client.post(WEBHOOK, content=raw, headers=headers).status_code == 200
