@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from api.auth import OwnerCaller
+from api.routing import ApiRouter
 from api.schemas.audit import AuditEventRead
 from api.schemas.common import Moment, Page, PageQuery, Text
 from domain import audit
 
-router = APIRouter(prefix="/sessions", tags=["sessions"])
+router = ApiRouter(prefix="/sessions", tags=["sessions"])
 
 
 @router.get("/logs")

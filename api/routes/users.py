@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 
 from api.auth import CurrentCaller, OwnerCaller
+from api.routing import ApiRouter
 from api.schemas.auth import PasswordChange, PasswordReset, UserCreate, UserRead
 from api.schemas.common import Page, PageQuery
 from domain import auth as auth_service
 from domain import second_factor
 
-router = APIRouter(prefix="/users", tags=["users"])
+router = ApiRouter(prefix="/users", tags=["users"])
 
 
 @router.get("")

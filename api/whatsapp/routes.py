@@ -10,11 +10,12 @@ from typing import Annotated
 
 import anyio.to_thread
 import structlog
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from fastapi.responses import PlainTextResponse
 
 from api.auth import CurrentCaller, OwnerCaller
 from api.deps import RuntimeDep
+from api.routing import ApiRouter
 from api.schemas.common import Page, PageQuery
 from api.schemas.whatsapp import (
     Handoff,
@@ -34,7 +35,7 @@ from domain.models.base import utcnow
 from infra import queue
 from infra.whatsapp import SIGNATURE_HEADER, GraphError, signature_valid
 
-router = APIRouter(prefix="/chat", tags=["whatsapp"])
+router = ApiRouter(prefix="/chat", tags=["whatsapp"])
 WEBHOOK_PATHS = r"/api/v1/chat/webhook"
 """The POST Meta sends (a full-match pattern): its own body cap, no per-IP rate limit."""
 log = structlog.get_logger(__name__)
