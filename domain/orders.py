@@ -15,7 +15,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, Text, cast, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -41,6 +41,8 @@ from domain.models import (
     Channel,
     Client,
     CreditKind,
+    JournalEntry,
+    JournalLine,
     MovementKind,
     Order,
     OrderLine,
@@ -51,7 +53,7 @@ from domain.models import (
     StockMovement,
     Variant,
 )
-from domain.models.base import utcnow
+from domain.models.base import attach_inserted, row_values, utcnow
 from domain.money import ZERO, unit_cost
 
 MAX_LINES = 100
@@ -182,14 +184,35 @@ def _sellable_variants(session: Session, ctx: Context, variant_ids: Iterable[uui
     return found
 
 
-def _next_order_number(session: Session, client_id: str) -> int:
-    return session.execute(
+def _insert_numbered(session: Session, order: Order, entry: JournalEntry | None) -> int:
+    """Insert `order`, its lines and its journal entry (memo `order #<number>`) in one statement
+    that also takes the shop's next order number, and return that number.
+
+    The number's row lock (which serialises a shop's orders, to keep numbers gapless) is taken by
+    this last statement before the commit, so it is held for one statement and the commit only."""
+    counter = (
         update(Client)
-        .where(Client.id == client_id)
+        .where(Client.id == order.client_id)
         .values(next_order_number=Client.next_order_number + 1)
-        .returning(Client.next_order_number - 1)
-        .execution_options(synchronize_session=False)
-    ).scalar_one()
+        .returning((Client.next_order_number - 1).label("number"))
+        .cte("order_number")
+    )
+    number = select(counter.c.number).scalar_subquery()
+    for line in order.lines:
+        line.order_id = order.id
+    inserts = [
+        insert(Order).values(row_values(order) | {"number": number}).cte("new_order"),
+        insert(OrderLine).values([row_values(line) for line in order.lines]).cte("new_order_lines"),
+    ]
+    if entry is not None:
+        entry_row = row_values(entry) | {"memo": literal(entry.memo) + cast(number, Text)}
+        for journal_line in entry.lines:
+            journal_line.entry_id = entry.id
+        inserts += [
+            insert(JournalEntry).values(entry_row).cte("new_journal_entry"),
+            insert(JournalLine).values([row_values(line) for line in entry.lines]).cte("new_journal_lines"),
+        ]
+    return session.execute(select(counter.c.number).add_cte(counter, *inserts)).scalar_one()
 
 
 def _customer_for(session: Session, ctx: Context, requested: uuid.UUID | None) -> uuid.UUID | None:
@@ -430,19 +453,17 @@ def create_order(
                 store_credit.move(
                     session, ctx, customer_id, -credit_used, CreditKind.ORDER_PAYMENT, reference=("order", order_id)
                 )
-            # The shop's order-number row lock is taken last, so it is held only for the inserts and the commit.
-            order.number = _next_order_number(session, ctx.client_id)
-            session.add(order)
-            session.flush()
-            journal.post(
-                session,
+            order.created_at = order.created_at or utcnow()  # the journal entry shares it
+            entry = journal.entry(
                 ctx,
                 "sale",
                 _revenue_postings(order) + stock_postings(movements.values()),
-                memo=f"order #{order.number}",
+                memo="order #",  # + the number, which the insert takes
                 reference=("order", order.id),
                 occurred_at=order.created_at,
             )
+            order.number = _insert_numbered(session, order, entry)
+            attach_inserted(session, *order.lines, order)
     except IntegrityError as exc:
         if "idempotency_key" in str(exc.orig):
             raise Conflict("an order with this Idempotency-Key is being created right now; retry shortly") from None
