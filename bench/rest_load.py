@@ -258,7 +258,7 @@ TAKE_STOCK = (
 TAKE_LAYER = (
     "UPDATE receipt_layers SET quantity_remaining = quantity_remaining - 1 WHERE id = ("
     "SELECT id FROM receipt_layers WHERE client_id = %(client)s AND variant_id = %(variant)s "
-    "AND quantity_remaining > 0 ORDER BY received_at, id LIMIT 1)"
+    "AND quantity_remaining > 0 ORDER BY received_at, id LIMIT 1) AND quantity_remaining >= 1 RETURNING id"
 )
 MOVEMENT = (
     "INSERT INTO stock_movements (variant_id, kind, quantity, unit_cost, value, balance_after, avg_cost_after, "
