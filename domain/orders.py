@@ -453,17 +453,18 @@ def create_order(
                 store_credit.move(
                     session, ctx, customer_id, -credit_used, CreditKind.ORDER_PAYMENT, reference=("order", order_id)
                 )
-            order.created_at = order.created_at or utcnow()  # the journal entry shares it
-            entry = journal.entry(
-                ctx,
-                "sale",
-                _revenue_postings(order) + stock_postings(movements.values()),
-                memo="order #",  # + the number, which the insert takes
-                reference=("order", order.id),
-                occurred_at=order.created_at,
-            )
-            order.number = _insert_numbered(session, order, entry)
-            attach_inserted(session, *order.lines, order)
+        order.created_at = order.created_at or utcnow()  # the journal entry shares it
+        entry = journal.entry(
+            ctx,
+            "sale",
+            _revenue_postings(order) + stock_postings(movements.values()),
+            memo="order #",  # + the number, which the insert takes
+            reference=("order", order.id),
+            occurred_at=order.created_at,
+        )
+        # After the savepoint: one statement fails whole, and leaves the transaction to roll back.
+        order.number = _insert_numbered(session, order, entry)
+        attach_inserted(session, *order.lines, order)
     except IntegrityError as exc:
         if "idempotency_key" in str(exc.orig):
             raise Conflict("an order with this Idempotency-Key is being created right now; retry shortly") from None
