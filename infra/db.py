@@ -187,6 +187,8 @@ def set_tenant(session: Session, client_id: str | None, *, platform_admin: bool 
 def actor_is_active(session: Session, user_id: uuid.UUID | None, role: str) -> bool:
     """Whether `user_id` is an active account with `role` in the session's tenant: as the statement
     that scoped this transaction found it when it acted for that user, else asked now."""
+    if user_id is None:
+        return False  # no account to check: nobody
     actor = (user_id, role)
     session.connection()  # begins the transaction (and scopes it) when it has not begun yet
     checked = session.info.get(ACTOR_CHECKED_KEY)
