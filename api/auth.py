@@ -7,7 +7,6 @@ account check runs inside the route's transaction (`Caller.transaction`), in the
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -42,11 +41,6 @@ async def get_principal(
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
-def actor(ctx: Context) -> tuple[uuid.UUID | None, str]:
-    """The account a unit of work acts for, checked by the statement that scopes it."""
-    return ctx.user_id, ctx.role.value
-
-
 @dataclass(frozen=True)
 class Caller:
     """A shop user named by their token; `transaction()` is the request's one unit of work."""
@@ -65,11 +59,11 @@ class Caller:
         if self.second_factor_code is not None:
             settings = self.runtime.settings
             static = "" if settings.is_production else settings.ORDER_EDIT_2FA_CODE
-            with transaction(self.runtime.sessions, ctx.client_id, actor=actor(ctx)) as session:
+            with transaction(self.runtime.sessions, ctx.client_id, actor=ctx.account) as session:
                 auth_service.require_active(session, ctx)
                 checked = second_factor.verify(session, ctx, self.second_factor_code, settings.secret_key(), static)
             ctx = checked.accepted()
-        with transaction(self.runtime.sessions, ctx.client_id, actor=actor(ctx)) as session:
+        with transaction(self.runtime.sessions, ctx.client_id, actor=ctx.account) as session:
             auth_service.require_active(session, ctx)
             yield session, ctx
 

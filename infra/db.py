@@ -210,7 +210,7 @@ def transaction(
     client_id: str | None = None,
     *,
     platform_admin: bool = False,
-    actor: tuple[uuid.UUID | None, str] | None = None,
+    actor: tuple[uuid.UUID, str] | None = None,
 ) -> Iterator[Session]:
     """One unit of work: open a session scoped to `client_id` (or the platform admin's scope),
     commit on success, roll back on error. With `actor` (user id, role), the statement that
