@@ -35,8 +35,8 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -180,7 +180,11 @@ def api_server(
         log.close()
 
 
-async def drive(requests: int, concurrency: int, call: Callable[[int, int], Awaitable[str | None]]) -> Run:
+Call = Callable[[int, int], Awaitable[str | None]]
+"""One request of a scenario: (worker slot, request number) → None on success, else what failed."""
+
+
+async def drive(requests: int, concurrency: int, call: Call) -> Run:
     """Run `call(slot, i)` for i in range(requests) on `concurrency` workers; None from a call is success."""
     run = Run()
     pending = iter(range(requests))
@@ -202,9 +206,7 @@ async def drive(requests: int, concurrency: int, call: Callable[[int, int], Awai
 # --- the API side -----------------------------------------------------------------------------
 
 
-def api_scenarios(
-    client: httpx.AsyncClient, catalog: Catalog
-) -> dict[str, Callable[[int, int], Awaitable[str | None]]]:
+def api_scenarios(client: httpx.AsyncClient, catalog: Catalog) -> dict[str, Call]:
     """The three HTTP calls, by scenario name."""
 
     async def expect(response: Awaitable[httpx.Response], status: int) -> str | None:
@@ -222,8 +224,9 @@ def api_scenarios(
     }
 
 
-async def load_api(base: str, catalog: Catalog, requests: int, concurrency: int) -> dict[str, Run]:
-    """Log in as the owner, warm up, then run each scenario."""
+@asynccontextmanager
+async def api_calls(base: str, catalog: Catalog, concurrency: int) -> AsyncIterator[dict[str, Call]]:
+    """The API's scenarios, with a client logged in as the owner."""
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
         login = await client.post(
@@ -231,11 +234,7 @@ async def load_api(base: str, catalog: Catalog, requests: int, concurrency: int)
         )
         login.raise_for_status()
         client.headers["Authorization"] = f"Bearer {login.json()['access_token']}"
-        results = {}
-        for name, call in api_scenarios(client, catalog).items():
-            await drive(WARMUP, concurrency, call)
-            results[name] = await drive(requests, concurrency, call)
-        return results
+        yield api_scenarios(client, catalog)
 
 
 # --- the same statements, straight to PostgreSQL ---------------------------------------------
@@ -336,11 +335,12 @@ async def place_order(connection: psycopg.AsyncConnection, variant_id: uuid.UUID
     await connection.commit()
 
 
-async def load_sql(conninfo: str, catalog: Catalog, requests: int, concurrency: int) -> dict[str, Run]:
-    """The same scenarios, one psycopg connection per worker."""
+@asynccontextmanager
+async def sql_calls(conninfo: str, catalog: Catalog, concurrency: int) -> AsyncIterator[dict[str, Call]]:
+    """The same scenarios straight to PostgreSQL, one psycopg connection per worker."""
     connections = [await psycopg.AsyncConnection.connect(conninfo) for _ in range(concurrency)]
 
-    def guarded(work: Callable[[int, int], Awaitable[None]]) -> Callable[[int, int], Awaitable[str | None]]:
+    def guarded(work: Callable[[int, int], Awaitable[None]]) -> Call:
         async def call(slot: int, i: int) -> str | None:
             try:
                 await work(slot, i)
@@ -352,26 +352,39 @@ async def load_sql(conninfo: str, catalog: Catalog, requests: int, concurrency: 
         return call
 
     variants, products = catalog.variant_ids, catalog.product_ids
-    scenarios = {
-        "GET product": guarded(
-            lambda slot, i: read_product(connections[slot], products[i % len(products)], catalog.owner_id)
-        ),
-        "POST order, different SKUs": guarded(
-            lambda slot, i: place_order(connections[slot], variants[i % len(variants)], catalog.owner_id)
-        ),
-        "POST order, one hot SKU": guarded(
-            lambda slot, i: place_order(connections[slot], catalog.hot_variant_id, catalog.owner_id)
-        ),
-    }
     try:
-        results = {}
-        for name, call in scenarios.items():
-            await drive(WARMUP, concurrency, call)
-            results[name] = await drive(requests, concurrency, call)
-        return results
+        yield {
+            "GET product": guarded(
+                lambda slot, i: read_product(connections[slot], products[i % len(products)], catalog.owner_id)
+            ),
+            "POST order, different SKUs": guarded(
+                lambda slot, i: place_order(connections[slot], variants[i % len(variants)], catalog.owner_id)
+            ),
+            "POST order, one hot SKU": guarded(
+                lambda slot, i: place_order(connections[slot], catalog.hot_variant_id, catalog.owner_id)
+            ),
+        }
     finally:
         for connection in connections:
             await connection.close()
+
+
+async def measure(
+    base: str, conninfo: str | None, catalog: Catalog, requests: int, concurrency: int
+) -> tuple[dict[str, Run], dict[str, Run]]:
+    """Each scenario through the API and then (unless `conninfo` is None) straight to SQL, back
+    to back, so both sides of a ratio see the same load from the machine's other jobs."""
+    api: dict[str, Run] = {}
+    sql: dict[str, Run] = {}
+    async with AsyncExitStack() as stack:
+        api_side = await stack.enter_async_context(api_calls(base, catalog, concurrency))
+        sql_side = await stack.enter_async_context(sql_calls(conninfo, catalog, concurrency)) if conninfo else {}
+        for name, call in api_side.items():
+            for results, side_call in ((api, call), (sql, sql_side.get(name))):
+                if side_call is not None:
+                    await drive(WARMUP, concurrency, side_call)
+                    results[name] = await drive(requests, concurrency, side_call)
+    return api, sql
 
 
 # --- report -------------------------------------------------------------------------------------
@@ -432,10 +445,11 @@ def main() -> None:
         app_engine = make_engine(db.app_url)
         try:
             catalog = seed(app_engine, args.products)
-            with api_server(db.owner_url, redis_url, Path(tmp)) as base:
-                api = asyncio.run(load_api(base, catalog, args.requests, args.concurrency))
             conninfo = make_url(db.app_url).set(drivername="postgresql").render_as_string(hide_password=False)
-            sql = {} if args.api_only else asyncio.run(load_sql(conninfo, catalog, args.requests, args.concurrency))
+            with api_server(db.owner_url, redis_url, Path(tmp)) as base:
+                api, sql = asyncio.run(
+                    measure(base, None if args.api_only else conninfo, catalog, args.requests, args.concurrency)
+                )
             print(
                 f"{args.requests} requests per scenario and side after {WARMUP} warm-up, concurrency "
                 f"{args.concurrency}, {args.products} SKUs + 1 hot, {os.cpu_count()} CPUs, load average "
