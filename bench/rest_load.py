@@ -370,7 +370,7 @@ async def sql_calls(conninfo: str, catalog: Catalog, concurrency: int) -> AsyncI
 
 
 async def measure(
-    base: str, conninfo: str | None, catalog: Catalog, requests: int, concurrency: int
+    base: str, conninfo: str | None, catalog: Catalog, requests: int, concurrency: int, only: list[str] | None
 ) -> tuple[dict[str, Run], dict[str, Run]]:
     """Each scenario through the API and then (unless `conninfo` is None) straight to SQL, back
     to back, so both sides of a ratio see the same load from the machine's other jobs."""
@@ -380,6 +380,8 @@ async def measure(
         api_side = await stack.enter_async_context(api_calls(base, catalog, concurrency))
         sql_side = await stack.enter_async_context(sql_calls(conninfo, catalog, concurrency)) if conninfo else {}
         for name, call in api_side.items():
+            if only and name not in only:
+                continue
             for results, side_call in ((api, call), (sql, sql_side.get(name))):
                 if side_call is not None:
                     await drive(WARMUP, concurrency, side_call)
@@ -395,8 +397,9 @@ def check_stock(app_engine: Engine, catalog: Catalog) -> str:
     with transaction(make_session_factory(app_engine), SHOP) as session:
         on_hand, moved, sold = session.execute(
             text(
-                "SELECT v.on_hand, (SELECT sum(quantity) FROM stock_movements WHERE variant_id = v.id), "
-                "(SELECT sum(quantity) FROM order_lines WHERE variant_id = v.id) FROM variants v WHERE v.id = :v"
+                "SELECT v.on_hand, (SELECT coalesce(sum(quantity), 0) FROM stock_movements WHERE variant_id = v.id), "
+                "(SELECT coalesce(sum(quantity), 0) FROM order_lines WHERE variant_id = v.id) "
+                "FROM variants v WHERE v.id = :v"
             ),
             {"v": catalog.hot_variant_id},
         ).one()
@@ -436,6 +439,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--products", type=int, default=200)
     parser.add_argument("--api-only", action="store_true", help="skip the SQL side (e.g. at 128 in flight)")
+    parser.add_argument("--scenario", action="append", help="only this scenario (repeatable; default: all three)")
     args = parser.parse_args()
     if not (1 <= args.requests <= 100_000 and 1 <= args.concurrency <= 256):
         parser.error("keep it bounded: 1..100000 requests, 1..256 concurrent")
@@ -448,7 +452,14 @@ def main() -> None:
             conninfo = make_url(db.app_url).set(drivername="postgresql").render_as_string(hide_password=False)
             with api_server(db.owner_url, redis_url, Path(tmp)) as base:
                 api, sql = asyncio.run(
-                    measure(base, None if args.api_only else conninfo, catalog, args.requests, args.concurrency)
+                    measure(
+                        base,
+                        None if args.api_only else conninfo,
+                        catalog,
+                        args.requests,
+                        args.concurrency,
+                        args.scenario,
+                    )
                 )
             print(
                 f"{args.requests} requests per scenario and side after {WARMUP} warm-up, concurrency "
