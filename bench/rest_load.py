@@ -2,23 +2,25 @@
 PostgreSQL in the same run, and the ratio of the two.
 
 Starts, in a temp DATA_DIR, an embedded PostgreSQL (migrated) and Redis, seeds one shop (200 SKUs
-and one "hot" SKU, 1,000,000 units each), serves the app with `easy-ecom api` (uvicorn, one
-worker, 127.0.0.1 only), logs in as the owner, then sends a fixed number of requests of each kind
-at a fixed concurrency (httpx.AsyncClient):
+and one "hot" SKU, 1,000,000 units each), serves the app with `easy-ecom api` (API_WORKERS uvicorn
+processes, 127.0.0.1 only), logs in as the owner, then sends a fixed number of requests of each
+kind at a fixed concurrency, one keep-alive connection per worker (`KeepAlive`; `--client httpx`
+for httpx.AsyncClient, which costs the shared cores far more):
 
     GET  /api/v1/products/{id}     a different product each time
     POST /api/v1/orders            one unit, round robin over the 200 SKUs
     POST /api/v1/orders            one unit, always the hot SKU
 
-and runs the equivalent statements with psycopg on as many connections, as the application role
-under row-level security, one transaction per request:
+and, right after each, runs the statements the service runs for it with psycopg on as many
+connections, as the application role under row-level security, one transaction per request:
 
-    product: tenant scope; the product SELECT; its variants SELECT
-    order:   tenant scope; the sellable-variant SELECT; the guarded stock UPDATE ... RETURNING; the
-             receipt-layer UPDATE; the movement INSERT; the order-number UPDATE; the order, line,
-             journal entry and journal lines INSERTs; COMMIT
+    product: the tenant scope with the account check (app_scope); the product with its variants
+    order:   the scope; the sellable-variant SELECT; the guarded stock UPDATE ... RETURNING; the
+             oldest receipt layer's UPDATE; the movement INSERT; one statement taking the
+             order number and inserting the order, its line, its journal entry and lines; COMMIT
 
 Run:  .venv/bin/python -m bench.rest_load [--requests 2000] [--concurrency 16] [--products 200]
+          [--api-only] [--scenario NAME ...] [--client raw|httpx]
 It stops everything it started (the API, Redis, PostgreSQL) and deletes the temp dir.
 """
 
