@@ -219,7 +219,14 @@ def api_scenarios(send: Send, catalog: Catalog) -> dict[str, Call]:
         try:
             async with asyncio.timeout(60):
                 code = await answered
-        except (OSError, TimeoutError, asyncio.IncompleteReadError, httpx.TransportError, ValueError) as exc:
+        except (
+            OSError,
+            TimeoutError,
+            asyncio.IncompleteReadError,
+            httpx.TransportError,
+            ValueError,
+            IndexError,
+        ) as exc:
             return type(exc).__name__
         return None if code == status else str(code)
 
@@ -251,12 +258,20 @@ class KeepAlive:
         self.streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
 
     async def send(self, method: str, path: str, body: bytes) -> int:
+        head = f"{method} {path} HTTP/1.1\r\nHost: {self.host}\r\nContent-Length: {len(body)}\r\n"
+        request = head.encode() + self.headers + b"\r\n" + body
+        reused = self.streams is not None
         if self.streams is None:
             self.streams = await asyncio.open_connection(self.host, self.port)
         reader, writer = self.streams
-        head = f"{method} {path} HTTP/1.1\r\nHost: {self.host}\r\nContent-Length: {len(body)}\r\n"
-        writer.write(head.encode() + self.headers + b"\r\n" + body)
-        status = int((await reader.readline()).split()[1])
+        writer.write(request)
+        status_line = await reader.readline()
+        if not status_line and reused:  # the server closed it while idle (keep-alive timeout): once more
+            await self.close()
+            self.streams = reader, writer = await asyncio.open_connection(self.host, self.port)
+            writer.write(request)
+            status_line = await reader.readline()
+        status = int(status_line.split()[1])
         length, closing = 0, False
         while (line := await reader.readline()) not in (b"\r\n", b""):
             name, _, value = line.partition(b":")
