@@ -59,11 +59,11 @@ class Caller:
         if self.second_factor_code is not None:
             settings = self.runtime.settings
             static = "" if settings.is_production else settings.ORDER_EDIT_2FA_CODE
-            with transaction(self.runtime.sessions, ctx.client_id) as session:
+            with transaction(self.runtime.sessions, ctx.client_id, actor=ctx.account) as session:
                 auth_service.require_active(session, ctx)
                 checked = second_factor.verify(session, ctx, self.second_factor_code, settings.secret_key(), static)
             ctx = checked.accepted()
-        with transaction(self.runtime.sessions, ctx.client_id) as session:
+        with transaction(self.runtime.sessions, ctx.client_id, actor=ctx.account) as session:
             auth_service.require_active(session, ctx)
             yield session, ctx
 

@@ -4,7 +4,8 @@ No dependency opens a database session: a route opens its one transaction itself
 (`with caller.transaction() as session:`) and closes it before it returns, inside the one worker
 thread that runs it. A connection or a row lock is therefore never held while the request waits
 for a thread (the response is serialised after the commit) — the design that ended the stall at
-~60 requests in flight (see docs/operations.md).
+~60 requests in flight (see docs/operations.md). The dependencies here are `async`: they only read
+`app.state`, and a sync one would cost each request a trip through the thread pool.
 """
 
 from __future__ import annotations
@@ -22,42 +23,42 @@ from infra.settings import Settings
 from infra.text_embeddings import TextEmbedder
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     """The settings the app was built with."""
     return request.app.state.settings
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
     """The shared resources opened at startup."""
     return request.app.state.runtime
 
 
-def get_redis(request: Request) -> redis.Redis:
+async def get_redis(request: Request) -> redis.Redis:
     """The shared Redis client."""
     return request.app.state.runtime.redis
 
 
-def get_object_storage(request: Request) -> ObjectStorage:
+async def get_object_storage(request: Request) -> ObjectStorage:
     """Where product pictures are stored (S3 or DATA_DIR)."""
     return request.app.state.runtime.object_storage
 
 
-def get_image_embedder(request: Request) -> ImageEmbedder:
+async def get_image_embedder(request: Request) -> ImageEmbedder:
     """The embedder IMAGE_EMBEDDER names."""
     return request.app.state.runtime.image_embedder
 
 
-def get_image_describer(request: Request) -> ImageDescriber | None:
+async def get_image_describer(request: Request) -> ImageDescriber | None:
     """The vision model that describes photos, when VISION_MODEL is set."""
     return request.app.state.runtime.image_describer
 
 
-def get_text_embedder(request: Request) -> TextEmbedder | None:
+async def get_text_embedder(request: Request) -> TextEmbedder | None:
     """The sentence embedder TEXT_EMBEDDER names, for meaning search (None: words only)."""
     return request.app.state.runtime.text_embedder
 
 
-def get_conversations(request: Request) -> ConversationService:
+async def get_conversations(request: Request) -> ConversationService:
     """The conversation service every channel shares."""
     return request.app.state.runtime.conversations
 

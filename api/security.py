@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -52,7 +54,19 @@ def issue_token(secret: str, principal: Principal, ttl: timedelta, now: datetime
 
 
 def read_token(secret: str, token: str) -> Principal:
-    """Verify signature (HS256 only), issuer and expiry; raise AuthenticationFailed otherwise."""
+    """Verify signature (HS256 only), issuer and expiry; raise AuthenticationFailed otherwise.
+
+    A token verified once is remembered with its expiry (`_verified`): every request presents it
+    twice (the rate limit and the route), and a client presents the same one for its whole life."""
+    principal, expires = _verified(secret, token)
+    if expires <= time.time():
+        raise AuthenticationFailed("invalid or expired token (ExpiredSignatureError)")
+    return principal
+
+
+@functools.lru_cache(maxsize=4096)
+def _verified(secret: str, token: str) -> tuple[Principal, float]:
+    """The principal of a valid token and its expiry (epoch seconds); failures are not remembered."""
     try:
         claims = jwt.decode(
             token, secret, algorithms=[ALGORITHM], issuer=ISSUER, options={"require": ["exp", "iat", "sub", "iss"]}
@@ -60,6 +74,7 @@ def read_token(secret: str, token: str) -> Principal:
         role = None if claims["role"] == "superadmin" else Role(claims["role"])
         if role is Role.CUSTOMER or (role is None) != (claims.get("cid") is None):
             raise ValueError("inconsistent role and client")
-        return Principal(uuid.UUID(claims["sub"]), str(claims.get("name", "")), role, claims.get("cid"))
-    except (jwt.PyJWTError, ValueError, KeyError) as exc:
+        principal = Principal(uuid.UUID(claims["sub"]), str(claims.get("name", "")), role, claims.get("cid"))
+        return principal, float(claims["exp"])
+    except (jwt.PyJWTError, ValueError, KeyError, TypeError) as exc:
         raise AuthenticationFailed(f"invalid or expired token ({type(exc).__name__})") from None

@@ -2,23 +2,25 @@
 PostgreSQL in the same run, and the ratio of the two.
 
 Starts, in a temp DATA_DIR, an embedded PostgreSQL (migrated) and Redis, seeds one shop (200 SKUs
-and one "hot" SKU, 1,000,000 units each), serves the app with `easy-ecom api` (uvicorn, one
-worker, 127.0.0.1 only), logs in as the owner, then sends a fixed number of requests of each kind
-at a fixed concurrency (httpx.AsyncClient):
+and one "hot" SKU, 1,000,000 units each), serves the app with `easy-ecom api` (API_WORKERS uvicorn
+processes, 127.0.0.1 only), logs in as the owner, then sends a fixed number of requests of each
+kind at a fixed concurrency, one keep-alive connection per worker (`KeepAlive`; `--client httpx`
+for httpx.AsyncClient, which costs the shared cores far more):
 
     GET  /api/v1/products/{id}     a different product each time
     POST /api/v1/orders            one unit, round robin over the 200 SKUs
     POST /api/v1/orders            one unit, always the hot SKU
 
-and runs the equivalent statements with psycopg on as many connections, as the application role
-under row-level security, one transaction per request:
+and, right after each, runs the statements the service runs for it with psycopg on as many
+connections, as the application role under row-level security, one transaction per request:
 
-    product: tenant scope; the product SELECT; its variants SELECT
-    order:   tenant scope; the sellable-variant SELECT; the guarded stock UPDATE ... RETURNING; the
-             receipt-layer UPDATE; the movement INSERT; the order-number UPDATE; the order, line,
-             journal entry and journal lines INSERTs; COMMIT
+    product: the tenant scope with the account check (app_scope); the product with its variants
+    order:   the scope; the sellable-variant SELECT; the guarded stock UPDATE ... RETURNING; the
+             oldest receipt layer's UPDATE; the movement INSERT; one statement taking the
+             order number and inserting the order, its line, its journal entry and lines; COMMIT
 
 Run:  .venv/bin/python -m bench.rest_load [--requests 2000] [--concurrency 16] [--products 200]
+          [--api-only] [--scenario NAME ...] [--client raw|httpx]
 It stops everything it started (the API, Redis, PostgreSQL) and deletes the temp dir.
 """
 
@@ -35,8 +37,8 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -180,7 +182,11 @@ def api_server(
         log.close()
 
 
-async def drive(requests: int, concurrency: int, call: Callable[[int, int], Awaitable[str | None]]) -> Run:
+Call = Callable[[int, int], Awaitable[str | None]]
+"""One request of a scenario: (worker slot, request number) → None on success, else what failed."""
+
+
+async def drive(requests: int, concurrency: int, call: Call) -> Run:
     """Run `call(slot, i)` for i in range(requests) on `concurrency` workers; None from a call is success."""
     run = Run()
     pending = iter(range(requests))
@@ -202,52 +208,135 @@ async def drive(requests: int, concurrency: int, call: Callable[[int, int], Awai
 # --- the API side -----------------------------------------------------------------------------
 
 
-def api_scenarios(
-    client: httpx.AsyncClient, catalog: Catalog
-) -> dict[str, Callable[[int, int], Awaitable[str | None]]]:
+Send = Callable[[int, str, str, bytes], Awaitable[int]]
+"""(worker slot, method, path, JSON body) → the response's status code."""
+
+
+def api_scenarios(send: Send, catalog: Catalog) -> dict[str, Call]:
     """The three HTTP calls, by scenario name."""
 
-    async def expect(response: Awaitable[httpx.Response], status: int) -> str | None:
-        answered = await response
-        return None if answered.status_code == status else str(answered.status_code)
+    async def expect(answered: Awaitable[int], status: int) -> str | None:
+        try:
+            async with asyncio.timeout(60):
+                code = await answered
+        except (
+            OSError,
+            TimeoutError,
+            asyncio.IncompleteReadError,
+            httpx.TransportError,
+            ValueError,
+            IndexError,
+        ) as exc:
+            return type(exc).__name__
+        return None if code == status else str(code)
 
-    def order(variant_id: uuid.UUID) -> Awaitable[httpx.Response]:
-        return client.post("/api/v1/orders", json={"lines": [{"variant_id": str(variant_id), "quantity": 1}]})
+    def order(slot: int, variant_id: uuid.UUID) -> Awaitable[int]:
+        return send(
+            slot,
+            "POST",
+            "/api/v1/orders",
+            b'{"lines": [{"variant_id": "%s", "quantity": 1}]}' % str(variant_id).encode(),
+        )
 
     variants, products = catalog.variant_ids, catalog.product_ids
     return {
-        "GET product": lambda _, i: expect(client.get(f"/api/v1/products/{products[i % len(products)]}"), 200),
-        "POST order, different SKUs": lambda _, i: expect(order(variants[i % len(variants)]), 201),
-        "POST order, one hot SKU": lambda _, i: expect(order(catalog.hot_variant_id), 201),
+        "GET product": lambda slot, i: expect(
+            send(slot, "GET", f"/api/v1/products/{products[i % len(products)]}", b""), 200
+        ),
+        "POST order, different SKUs": lambda slot, i: expect(order(slot, variants[i % len(variants)]), 201),
+        "POST order, one hot SKU": lambda slot, i: expect(order(slot, catalog.hot_variant_id), 201),
     }
 
 
-async def load_api(base: str, catalog: Catalog, requests: int, concurrency: int) -> dict[str, Run]:
-    """Log in as the owner, warm up, then run each scenario."""
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
-        login = await client.post(
+class KeepAlive:
+    """One HTTP/1.1 keep-alive connection, as lean as a load generator should be on the server's
+    own cores (httpx spent ≈ 2.7 ms of CPU a request there, more than half of what the server
+    spent, and the ratio charged it to the API). Bodies are read by their Content-Length."""
+
+    def __init__(self, host: str, port: int, headers: bytes) -> None:
+        self.host, self.port, self.headers = host, port, headers
+        self.streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+
+    async def send(self, method: str, path: str, body: bytes) -> int:
+        head = f"{method} {path} HTTP/1.1\r\nHost: {self.host}\r\nContent-Length: {len(body)}\r\n"
+        request = head.encode() + self.headers + b"\r\n" + body
+        reused = self.streams is not None
+        if self.streams is None:
+            self.streams = await asyncio.open_connection(self.host, self.port)
+        reader, writer = self.streams
+        writer.write(request)
+        status_line = await reader.readline()
+        if not status_line and reused:  # the server closed it while idle (keep-alive timeout): once more
+            await self.close()
+            self.streams = reader, writer = await asyncio.open_connection(self.host, self.port)
+            writer.write(request)
+            status_line = await reader.readline()
+        status = int(status_line.split()[1])
+        length, closing = 0, False
+        while (line := await reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.partition(b":")
+            name = name.strip().lower()
+            if name == b"content-length":
+                length = int(value)
+            elif name == b"connection":
+                closing = value.strip().lower() == b"close"
+        await reader.readexactly(length)
+        if closing:
+            await self.close()
+        return status
+
+    async def close(self) -> None:
+        if self.streams is not None:
+            self.streams[1].close()
+            self.streams = None
+
+
+@asynccontextmanager
+async def api_calls(base: str, catalog: Catalog, concurrency: int, client: str) -> AsyncIterator[dict[str, Call]]:
+    """The API's scenarios, logged in as the owner, on `concurrency` keep-alive connections
+    (`client` "raw": `KeepAlive`; "httpx": one httpx.AsyncClient, as before)."""
+    async with httpx.AsyncClient(base_url=base, timeout=60) as login_client:
+        login = await login_client.post(
             "/api/v1/auth/login", json={"client_id": SHOP, "username": OWNER[0], "password": OWNER[1]}
         )
         login.raise_for_status()
-        client.headers["Authorization"] = f"Bearer {login.json()['access_token']}"
-        results = {}
-        for name, call in api_scenarios(client, catalog).items():
-            await drive(WARMUP, concurrency, call)
-            results[name] = await drive(requests, concurrency, call)
-        return results
+    token = login.json()["access_token"]
+    if client == "httpx":
+        limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60, headers=headers) as pool:
+
+            async def via_httpx(_: int, method: str, path: str, body: bytes) -> int:
+                return (await pool.request(method, path, content=body or None)).status_code
+
+            yield api_scenarios(via_httpx, catalog)
+        return
+    url = httpx.URL(base)
+    headers = f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n".encode()
+    connections = [KeepAlive(url.host, url.port or 80, headers) for _ in range(concurrency)]
+
+    async def via_keep_alive(slot: int, method: str, path: str, body: bytes) -> int:
+        try:
+            return await connections[slot].send(method, path, body)
+        except (OSError, asyncio.IncompleteReadError, ValueError, IndexError):
+            await connections[slot].close()
+            raise
+
+    try:
+        yield api_scenarios(via_keep_alive, catalog)
+    finally:
+        for connection in connections:
+            await connection.close()
 
 
 # --- the same statements, straight to PostgreSQL ---------------------------------------------
 
-SCOPE = "SELECT set_config('app.client_id', %(client)s, true)"
+SCOPE = "SELECT app_scope(%(client)s, '', %(user)s, 'owner')"  # the tenant and the account check (0016)
 PRODUCT = (
-    "SELECT name, description, category, is_active, updated_at, id, client_id, created_at "
-    "FROM products WHERE client_id = %(client)s AND id = %(product)s"
-)
-VARIANTS = (
-    "SELECT product_id, sku, options, price, reorder_point, on_hand, avg_cost, is_active, id, client_id, created_at "
-    "FROM variants WHERE product_id = %(product)s ORDER BY sku"
+    "SELECT p.name, p.description, p.category, p.is_active, p.updated_at, p.id, p.client_id, p.created_at, "
+    "v.product_id, v.sku, v.options, v.price, v.reorder_point, v.on_hand, v.avg_cost, v.is_active, v.id, "
+    "v.client_id, v.created_at FROM products p LEFT OUTER JOIN variants v ON p.id = v.product_id "
+    "WHERE p.client_id = %(client)s AND p.id = %(product)s ORDER BY v.sku"
 )
 SELLABLE = (
     "SELECT v.sku, v.price, p.name FROM variants v JOIN products p ON p.id = v.product_id "
@@ -260,7 +349,7 @@ TAKE_STOCK = (
 TAKE_LAYER = (
     "UPDATE receipt_layers SET quantity_remaining = quantity_remaining - 1 WHERE id = ("
     "SELECT id FROM receipt_layers WHERE client_id = %(client)s AND variant_id = %(variant)s "
-    "AND quantity_remaining > 0 ORDER BY received_at, id LIMIT 1)"
+    "AND quantity_remaining > 0 ORDER BY received_at, id LIMIT 1) AND quantity_remaining >= 1 RETURNING id"
 )
 MOVEMENT = (
     "INSERT INTO stock_movements (variant_id, kind, quantity, unit_cost, value, balance_after, avg_cost_after, "
@@ -268,12 +357,14 @@ MOVEMENT = (
     "%(cost)s, %(value)s, %(balance)s, %(cost)s, '', 'order', %(order)s, %(user)s, now(), %(client)s)"
 )
 NUMBER = (
-    "UPDATE clients SET next_order_number = next_order_number + 1 WHERE id = %(client)s RETURNING next_order_number - 1"
+    "UPDATE clients SET next_order_number = next_order_number + 1 WHERE id = %(client)s "
+    "RETURNING next_order_number - 1 AS number"
 )
+TAKEN = "(SELECT number FROM order_number)"
 ORDER = (
     "INSERT INTO orders (id, client_id, number, status, channel, created_by_user_id, payment_method, payment_status, "
     "note, subtotal, discount_pct, discount_amount, total, cogs_total, commission_pct, commission_amount, "
-    "refunded_amount, discount_approval, updated_at, created_at) VALUES (%(order)s, %(client)s, %(number)s, "
+    "refunded_amount, discount_approval, updated_at, created_at) VALUES (%(order)s, %(client)s, " + TAKEN + ", "
     "'pending', 'rest', %(user)s, 'cash', 'unpaid', '', %(price)s, 0, 0, %(price)s, %(cogs)s, %(commission_pct)s, "
     "%(commission)s, 0, 'not_needed', now(), now())"
 )
@@ -285,7 +376,8 @@ LINE = (
 )
 ENTRY = (
     "INSERT INTO journal_entries (id, client_id, occurred_at, kind, memo, reference_type, reference_id, "
-    "created_by_user_id) VALUES (%(entry)s, %(client)s, now(), 'sale', %(memo)s, 'order', %(order)s, %(user)s)"
+    "created_by_user_id) VALUES (%(entry)s, %(client)s, now(), 'sale', 'order #' || " + TAKEN + "::text, 'order', "
+    "%(order)s, %(user)s)"
 )
 JOURNAL_LINES = (
     "INSERT INTO journal_lines (entry_id, account, debit, credit, occurred_at, client_id) VALUES "
@@ -294,12 +386,17 @@ JOURNAL_LINES = (
     "'commission_payable', 0, %(commission)s, now(), %(client)s), (%(entry)s, 'cogs', %(cogs)s, 0, now(), "
     "%(client)s), (%(entry)s, 'inventory', 0, %(cogs)s, now(), %(client)s)"
 )
+NUMBERED = (
+    f"WITH order_number AS ({NUMBER}), new_orders AS ({ORDER}), new_order_lines AS ({LINE}), "
+    f"new_journal_entries AS ({ENTRY}), new_journal_lines AS ({JOURNAL_LINES}) SELECT number FROM order_number"
+)
+"""The order-number UPDATE and the order's INSERTs as the service sends them: one statement, the last before COMMIT."""
 
 
-async def read_product(connection: psycopg.AsyncConnection, product_id: uuid.UUID) -> None:
-    """The product and its variants, in one tenant-scoped transaction."""
-    params = {"client": SHOP, "product": product_id}
-    for statement in (SCOPE, PRODUCT, VARIANTS):
+async def read_product(connection: psycopg.AsyncConnection, product_id: uuid.UUID, user_id: uuid.UUID) -> None:
+    """The product with its variants, in one tenant-scoped transaction."""
+    params = {"client": SHOP, "product": product_id, "user": user_id}
+    for statement in (SCOPE, PRODUCT):
         await (await connection.execute(statement, params)).fetchall()
     await connection.commit()
 
@@ -326,18 +423,16 @@ async def place_order(connection: psycopg.AsyncConnection, variant_id: uuid.UUID
     }
     await connection.execute(TAKE_LAYER, params)
     await connection.execute(MOVEMENT, params)
-    (number,) = await (await connection.execute(NUMBER, params)).fetchone()
-    params["number"], params["memo"] = number, f"order #{number}"
-    for statement in (ORDER, LINE, ENTRY, JOURNAL_LINES):
-        await connection.execute(statement, params)
+    await connection.execute(NUMBERED, params)
     await connection.commit()
 
 
-async def load_sql(conninfo: str, catalog: Catalog, requests: int, concurrency: int) -> dict[str, Run]:
-    """The same scenarios, one psycopg connection per worker."""
+@asynccontextmanager
+async def sql_calls(conninfo: str, catalog: Catalog, concurrency: int) -> AsyncIterator[dict[str, Call]]:
+    """The same scenarios straight to PostgreSQL, one psycopg connection per worker."""
     connections = [await psycopg.AsyncConnection.connect(conninfo) for _ in range(concurrency)]
 
-    def guarded(work: Callable[[int, int], Awaitable[None]]) -> Callable[[int, int], Awaitable[str | None]]:
+    def guarded(work: Callable[[int, int], Awaitable[None]]) -> Call:
         async def call(slot: int, i: int) -> str | None:
             try:
                 await work(slot, i)
@@ -349,24 +444,47 @@ async def load_sql(conninfo: str, catalog: Catalog, requests: int, concurrency: 
         return call
 
     variants, products = catalog.variant_ids, catalog.product_ids
-    scenarios = {
-        "GET product": guarded(lambda slot, i: read_product(connections[slot], products[i % len(products)])),
-        "POST order, different SKUs": guarded(
-            lambda slot, i: place_order(connections[slot], variants[i % len(variants)], catalog.owner_id)
-        ),
-        "POST order, one hot SKU": guarded(
-            lambda slot, i: place_order(connections[slot], catalog.hot_variant_id, catalog.owner_id)
-        ),
-    }
     try:
-        results = {}
-        for name, call in scenarios.items():
-            await drive(WARMUP, concurrency, call)
-            results[name] = await drive(requests, concurrency, call)
-        return results
+        yield {
+            "GET product": guarded(
+                lambda slot, i: read_product(connections[slot], products[i % len(products)], catalog.owner_id)
+            ),
+            "POST order, different SKUs": guarded(
+                lambda slot, i: place_order(connections[slot], variants[i % len(variants)], catalog.owner_id)
+            ),
+            "POST order, one hot SKU": guarded(
+                lambda slot, i: place_order(connections[slot], catalog.hot_variant_id, catalog.owner_id)
+            ),
+        }
     finally:
         for connection in connections:
             await connection.close()
+
+
+async def measure(
+    base: str,
+    conninfo: str | None,
+    catalog: Catalog,
+    requests: int,
+    concurrency: int,
+    only: list[str] | None,
+    client: str,
+) -> tuple[dict[str, Run], dict[str, Run]]:
+    """Each scenario through the API and then (unless `conninfo` is None) straight to SQL, back
+    to back, so both sides of a ratio see the same load from the machine's other jobs."""
+    api: dict[str, Run] = {}
+    sql: dict[str, Run] = {}
+    async with AsyncExitStack() as stack:
+        api_side = await stack.enter_async_context(api_calls(base, catalog, concurrency, client))
+        sql_side = await stack.enter_async_context(sql_calls(conninfo, catalog, concurrency)) if conninfo else {}
+        for name, call in api_side.items():
+            if only and name not in only:
+                continue
+            for results, side_call in ((api, call), (sql, sql_side.get(name))):
+                if side_call is not None:
+                    await drive(WARMUP, concurrency, side_call)
+                    results[name] = await drive(requests, concurrency, side_call)
+    return api, sql
 
 
 # --- report -------------------------------------------------------------------------------------
@@ -377,8 +495,9 @@ def check_stock(app_engine: Engine, catalog: Catalog) -> str:
     with transaction(make_session_factory(app_engine), SHOP) as session:
         on_hand, moved, sold = session.execute(
             text(
-                "SELECT v.on_hand, (SELECT sum(quantity) FROM stock_movements WHERE variant_id = v.id), "
-                "(SELECT sum(quantity) FROM order_lines WHERE variant_id = v.id) FROM variants v WHERE v.id = :v"
+                "SELECT v.on_hand, (SELECT coalesce(sum(quantity), 0) FROM stock_movements WHERE variant_id = v.id), "
+                "(SELECT coalesce(sum(quantity), 0) FROM order_lines WHERE variant_id = v.id) "
+                "FROM variants v WHERE v.id = :v"
             ),
             {"v": catalog.hot_variant_id},
         ).one()
@@ -387,19 +506,20 @@ def check_stock(app_engine: Engine, catalog: Catalog) -> str:
 
 
 def report(api: dict[str, Run], sql: dict[str, Run]) -> str:
-    """A table of both sides and their ratios."""
-    header = (
-        f"{'scenario':<28}{'API req/s':>10}{'p50 ms':>8}{'p99 ms':>8} |{'SQL req/s':>10}{'p50 ms':>8}{'p99 ms':>8}"
-        f" |{'API/SQL req/s':>14}{'API/SQL p50':>12}"
-    )
+    """A table of both sides and their ratios (the API's alone when `sql` is empty)."""
+    header = f"{'scenario':<28}{'API req/s':>10}{'p50 ms':>8}{'p99 ms':>8}"
+    if sql:
+        header += f" |{'SQL req/s':>10}{'p50 ms':>8}{'p99 ms':>8} |{'API/SQL req/s':>14}{'API/SQL p50':>12}"
     lines = [header, "-" * len(header)]
     for name, run in api.items():
-        direct = sql[name]
-        lines.append(
-            f"{name:<28}{run.rate:>10.0f}{run.ms(50):>8.1f}{run.ms(99):>8.1f} |"
-            f"{direct.rate:>10.0f}{direct.ms(50):>8.1f}{direct.ms(99):>8.1f} |"
-            f"{run.rate / direct.rate:>13.2f}×{run.ms(50) / direct.ms(50):>11.1f}×"
-        )
+        line = f"{name:<28}{run.rate:>10.0f}{run.ms(50):>8.1f}{run.ms(99):>8.1f}"
+        if sql:
+            direct = sql[name]
+            line += (
+                f" |{direct.rate:>10.0f}{direct.ms(50):>8.1f}{direct.ms(99):>8.1f} |"
+                f"{run.rate / direct.rate:>13.2f}×{run.ms(50) / direct.ms(50):>11.1f}×"
+            )
+        lines.append(line)
     failures = {
         f"{side} {name}": dict(run.failures)
         for side, runs in (("API", api), ("SQL", sql))
@@ -416,22 +536,38 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000, help="per scenario and side (at most 100000)")
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--products", type=int, default=200)
+    parser.add_argument("--api-only", action="store_true", help="skip the SQL side (e.g. at 128 in flight)")
+    parser.add_argument(
+        "--client", choices=("raw", "httpx"), default="raw", help="the API side's HTTP client (default: raw)"
+    )
+    parser.add_argument("--scenario", action="append", help="only this scenario (repeatable; default: all three)")
     args = parser.parse_args()
     if not (1 <= args.requests <= 100_000 and 1 <= args.concurrency <= 256):
         parser.error("keep it bounded: 1..100000 requests, 1..256 concurrent")
+    load_at_start = os.getloadavg()[0]  # other jobs on the machine: the ratios within a run are what count
     with bench_database() as db, tempfile.TemporaryDirectory(prefix="easy-ecom-rest-load-") as tmp:
         redis_url, redis_process = start_redis(Path(tmp) / "redis")
         app_engine = make_engine(db.app_url)
         try:
             catalog = seed(app_engine, args.products)
-            with api_server(db.owner_url, redis_url, Path(tmp)) as base:
-                api = asyncio.run(load_api(base, catalog, args.requests, args.concurrency))
             conninfo = make_url(db.app_url).set(drivername="postgresql").render_as_string(hide_password=False)
-            sql = asyncio.run(load_sql(conninfo, catalog, args.requests, args.concurrency))
+            with api_server(db.owner_url, redis_url, Path(tmp)) as base:
+                api, sql = asyncio.run(
+                    measure(
+                        base,
+                        None if args.api_only else conninfo,
+                        catalog,
+                        args.requests,
+                        args.concurrency,
+                        args.scenario,
+                        args.client,
+                    )
+                )
             print(
                 f"{args.requests} requests per scenario and side after {WARMUP} warm-up, concurrency "
-                f"{args.concurrency}, {args.products} SKUs + 1 hot, {os.cpu_count()} CPUs; "
-                "API: easy-ecom api on loopback; SQL: psycopg, app role under RLS"
+                f"{args.concurrency}, {args.products} SKUs + 1 hot, {os.cpu_count()} CPUs, load average "
+                f"{load_at_start:.1f} at start; API: easy-ecom api on loopback"
+                + ("" if args.api_only else "; SQL: psycopg, app role under RLS")
             )
             print(report(api, sql))
             print(check_stock(app_engine, catalog))

@@ -19,6 +19,7 @@ from domain import audit
 from domain.context import Context, scoped
 from domain.errors import AuthenticationFailed, Conflict, Forbidden, NotFound, RateLimited, ValidationFailed
 from domain.models import Channel, Client, PlatformAdmin, Role, User
+from infra.db import actor_is_active
 from infra.local_counters import LocalCounters
 from infra.redis_client import count_hits
 
@@ -323,9 +324,8 @@ def login(
 
 def require_active(session: Session, ctx: Context) -> None:
     """Raise AuthenticationFailed unless the acting user still exists, is active and has that role
-    (a token outlives neither a deletion nor a deactivation)."""
-    active = scoped(session, ctx).scalar(
-        select(User.is_active).where(User.id == ctx.user_id, User.client_id == ctx.client_id, User.role == ctx.role)
-    )
-    if not active:
+    in this shop (a token outlives neither a deletion nor a deactivation). The lookup is the
+    database's `app_scope()`, answered by the statement that scoped a unit of work opened for
+    this actor (`infra.db.transaction(actor=...)`), so it costs no round trip of its own there."""
+    if not actor_is_active(scoped(session, ctx), ctx.user_id, ctx.role.value):
         raise AuthenticationFailed("this account no longer exists or is disabled")

@@ -26,7 +26,7 @@ from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Load, Session, contains_eager, selectinload
+from sqlalchemy.orm import Load, Session, contains_eager, joinedload, selectinload
 
 from domain import audit
 from domain.context import Context, scoped
@@ -240,11 +240,13 @@ def _products(ctx: Context) -> Select[tuple[Product]]:
     return query
 
 
-def with_variants(ctx: Context) -> Load:
-    """Eager-load a product's variants; customers get only the active ones."""
+def with_variants(ctx: Context, *, joined: bool = False) -> Load:
+    """Eager-load a product's variants (`joined`: in the product's own query, one round trip, for
+    a single product; else one more query for the whole page); customers get only the active ones."""
+    load = joinedload if joined else selectinload
     if ctx.is_staff_or_owner:
-        return selectinload(Product.variants)
-    return selectinload(Product.variants.and_(Variant.is_active.is_(True)))
+        return load(Product.variants)
+    return load(Product.variants.and_(Variant.is_active.is_(True)))
 
 
 def sellable_variants(ctx: Context) -> Select[tuple[Variant]]:
@@ -276,7 +278,10 @@ def visible_variants(ctx: Context) -> Select[tuple[Variant]]:
 def get_product(session: Session, ctx: Context, product_id: uuid.UUID) -> Product:
     """One product with its variants; customers only see active products and variants."""
     product = (
-        scoped(session, ctx).scalars(_products(ctx).where(Product.id == product_id).options(with_variants(ctx))).first()
+        scoped(session, ctx)
+        .scalars(_products(ctx).where(Product.id == product_id).options(with_variants(ctx, joined=True)))
+        .unique()
+        .first()
     )
     if product is None:
         raise NotFound(f"product {product_id} not found")

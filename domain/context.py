@@ -25,6 +25,12 @@ class Context:
     second_factor_verified: bool = False
 
     @property
+    def account(self) -> tuple[uuid.UUID, str] | None:
+        """(user id, role) of the acting user's account, which a unit of work opened with it as
+        `actor` checks in its scoping statement; None when no user acts (a customer, the system)."""
+        return (self.user_id, self.role.value) if self.user_id is not None else None
+
+    @property
     def is_staff_or_owner(self) -> bool:
         return self.role in (Role.OWNER, Role.STAFF)
 

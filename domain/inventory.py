@@ -382,7 +382,9 @@ def issue_stock(
 
 
 def _consume_layers(session: Session, ctx: Context, variant_id: uuid.UUID, quantity: int) -> None:
-    open_layers = session.execute(
+    """FIFO: the oldest open layer first (the variant's row is locked, so its layers hold still).
+    When that layer covers the whole quantity, as it usually does, one UPDATE takes it there."""
+    open_layers = (
         select(ReceiptLayer.id, ReceiptLayer.quantity_remaining)
         .where(
             ReceiptLayer.client_id == ctx.client_id,
@@ -390,8 +392,19 @@ def _consume_layers(session: Session, ctx: Context, variant_id: uuid.UUID, quant
             ReceiptLayer.quantity_remaining > 0,
         )
         .order_by(ReceiptLayer.received_at, ReceiptLayer.id)
-    ).all()
-    for layer_id, taken in costing.consume_fifo(((r.id, r.quantity_remaining) for r in open_layers), quantity):
+    )
+    oldest = open_layers.with_only_columns(ReceiptLayer.id).limit(1).scalar_subquery()
+    taken_at_once = session.execute(
+        update(ReceiptLayer)
+        .where(ReceiptLayer.id == oldest, ReceiptLayer.quantity_remaining >= quantity)
+        .values(quantity_remaining=ReceiptLayer.quantity_remaining - quantity)
+        .returning(ReceiptLayer.id)
+        .execution_options(synchronize_session=False)
+    ).first()
+    if taken_at_once is not None:
+        return
+    layers = session.execute(open_layers).all()
+    for layer_id, taken in costing.consume_fifo(((r.id, r.quantity_remaining) for r in layers), quantity):
         session.execute(
             update(ReceiptLayer)
             .where(ReceiptLayer.id == layer_id)

@@ -36,6 +36,41 @@ def credit(account: Account, amount: Decimal) -> Posting:
     return Posting(account, credit=amount) if amount >= 0 else Posting(account, debit=-amount)
 
 
+def entry(
+    ctx: Context,
+    kind: str,
+    postings: list[Posting],
+    *,
+    memo: str = "",
+    reference: tuple[str, uuid.UUID] | None = None,
+    occurred_at: datetime | None = None,
+) -> JournalEntry | None:
+    """A balanced entry with its lines (zero lines dropped), not yet in a session; refuse an
+    unbalanced one. None if all zero."""
+    lines = [p for p in postings if p.debit or p.credit]
+    if not lines:
+        return None
+    debits = sum((p.debit for p in lines), ZERO)
+    credits = sum((p.credit for p in lines), ZERO)
+    if debits != credits:
+        raise ValidationFailed(f"a journal entry must balance: debits {debits} ≠ credits {credits}")
+    when = occurred_at or utcnow()
+    made = JournalEntry(
+        client_id=ctx.client_id,
+        occurred_at=when,
+        kind=kind,
+        memo=memo,
+        reference_type=reference[0] if reference else None,
+        reference_id=reference[1] if reference else None,
+        created_by_user_id=ctx.user_id,
+    )
+    made.lines = [
+        JournalLine(client_id=ctx.client_id, account=p.account, debit=p.debit, credit=p.credit, occurred_at=when)
+        for p in lines
+    ]
+    return made
+
+
 def post(
     session: Session,
     ctx: Context,
@@ -46,31 +81,13 @@ def post(
     reference: tuple[str, uuid.UUID] | None = None,
     occurred_at: datetime | None = None,
 ) -> JournalEntry | None:
-    """Insert a balanced entry (zero lines dropped); refuse an unbalanced one. None if all zero."""
-    lines = [p for p in postings if p.debit or p.credit]
-    if not lines:
+    """Insert a balanced entry (`entry`); None if all zero."""
+    made = entry(ctx, kind, postings, memo=memo, reference=reference, occurred_at=occurred_at)
+    if made is None:
         return None
-    debits = sum((p.debit for p in lines), ZERO)
-    credits = sum((p.credit for p in lines), ZERO)
-    if debits != credits:
-        raise ValidationFailed(f"a journal entry must balance: debits {debits} ≠ credits {credits}")
-    when = occurred_at or utcnow()
-    entry = JournalEntry(
-        client_id=ctx.client_id,
-        occurred_at=when,
-        kind=kind,
-        memo=memo,
-        reference_type=reference[0] if reference else None,
-        reference_id=reference[1] if reference else None,
-        created_by_user_id=ctx.user_id,
-    )
-    entry.lines = [
-        JournalLine(client_id=ctx.client_id, account=p.account, debit=p.debit, credit=p.credit, occurred_at=when)
-        for p in lines
-    ]
-    scoped(session, ctx).add(entry)
+    scoped(session, ctx).add(made)
     session.flush()
-    return entry
+    return made
 
 
 def post_manual_entry(

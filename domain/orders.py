@@ -6,6 +6,7 @@ nothing a caller (or an LLM) sends can set a price, a cost or a total.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import uuid
@@ -15,7 +16,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, Text, bindparam, cast, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -41,6 +42,8 @@ from domain.models import (
     Channel,
     Client,
     CreditKind,
+    JournalEntry,
+    JournalLine,
     MovementKind,
     Order,
     OrderLine,
@@ -51,7 +54,7 @@ from domain.models import (
     StockMovement,
     Variant,
 )
-from domain.models.base import utcnow
+from domain.models.base import Base, attach_inserted, row_values, utcnow
 from domain.money import ZERO, unit_cost
 
 MAX_LINES = 100
@@ -182,14 +185,48 @@ def _sellable_variants(session: Session, ctx: Context, variant_ids: Iterable[uui
     return found
 
 
-def _next_order_number(session: Session, client_id: str) -> int:
-    return session.execute(
+def _insert_numbered(session: Session, order: Order, entry: JournalEntry | None) -> int:
+    """Insert `order`, its lines and its journal entry (memo: its memo and the number) in one
+    statement that also takes the shop's next order number, and return that number.
+
+    The number's row lock (which serialises a shop's orders, to keep numbers gapless) is taken by
+    this last statement before the commit, so it is held for one statement and the commit only."""
+    for line in order.lines:
+        line.order_id = order.id
+    rows: list[tuple[type[Base], dict[str, Any]]] = [(Order, row_values(order))]
+    rows += [(OrderLine, row_values(line)) for line in order.lines]
+    if entry is not None:
+        rows.append((JournalEntry, row_values(entry)))
+        for journal_line in entry.lines:
+            journal_line.entry_id = entry.id
+        rows += [(JournalLine, row_values(line)) for line in entry.lines]
+    shape = tuple((model, tuple(values)) for model, values in rows)
+    params = {f"r{n}_{key}": value for n, (_, values) in enumerate(rows) for key, value in values.items()}
+    return session.execute(_numbered_insert(shape), params | {"shop": order.client_id}).scalar_one()
+
+
+@functools.cache
+def _numbered_insert(shape: tuple[tuple[type[Base], tuple[str, ...]], ...]) -> Select[tuple[int]]:
+    """The statement `_insert_numbered` sends for rows of this shape (models and their columns),
+    built once: a single-row INSERT per row, each a CTE, so SQLAlchemy caches its compiled form."""
+    counter = (
         update(Client)
-        .where(Client.id == client_id)
+        .where(Client.id == bindparam("shop"))
         .values(next_order_number=Client.next_order_number + 1)
-        .returning(Client.next_order_number - 1)
-        .execution_options(synchronize_session=False)
-    ).scalar_one()
+        .returning((Client.next_order_number - 1).label("number"))
+        .cte("order_number")
+    )
+    number = select(counter.c.number).scalar_subquery()
+    inserts = []
+    for n, (model, keys) in enumerate(shape):
+        columns = model.__table__.c  # type: ignore[attr-defined]
+        values: dict[str, Any] = {key: bindparam(f"r{n}_{key}", type_=columns[key].type) for key in keys}
+        if model is Order:
+            values["number"] = number
+        elif model is JournalEntry:
+            values["memo"] = values["memo"] + cast(number, Text)
+        inserts.append(insert(model).values(values).cte(f"new_row_{n}"))
+    return select(counter.c.number).add_cte(counter, *inserts)
 
 
 def _customer_for(session: Session, ctx: Context, requested: uuid.UUID | None) -> uuid.UUID | None:
@@ -430,19 +467,18 @@ def create_order(
                 store_credit.move(
                     session, ctx, customer_id, -credit_used, CreditKind.ORDER_PAYMENT, reference=("order", order_id)
                 )
-            # The shop's order-number row lock is taken last, so it is held only for the inserts and the commit.
-            order.number = _next_order_number(session, ctx.client_id)
-            session.add(order)
-            session.flush()
-            journal.post(
-                session,
-                ctx,
-                "sale",
-                _revenue_postings(order) + stock_postings(movements.values()),
-                memo=f"order #{order.number}",
-                reference=("order", order.id),
-                occurred_at=order.created_at,
-            )
+        order.created_at = order.created_at or utcnow()  # the journal entry shares it
+        entry = journal.entry(
+            ctx,
+            "sale",
+            _revenue_postings(order) + stock_postings(movements.values()),
+            memo="order #",  # + the number, which the insert takes
+            reference=("order", order.id),
+            occurred_at=order.created_at,
+        )
+        # After the savepoint: one statement fails whole, and leaves the transaction to roll back.
+        order.number = _insert_numbered(session, order, entry)
+        attach_inserted(session, *order.lines, order)
     except IntegrityError as exc:
         if "idempotency_key" in str(exc.orig):
             raise Conflict("an order with this Idempotency-Key is being created right now; retry shortly") from None

@@ -166,7 +166,7 @@ class ConversationService:
     @contextmanager
     def _transaction(self, ctx: Context) -> Iterator[Session]:
         """A short transaction in `ctx`'s shop, after checking a user's account is still active."""
-        with transaction(self.sessions, ctx.client_id) as session:
+        with transaction(self.sessions, ctx.client_id, actor=ctx.account) as session:
             if ctx.user_id is not None:
                 auth.require_active(session, ctx)
             yield session

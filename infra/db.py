@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -17,6 +18,10 @@ TENANT_KEY = "client_id"
 PLATFORM_KEY = "platform_admin"
 FIXED_KEY = "tenant_fixed"
 """Set on sessions opened by `transaction`: their tenant is the unit of work's and may not change."""
+ACTOR_KEY = "actor"
+"""(user id, role) of the account a unit of work acts for: checked by the statement that scopes it."""
+ACTOR_CHECKED_KEY = "actor_checked"
+"""(actor, whether the account is active with that role), as the scoping statement found it."""
 
 
 def normalize_url(url: str) -> str:
@@ -148,12 +153,21 @@ def assert_unprivileged(engine: Engine) -> None:
 
 
 def _apply_scope(connection: Connection, info: dict[str, object]) -> None:
+    """Set the transaction's tenant; with an actor, check their account in the same round trip
+    (`app_scope()`, migration 0016: the rule and the lookup, under RLS, live there)."""
     client_id = info.get(TENANT_KEY)
-    platform = "on" if info.get(PLATFORM_KEY) else ""
-    connection.execute(
-        text("SELECT set_config('app.client_id', :cid, true), set_config('app.platform_admin', :pa, true)"),
-        {"cid": str(client_id) if client_id else "", "pa": platform},
-    )
+    scope = {"cid": str(client_id) if client_id else "", "pa": "on" if info.get(PLATFORM_KEY) else ""}
+    actor = info.get(ACTOR_KEY)
+    if actor is None:
+        connection.execute(
+            text("SELECT set_config('app.client_id', :cid, true), set_config('app.platform_admin', :pa, true)"), scope
+        )
+        return
+    user_id, role = actor  # type: ignore[misc]
+    active = connection.execute(
+        text("SELECT app_scope(:cid, :pa, :uid, :role)"), scope | {"uid": user_id, "role": role}
+    ).scalar_one()
+    info[ACTOR_CHECKED_KEY] = (actor, active)
 
 
 @event.listens_for(Session, "after_begin")
@@ -170,6 +184,21 @@ def set_tenant(session: Session, client_id: str | None, *, platform_admin: bool 
         _apply_scope(session.connection(), session.info)
 
 
+def actor_is_active(session: Session, user_id: uuid.UUID | None, role: str) -> bool:
+    """Whether `user_id` is an active account with `role` in the session's tenant: as the statement
+    that scoped this transaction found it when it acted for that user, else asked now."""
+    if user_id is None:
+        return False  # no account to check: nobody
+    actor = (user_id, role)
+    session.connection()  # begins the transaction (and scopes it) when it has not begun yet
+    checked = session.info.get(ACTOR_CHECKED_KEY)
+    if checked is not None and checked[0] == actor:
+        return bool(checked[1])
+    session.info[ACTOR_KEY] = actor
+    _apply_scope(session.connection(), session.info)
+    return bool(session.info[ACTOR_CHECKED_KEY][1])
+
+
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions that keep attributes after commit (services return loaded objects)."""
     return sessionmaker(bind=engine, expire_on_commit=False)
@@ -177,12 +206,19 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 @contextmanager
 def transaction(
-    factory: sessionmaker[Session], client_id: str | None = None, *, platform_admin: bool = False
+    factory: sessionmaker[Session],
+    client_id: str | None = None,
+    *,
+    platform_admin: bool = False,
+    actor: tuple[uuid.UUID, str] | None = None,
 ) -> Iterator[Session]:
     """One unit of work: open a session scoped to `client_id` (or the platform admin's scope),
-    commit on success, roll back on error."""
+    commit on success, roll back on error. With `actor` (user id, role), the statement that
+    scopes the transaction also checks that account (`actor_is_active` reads the answer)."""
     with factory() as session:
         set_tenant(session, client_id, platform_admin=platform_admin)
         session.info[FIXED_KEY] = True
+        if actor is not None:
+            session.info[ACTOR_KEY] = actor
         with session.begin():
             yield session

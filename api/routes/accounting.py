@@ -5,9 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from api.auth import OwnerCaller
+from api.routing import ApiRouter
 from api.schemas.accounting import (
     JournalEntryCreate,
     JournalEntryRead,
@@ -17,7 +18,7 @@ from api.schemas.accounting import (
 from api.schemas.common import Page, PageQuery, Text
 from domain import journal
 
-router = APIRouter(prefix="/accounting", tags=["accounting"])
+router = ApiRouter(prefix="/accounting", tags=["accounting"])
 
 
 @router.post("/journal-entries", status_code=201)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from api.auth import SuperAdmin
+from api.routing import ApiRouter
 from api.schemas.admin import (
     CLIENT_ID_PATTERN,
     AdminOrderRead,
@@ -23,7 +24,7 @@ from api.schemas.auth import UserRead
 from api.schemas.common import Page, PageQuery
 from domain import admin as admin_service
 
-router = APIRouter(prefix="/admin", tags=["admin"])
+router = ApiRouter(prefix="/admin", tags=["admin"])
 
 ClientFilter = Annotated[
     str | None, Query(min_length=3, max_length=40, pattern=CLIENT_ID_PATTERN, description="Only this client")

@@ -6,15 +6,16 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 
 from api.auth import CurrentCaller, OwnerCaller
 from api.deps import ConversationsDep
+from api.routing import ApiRouter
 from api.schemas.approvals import ApprovalDecision, ApprovalOutcome, ApprovalRead
 from api.schemas.common import Page, PageQuery
 from domain.models import Approval, ApprovalStatus
 
-router = APIRouter(prefix="/approvals", tags=["approvals"])
+router = ApiRouter(prefix="/approvals", tags=["approvals"])
 
 ACCEPTED = {
     202: {

@@ -7,16 +7,17 @@ import uuid
 from datetime import timedelta
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from api.auth import CurrentCaller, OwnerCaller
+from api.routing import ApiRouter
 from api.schemas.audit import AuditEventRead
 from api.schemas.common import Moment, Page, PageQuery, Text
 from api.schemas.whatsapp import MessageFiguresRead, MessageLogLine
 from domain import audit, messaging
 from domain.models.base import utcnow
 
-router = APIRouter(prefix="/sessions", tags=["sessions"])
+router = ApiRouter(prefix="/sessions", tags=["sessions"])
 
 
 @router.get("/logs")

@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request
+from fastapi import Header, Request
 
 from api.auth import CurrentCaller, OwnerCaller
 from api.client_ip import client_ip
 from api.deps import RuntimeDep, SettingsDep
 from api.limits import enforce
 from api.problems import PROBLEM_RESPONSES, problem_response
+from api.routing import ApiRouter
 from api.schemas.auth import LoginRequest, TokenRead, TotpEnrollment, TotpEnrollRequest, UserCreate, UserRead
 from api.security import Principal, issue_token
 from domain import auth as auth_service
@@ -19,7 +20,7 @@ from domain import second_factor
 from domain.models import Channel, User
 from infra.db import transaction
 
-router = APIRouter(prefix="/auth", tags=["auth"])
+router = ApiRouter(prefix="/auth", tags=["auth"])
 
 LOGINS_PER_IP_PER_MINUTE = 30
 

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from api.auth import CurrentCaller, OwnerCaller
+from api.routing import ApiRouter
 from api.schemas.business import BusinessOwnerRead, BusinessRead, BusinessUpdate
 from domain import tenancy
 from domain.context import Context, scoped
 from domain.models import Client, Role
 
-router = APIRouter(prefix="/business", tags=["business"])
+router = ApiRouter(prefix="/business", tags=["business"])
 
 
 def present(client: Client, ctx: Context) -> BusinessOwnerRead | BusinessRead:

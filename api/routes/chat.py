@@ -7,15 +7,15 @@ import json
 import uuid
 from collections.abc import Iterator
 
-from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
 from api.auth import CurrentCaller
 from api.deps import ConversationsDep
+from api.routing import ApiRouter
 from api.schemas.chat import ChatReply, ChatRequest
 from graph.turns import Turn, TurnEvent
 
-router = APIRouter(prefix="/chat", tags=["chat"])
+router = ApiRouter(prefix="/chat", tags=["chat"])
 
 
 def _reply(turn: Turn, conversation: str) -> ChatReply:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 
 from api.auth import CurrentCaller, OwnerCaller
 from api.routes.orders import OrderView, present
+from api.routing import ApiRouter
 from api.schemas.common import Page, PageQuery, Text
 from api.schemas.customers import (
     AddressCreate,
@@ -29,7 +30,7 @@ from domain import orders as order_service
 from domain import store_credit
 from domain.models import Role
 
-router = APIRouter(prefix="/customers", tags=["customers"])
+router = ApiRouter(prefix="/customers", tags=["customers"])
 
 
 @router.post("", status_code=201)

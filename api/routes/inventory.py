@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 
 from api.auth import CurrentCaller
 from api.routes.approvals import ACCEPTED, accepted
+from api.routing import ApiRouter
 from api.schemas.approvals import ApprovalRead
 from api.schemas.common import IdempotencyKey, Moment, Page, PageQuery
 from api.schemas.inventory import MovementOwnerRead, MovementRead, StockChange
@@ -16,7 +17,7 @@ from domain import approvals, inventory
 from domain.context import Context
 from domain.models import Approval, MovementKind, Role, StockMovement
 
-router = APIRouter(prefix="/inventory", tags=["inventory"])
+router = ApiRouter(prefix="/inventory", tags=["inventory"])
 
 MovementView = MovementOwnerRead | MovementRead
 

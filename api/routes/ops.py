@@ -6,15 +6,16 @@ from typing import Literal
 
 import redis
 import structlog
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from api.deps import RuntimeDep
+from api.routing import ApiRouter
 
-router = APIRouter(tags=["operations"])
+router = ApiRouter(tags=["operations"])
 log = structlog.get_logger(__name__)
 
 CheckResult = Literal["ok", "degraded", "unavailable"]

@@ -6,10 +6,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query, Response
+from fastapi import Body, Query, Response
 
 from api.auth import CurrentCaller, OptionalSecondFactorCaller, SecondFactorCaller
 from api.routes.approvals import ACCEPTED, accepted
+from api.routing import ApiRouter
 from api.schemas.approvals import ApprovalRead
 from api.schemas.common import IdempotencyKey, Moment, Page, PageQuery, Text
 from api.schemas.orders import OrderCancel, OrderCreate, OrderOwnerRead, OrderRead, OrderUpdate
@@ -19,7 +20,7 @@ from domain import orders as order_service
 from domain.context import Context
 from domain.models import Approval, Channel, Order, OrderStatus, Role
 
-router = APIRouter(prefix="/orders", tags=["orders"])
+router = ApiRouter(prefix="/orders", tags=["orders"])
 
 OrderView = OrderOwnerRead | OrderRead
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Query, Response, UploadFile
+from fastapi import File, Form, Query, Response, UploadFile
 
 from api.auth import CurrentCaller
 from api.deps import ImageDescriberDep, ImageEmbedderDep, ObjectStorageDep, TextEmbedderDep
 from api.problems import problem_response
+from api.routing import ApiRouter
 from api.schemas.catalog import (
     ImageMatchRead,
     ImageSearchRead,
@@ -27,7 +28,7 @@ from domain.context import Context
 from domain.errors import NotFound
 from domain.models import Product, Role
 
-router = APIRouter(prefix="/products", tags=["products"])
+router = ApiRouter(prefix="/products", tags=["products"])
 
 IMAGE_UPLOAD_PATHS = r"/api/v1/products/(image-search|[^/]+/images)"
 """Routes that take a picture: the body limit there is the picture's plus room for the multipart framing."""

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from api.auth import OwnerCaller
+from api.routing import ApiRouter
 from api.schemas.common import MAX_PAGE_SIZE, Moment
 from api.schemas.reports import AgingBucketRead, DashboardRead, ProfitAndLossRead, StockAgingRead, ValuationRead
 from domain import reports
 from domain.models.base import utcnow
 
-router = APIRouter(prefix="/reports", tags=["reports"])
+router = ApiRouter(prefix="/reports", tags=["reports"])
 
 
 @router.get("/profit-loss")

@@ -6,15 +6,16 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from api.auth import CurrentCaller
+from api.routing import ApiRouter
 from api.schemas.common import Page, PageQuery
 from api.schemas.returns import ReturnRequestCreate, ReturnRequestRead, ReturnRequestReceive, ReturnRequestReject
 from domain import return_requests as request_service
 from domain.models import ReturnRequestStatus
 
-router = APIRouter(prefix="/return-requests", tags=["returns"])
+router = ApiRouter(prefix="/return-requests", tags=["returns"])
 
 
 @router.post("", status_code=201)

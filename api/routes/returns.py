@@ -5,14 +5,15 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from api.auth import CurrentCaller
+from api.routing import ApiRouter
 from api.schemas.common import Page, PageQuery
 from api.schemas.returns import ReturnCreate, ReturnRead
 from domain import returns as return_service
 
-router = APIRouter(prefix="/returns", tags=["returns"])
+router = ApiRouter(prefix="/returns", tags=["returns"])
 
 
 @router.post("", status_code=201)

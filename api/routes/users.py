@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 
 from api.auth import CurrentCaller, OwnerCaller
 from api.deps import SettingsDep
 from api.problems import PROBLEM_RESPONSES, problem_response
+from api.routing import ApiRouter
 from api.schemas.auth import (
     PasswordChange,
     PasswordReset,
@@ -23,7 +24,7 @@ from domain import auth as auth_service
 from domain import personal_numbers, second_factor
 from infra import queue
 
-router = APIRouter(prefix="/users", tags=["users"])
+router = ApiRouter(prefix="/users", tags=["users"])
 
 
 @router.get("")

@@ -8,11 +8,12 @@ import uuid
 from typing import Annotated
 
 import structlog
-from fastapi import APIRouter, Query
+from fastapi import Query
 from fastapi.responses import PlainTextResponse
 
 from api.auth import CurrentCaller, OwnerCaller
 from api.deps import RuntimeDep
+from api.routing import ApiRouter
 from api.schemas.common import Page, PageQuery
 from api.schemas.whatsapp import (
     CustomerThreadRead,
@@ -33,7 +34,7 @@ from domain.models.base import utcnow
 from infra import queue
 from infra.whatsapp import GraphError
 
-router = APIRouter(prefix="/chat", tags=["whatsapp"])
+router = ApiRouter(prefix="/chat", tags=["whatsapp"])
 log = structlog.get_logger(__name__)
 
 

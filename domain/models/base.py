@@ -10,10 +10,11 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
-from sqlalchemy import DateTime, Enum, ForeignKey, MetaData, Numeric, String, func
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import DateTime, Enum, ForeignKey, MetaData, Numeric, String, func, inspect
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, make_transient_to_detached, mapped_column
+from sqlalchemy.sql.schema import CallableColumnDefault, ScalarElementColumnDefault
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -83,6 +84,35 @@ class TenantOwned:
     """
 
     client_id: Mapped[str] = mapped_column(String(40), ForeignKey("clients.id", ondelete="CASCADE"))
+
+
+def row_values(obj: Base) -> dict[str, Any]:
+    """What an INSERT of the new object `obj` writes, by column: its own attributes, else each
+    column's Python-side default, set on `obj` too so it holds what the row will (for a Core
+    INSERT where the ORM's unit of work would cost more than the statement)."""
+    values: dict[str, Any] = {}
+    for attribute in inspect(obj).mapper.column_attrs:
+        column = attribute.columns[0]
+        if attribute.key not in obj.__dict__:
+            default = column.default
+            if isinstance(default, ScalarElementColumnDefault):
+                setattr(obj, attribute.key, default.arg)
+            elif isinstance(default, CallableColumnDefault):
+                setattr(obj, attribute.key, default.arg(None))
+            elif column.nullable:
+                setattr(obj, attribute.key, None)
+            else:
+                continue  # the server's default, or the statement gives it
+        values[column.key] = obj.__dict__[attribute.key]
+    return values
+
+
+def attach_inserted(session: Session, *objects: Base) -> None:
+    """Make objects whose rows a Core INSERT wrote persistent in `session`, as written (no SQL)."""
+    for obj in objects:
+        make_transient_to_detached(obj)
+    for obj in objects:
+        session.add(obj)
 
 
 TENANT_TABLES: list[str] = []

@@ -12,10 +12,11 @@ from sqlalchemy import Engine, text, update
 
 from api.auth import CurrentCaller
 from api.main import create_app
-from domain.models import User
+from api.security import Principal
+from domain.models import Role, User
 from infra.db import make_engine, make_session_factory, transaction
 from infra.settings import Settings
-from tests.api.conftest import Shop
+from tests.api.conftest import Shop, bearer, committed_shop
 
 
 @pytest.fixture
@@ -59,3 +60,22 @@ def test_a_request_commits_on_success_and_rolls_back_on_error(
         refused = client.post("/probe/late", headers=shop.staff)
         assert (refused.status_code, refused.json()["detail"]) == (401, "this account no longer exists or is disabled")
         assert client.get("/probe", headers=shop.owner).json() == [["kept", shop.client_id]]
+
+
+def test_the_account_check_names_the_tokens_shop_and_role(settings: Settings, shop: Shop, app_engine: Engine) -> None:
+    """The statement that scopes the transaction checks the token's user in the token's shop with
+    the token's role: another shop's user, or a role the account does not have, is refused."""
+    other = committed_shop(app_engine, settings)
+    app = create_app(settings)
+
+    @app.get("/probe-me")
+    def me(caller: CurrentCaller) -> str:
+        with caller.transaction() as (_, ctx):
+            return str(ctx.user_id)
+
+    borrowed = bearer(settings, Principal(other.owner_id, "owner", Role.OWNER, shop.client_id))
+    promoted = bearer(settings, Principal(shop.staff_id, "clerk", Role.OWNER, shop.client_id))
+    with TestClient(app) as client:
+        assert client.get("/probe-me", headers=shop.owner).json() == str(shop.owner_id)
+        assert client.get("/probe-me", headers=borrowed).status_code == 401
+        assert client.get("/probe-me", headers=promoted).status_code == 401

@@ -36,6 +36,23 @@ def test_staff_cannot_grant_a_discount_above_the_threshold_alone(
     assert mug.on_hand == 5
 
 
+def test_a_submitted_order_that_needs_the_owner_writes_nothing_but_the_request(
+    db: Session, tenant_a: Context, clerk: Context, make_variant
+) -> None:
+    """`submit` runs an order without a savepoint of its own: the order asks for the owner before
+    its first write, so only the approval is recorded and the transaction goes on."""
+    mug = make_variant(tenant_a, "MUG-SUB", "10.00", stock=5)
+    draft = OrderDraft([LineRequest(mug.id, 2)], discount_pct=D(15))
+    asked = approvals.submit(db, clerk, approvals.order_request(draft))
+    assert isinstance(asked, Approval)
+    assert asked.status is ApprovalStatus.PENDING
+    db.refresh(mug)
+    assert (mug.on_hand, count(db, Order, Order.client_id == tenant_a.client_id)) == (5, 0)
+    placed = approvals.submit(db, clerk, approvals.order_request(OrderDraft([LineRequest(mug.id, 1)])))
+    assert isinstance(placed, Order)
+    assert placed.total == D("10.00")
+
+
 def test_an_approved_discount_order_is_placed_once_as_the_requester(
     db: Session, tenant_a: Context, clerk: Context, make_variant
 ) -> None:

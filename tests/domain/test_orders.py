@@ -18,7 +18,7 @@ from domain.errors import (
     PolicyViolation,
     ValidationFailed,
 )
-from domain.models import Account, ApprovalStatus, Channel, OrderStatus, PaymentStatus, Role
+from domain.models import Account, ApprovalStatus, Channel, Order, OrderStatus, PaymentStatus, Role
 from domain.orders import LineRequest, OrderChanges, OrderDraft
 
 D = Decimal
@@ -41,6 +41,25 @@ def test_an_order_snapshots_price_and_average_cost(db: Session, tenant_a: Contex
     assert (order.subtotal, order.total, order.status) == (D("37.50"), D("37.50"), OrderStatus.PENDING)
     assert order.commission_amount == D("1.88")  # 5% of 37.50
     assert order.number == 1001
+    assert_books_balance(db, tenant_a)
+
+
+def test_an_order_its_lines_and_its_sale_entry_are_written_with_the_next_number(
+    db: Session, tenant_a: Context, make_variant
+) -> None:
+    """One statement takes the number and writes the order, lines and entry: the memo names the
+    number, numbers follow one another, and the returned order is the session's own, as written."""
+    mug = make_variant(tenant_a, "MUG-NUM", "10.00", stock=5, cost="4")
+    first = orders.create_order(db, tenant_a, draft((mug, 1)))
+    second = orders.create_order(db, tenant_a, draft((mug, 2)))
+    assert second.number == first.number + 1
+    assert db.get(Order, second.id) is second
+    db.expire_all()  # read back what the statement wrote
+    again = orders.get_order(db, tenant_a, second.id)
+    assert (again.total, again.cogs_total, [line.quantity for line in again.lines]) == (D("20.00"), D("8.00"), [2])
+    entries, _ = journal.list_entries(db, tenant_a, kind="sale")
+    memos = {entry.reference_id: (entry.memo, entry.occurred_at) for entry in entries}
+    assert memos[second.id] == (f"order #{second.number}", second.created_at)
     assert_books_balance(db, tenant_a)
 
 
