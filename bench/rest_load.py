@@ -48,7 +48,7 @@ import psycopg
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
-from bench.support import SECRET, bench_database, percentile
+from bench.support import SECRET, KeepAlive, bench_database, http_request, percentile
 from domain import auth, inventory, tenancy
 from domain.context import Context, scoped
 from domain.models import Channel, Product, Role, Variant
@@ -248,49 +248,6 @@ def api_scenarios(send: Send, catalog: Catalog) -> dict[str, Call]:
     }
 
 
-class KeepAlive:
-    """One HTTP/1.1 keep-alive connection, as lean as a load generator should be on the server's
-    own cores (httpx spent ≈ 2.7 ms of CPU a request there, more than half of what the server
-    spent, and the ratio charged it to the API). Bodies are read by their Content-Length."""
-
-    def __init__(self, host: str, port: int, headers: bytes) -> None:
-        self.host, self.port, self.headers = host, port, headers
-        self.streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
-
-    async def send(self, method: str, path: str, body: bytes) -> int:
-        head = f"{method} {path} HTTP/1.1\r\nHost: {self.host}\r\nContent-Length: {len(body)}\r\n"
-        request = head.encode() + self.headers + b"\r\n" + body
-        reused = self.streams is not None
-        if self.streams is None:
-            self.streams = await asyncio.open_connection(self.host, self.port)
-        reader, writer = self.streams
-        writer.write(request)
-        status_line = await reader.readline()
-        if not status_line and reused:  # the server closed it while idle (keep-alive timeout): once more
-            await self.close()
-            self.streams = reader, writer = await asyncio.open_connection(self.host, self.port)
-            writer.write(request)
-            status_line = await reader.readline()
-        status = int(status_line.split()[1])
-        length, closing = 0, False
-        while (line := await reader.readline()) not in (b"\r\n", b""):
-            name, _, value = line.partition(b":")
-            name = name.strip().lower()
-            if name == b"content-length":
-                length = int(value)
-            elif name == b"connection":
-                closing = value.strip().lower() == b"close"
-        await reader.readexactly(length)
-        if closing:
-            await self.close()
-        return status
-
-    async def close(self) -> None:
-        if self.streams is not None:
-            self.streams[1].close()
-            self.streams = None
-
-
 @asynccontextmanager
 async def api_calls(base: str, catalog: Catalog, concurrency: int, client: str) -> AsyncIterator[dict[str, Call]]:
     """The API's scenarios, logged in as the owner, on `concurrency` keep-alive connections
@@ -312,21 +269,21 @@ async def api_calls(base: str, catalog: Catalog, concurrency: int, client: str) 
             yield api_scenarios(via_httpx, catalog)
         return
     url = httpx.URL(base)
-    headers = f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n".encode()
-    connections = [KeepAlive(url.host, url.port or 80, headers) for _ in range(concurrency)]
+    headers = f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
+    connections = [KeepAlive(url.host, url.port or 80) for _ in range(concurrency)]
 
     async def via_keep_alive(slot: int, method: str, path: str, body: bytes) -> int:
         try:
-            return await connections[slot].send(method, path, body)
-        except (OSError, asyncio.IncompleteReadError, ValueError, IndexError):
-            await connections[slot].close()
+            return await connections[slot].send(http_request(url.host, method, path, headers, body))
+        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError, IndexError):
+            connections[slot].close()
             raise
 
     try:
         yield api_scenarios(via_keep_alive, catalog)
     finally:
         for connection in connections:
-            await connection.close()
+            connection.close()
 
 
 # --- the same statements, straight to PostgreSQL ---------------------------------------------

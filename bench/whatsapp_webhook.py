@@ -34,7 +34,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import text
 
 from bench.rest_load import api_server
-from bench.support import bench_database, percentile
+from bench.support import KeepAlive, bench_database, http_request, percentile
 from domain import tenancy
 from infra.db import make_engine, make_session_factory, transaction
 from infra.embedded import start_redis, stop_redis
@@ -81,46 +81,6 @@ def delivery(i: int) -> tuple[str, bytes]:
     return wamid, json.dumps(body).encode()
 
 
-def request_bytes(host: str, raw: bytes) -> bytes:
-    """The whole HTTP/1.1 request of one delivery, signed, built before the clock starts."""
-    head = (
-        f"POST {WEBHOOK} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
-        f"X-Hub-Signature-256: {sign(APP_SECRET, raw)}\r\nContent-Length: {len(raw)}\r\n\r\n"
-    )
-    return head.encode() + raw
-
-
-class Connection:
-    """One keep-alive HTTP/1.1 connection that sends prepared requests and reads only what it must
-    of the answer (the status, and Content-Length bytes of body)."""
-
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.reader, self.writer = reader, writer
-
-    @classmethod
-    async def open(cls, host: str, port: int) -> Connection:
-        return cls(*await asyncio.open_connection(host, port))
-
-    def usable(self) -> bool:
-        """False once the server closed it (an idle keep-alive timed out)."""
-        return not (self.reader.at_eof() or self.writer.is_closing())
-
-    async def send(self, request: bytes) -> int:
-        """Send one request; return the answer's status."""
-        self.writer.write(request)
-        head = await self.reader.readuntil(b"\r\n\r\n")
-        length = 0
-        for line in head.split(b"\r\n")[1:]:
-            name, _, value = line.partition(b":")
-            if name.lower() == b"content-length":
-                length = int(value)
-        await self.reader.readexactly(length)
-        return int(head[9:12])
-
-    def close(self) -> None:
-        self.writer.close()
-
-
 async def open_loop(
     host: str, port: int, rate: float, seconds: float, max_in_flight: int
 ) -> tuple[list[float], Counter, set[str]]:
@@ -130,30 +90,20 @@ async def open_loop(
     The client is kept cheap, since it shares the cores with the server: requests are signed and
     encoded before the clock starts, and sent on raw asyncio connections (no HTTP library)."""
     total = int(rate * seconds)
-    requests = [(wamid, request_bytes(f"{host}:{port}", raw)) for wamid, raw in map(delivery, range(total))]
+    headers = "Content-Type: application/json\r\nX-Hub-Signature-256: {}\r\n"
+    requests = [
+        (wamid, http_request(f"{host}:{port}", "POST", WEBHOOK, headers.format(sign(APP_SECRET, raw)), raw))
+        for wamid, raw in map(delivery, range(total))
+    ]
     latencies: list[float] = []
     statuses: Counter = Counter()
     acknowledged: set[str] = set()
-    idle: list[Connection] = [await Connection.open(host, port) for _ in range(min(WARM_CONNECTIONS, max_in_flight))]
+    idle = [await KeepAlive(host, port).connect() for _ in range(min(WARM_CONNECTIONS, max_in_flight))]
     in_flight = 0
 
-    async def exchange(request: bytes) -> tuple[Connection, int]:
-        """Send on an idle connection, or a new one; a reused connection the server had just
-        closed (its keep-alive ran out) is replaced once, as HTTP clients do."""
-        while idle:
-            connection = idle.pop()
-            if not connection.usable():
-                connection.close()
-                continue
-            try:
-                return connection, await connection.send(request)
-            except (ConnectionResetError, asyncio.IncompleteReadError):
-                connection.close()
-                break
-            except BaseException:
-                connection.close()
-                raise
-        connection = await Connection.open(host, port)
+    async def exchange(request: bytes) -> tuple[KeepAlive, int]:
+        """Send on an idle connection, or a new one (KeepAlive reopens one the server closed)."""
+        connection = idle.pop() if idle else KeepAlive(host, port)
         try:
             return connection, await connection.send(request)
         except BaseException:
