@@ -22,6 +22,7 @@ from domain.models.base import utcnow
 from graph.runtime import Runtime
 from infra.db import make_session_factory, transaction
 from infra.settings import Settings
+from tests.api import flows
 from tests.api import test_whatsapp_worker as worker_tests
 from tests.api.conftest import Shop
 from tests.api.test_whatsapp_worker import deliver, drain, make_worker, outbound, sent_texts
@@ -189,17 +190,7 @@ def test_a_code_goes_only_to_a_number_inside_its_window_and_not_to_another_users
 
 def ask_for_a_discount(client: TestClient, runtime: Runtime, shop: Shop, number: str) -> Approval:
     """A customer's order with 15 % off (above the shop's 5 % auto-approval), confirmed: pending."""
-    created = client.post(
-        "/api/v1/products",
-        json={"name": "Grey Hoodie", "category": "apparel", "variants": [{"sku": "HOODIE-GRY", "price": "40.00"}]},
-        headers=shop.owner,
-    )
-    variant_id = created.json()["variants"][0]["id"]
-    client.post(
-        "/api/v1/inventory/adjustments",
-        json={"variant_id": variant_id, "type": "receipt", "quantity": 5, "unit_cost": "20.00"},
-        headers=shop.owner,
-    )
+    flows.add_product(client, shop, "Grey Hoodie", {"HOODIE-GRY": "40.00"}, stock=5, cost="20.00")
     deliver(runtime, says(number, CUSTOMER_PHONE, "I want to buy 2 grey hoodies, 15% off", ".ask"))
     drain(make_worker(runtime))
     deliver(runtime, from_phone(payload("button_reply", number, wamid_suffix=".yes"), CUSTOMER_PHONE, "Sheena"))

@@ -43,6 +43,7 @@ from graph.runtime import Runtime, open_runtime
 from infra import queue
 from infra.db import make_session_factory, transaction
 from infra.settings import Settings
+from tests.api import flows
 from tests.api.conftest import Shop
 from tests.api.test_orders_api import add_product
 from tests.api.whatsapp_support import (
@@ -659,17 +660,7 @@ def test_the_owners_decision_reaches_the_customer_on_whatsapp_without_them_writi
     wa_settings: Settings, runtime: Runtime, graph_api: respx.MockRouter, app_engine: Engine, shop: Shop, number: str
 ) -> None:
     with TestClient(create_app(wa_settings)) as client:
-        created = client.post(
-            "/api/v1/products",
-            json={"name": "Grey Hoodie", "category": "apparel", "variants": [{"sku": "HOODIE-GRY", "price": "40.00"}]},
-            headers=shop.owner,
-        )
-        variant_id = created.json()["variants"][0]["id"]
-        client.post(
-            "/api/v1/inventory/adjustments",
-            json={"variant_id": variant_id, "type": "receipt", "quantity": 5, "unit_cost": "20.00"},
-            headers=shop.owner,
-        )
+        flows.add_product(client, shop, "Grey Hoodie", {"HOODIE-GRY": "40.00"}, stock=5, cost="20.00")
         deliver(runtime, text_payload(number, "I want to buy 2 grey hoodies, 15% off", ".ask"))
         drain(make_worker(runtime))
         [confirm] = sent_texts(graph_api)
