@@ -14,6 +14,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -95,9 +96,9 @@ def whatsapp(app_engine, settings: Settings, demo_shop: str) -> Iterator[tuple[R
         yield runtime, number
 
 
-@pytest.fixture
-def browser() -> Iterator[WebDriver]:
-    """Headless Debian Chromium (no browser download)."""
+@contextmanager
+def chromium() -> Iterator[WebDriver]:
+    """Headless Debian Chromium (no browser download), with its own profile and cookies."""
     assert shutil.which(CHROMIUM), "apt-get install chromium chromium-driver"
     assert shutil.which(CHROMEDRIVER), "apt-get install chromium chromium-driver"
     options = webdriver.ChromeOptions()
@@ -111,6 +112,19 @@ def browser() -> Iterator[WebDriver]:
         yield driver
     finally:
         driver.quit()
+
+
+@pytest.fixture
+def browser() -> Iterator[WebDriver]:
+    with chromium() as driver:
+        yield driver
+
+
+@pytest.fixture
+def second_browser() -> Iterator[WebDriver]:
+    """Another person's browser: its own session cookie, so logging in there leaves the first alone."""
+    with chromium() as driver:
+        yield driver
 
 
 class ConsolePage:
@@ -156,13 +170,6 @@ class ConsolePage:
         self.until(lambda d: box.get_attribute("value") == "", f"the /{name} command picked")
         box.send_keys(Keys.ENTER)
 
-    def new_window(self) -> str:
-        """Open another window (the current one stays open and connected); return the current one's handle."""
-        current = self.driver.current_window_handle
-        self.driver.switch_to.new_window("window")
-        self.driver.get(f"{self.base}/login")  # on the console's site, so a log-in can clear its cookies
-        return current
-
     def sees(self, text: str, timeout: float = WAIT_S) -> None:
         self.until(lambda d: text in d.find_element(By.TAG_NAME, "body").text, repr(text), timeout)
 
@@ -182,7 +189,13 @@ class ConsolePage:
 
 
 def test_owner_and_staff_run_the_shop_in_the_console(
-    browser: WebDriver, console_url: str, demo_shop: str, whatsapp: tuple[Runtime, str], app_engine, tmp_path: Path
+    browser: WebDriver,
+    second_browser: WebDriver,
+    console_url: str,
+    demo_shop: str,
+    whatsapp: tuple[Runtime, str],
+    app_engine,
+    tmp_path: Path,
 ) -> None:
     page = ConsolePage(browser, console_url)
 
@@ -201,19 +214,15 @@ def test_owner_and_staff_run_the_shop_in_the_console(
     page.sees("I have asked the owner to approve this")
     page.shot("staff-waits-for-the-owner")
 
-    staff_window = page.new_window()
+    staff, page = page, ConsolePage(second_browser, console_url)  # the owner, in a browser of their own
     page.log_in(f"admin@{demo_shop}", "admin123")
     page.sees("Approval needed")
     page.button("Approve").click()
     page.sees("Approved: order #")
     page.sees("placed")
     page.shot("owner-approved")
-    owner_window = browser.current_window_handle
-    browser.switch_to.window(staff_window)
-    page.sees("The owner approved your request.")  # pushed to the open window, no reload
-    page.shot("staff-sees-the-decision")
-    browser.close()
-    browser.switch_to.window(owner_window)
+    staff.sees("The owner approved your request.")  # pushed to the staff's open window, no reload
+    staff.shot("staff-sees-the-decision")
 
     photo = tmp_path / "tote.jpg"
     photo.write_bytes(encode(product_picture(TOTE_PICTURE, size=200).crop((15, 15, 185, 185)), "JPEG", quality=85))
