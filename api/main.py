@@ -17,9 +17,10 @@ from api.middleware import (
     RequestContextMiddleware,
 )
 from api.problems import PROBLEM_RESPONSES, install_problem_handlers
-from api.routes import api_router
+from api.routes import API_PREFIX, feature_routers
 from api.routes.ops import router as ops_router
 from api.routes.products import IMAGE_UPLOAD_BODY_BYTES, IMAGE_UPLOAD_PATHS
+from api.routing import route_threads
 from api.whatsapp.inbox import MAX_BATCH, InboxWriter
 from api.whatsapp.webhook import WhatsAppWebhook
 from graph.runtime import freeze_startup_heap, open_runtime
@@ -32,10 +33,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     inbox writer and the async rate limiter; close them on exit."""
     settings: Settings = app.state.settings
     limiter: RequestLimiter = app.state.limiter
-    # Sync routes run in this many threads; more would only fight the event loop for the GIL while
-    # they wait for one of DB_POOL_SIZE connections.
+    # Sync routes run in this many threads (the loop's executor: `OneThreadRoute`; anyio's for what
+    # FastAPI runs in a thread itself); more would only fight the event loop for the GIL while they
+    # wait for one of DB_POOL_SIZE connections.
     anyio.to_thread.current_default_thread_limiter().total_tokens = settings.API_THREADS
-    with open_runtime(settings) as runtime:
+    with route_threads(settings.API_THREADS), open_runtime(settings) as runtime:
         app.state.runtime = runtime
         app.state.inbox_writer = InboxWriter(runtime).start()
         if app.state.freeze_heap:
@@ -68,7 +70,7 @@ def create_app(settings: Settings | None = None, *, freeze_heap: bool = False) -
         RateLimitMiddleware,
         limiter=app.state.limiter,
         secret_key=config.secret_key,
-        prefix=api_router.prefix,
+        prefix=API_PREFIX,
         trusted=config.trusted_proxies(),
     )
     app.add_middleware(AdmissionMiddleware, limit=config.MAX_REQUESTS_IN_FLIGHT)
@@ -81,7 +83,8 @@ def create_app(settings: Settings | None = None, *, freeze_heap: bool = False) -
     )
     install_problem_handlers(app)
     app.include_router(ops_router)
-    app.include_router(api_router, responses=PROBLEM_RESPONSES)
+    for router in feature_routers:
+        router.include_in(app, API_PREFIX, responses=PROBLEM_RESPONSES)
     return app
 
 

@@ -209,7 +209,7 @@ class RateLimitMiddleware:
             return
         ip = client_ip(scope, self.trusted)
         try:
-            await self.limiter.check(ip, self._client_key(scope))
+            self.limiter.check(ip, self._client_key(scope))
         except RateLimited as exc:
             response = problem(
                 429,

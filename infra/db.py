@@ -152,6 +152,10 @@ def assert_unprivileged(engine: Engine) -> None:
         )
 
 
+_SET_SCOPE = text("SELECT set_config('app.client_id', :cid, true), set_config('app.platform_admin', :pa, true)")
+_SET_SCOPE_CHECK_ACTOR = text("SELECT app_scope(:cid, :pa, :uid, :role)")
+
+
 def _apply_scope(connection: Connection, info: dict[str, object]) -> None:
     """Set the transaction's tenant; with an actor, check their account in the same round trip
     (`app_scope()`, migration 0016: the rule and the lookup, under RLS, live there)."""
@@ -159,21 +163,19 @@ def _apply_scope(connection: Connection, info: dict[str, object]) -> None:
     scope = {"cid": str(client_id) if client_id else "", "pa": "on" if info.get(PLATFORM_KEY) else ""}
     actor = info.get(ACTOR_KEY)
     if actor is None:
-        connection.execute(
-            text("SELECT set_config('app.client_id', :cid, true), set_config('app.platform_admin', :pa, true)"), scope
-        )
+        connection.execute(_SET_SCOPE, scope)
         return
     user_id, role = actor  # type: ignore[misc]
-    active = connection.execute(
-        text("SELECT app_scope(:cid, :pa, :uid, :role)"), scope | {"uid": user_id, "role": role}
-    ).scalar_one()
+    active = connection.execute(_SET_SCOPE_CHECK_ACTOR, scope | {"uid": user_id, "role": role}).scalar_one()
     info[ACTOR_CHECKED_KEY] = (actor, active)
 
 
 @event.listens_for(Session, "after_begin")
 def _scope_new_transaction(session: Session, transaction: SessionTransaction, connection: Connection) -> None:
-    """Every transaction starts with the session's tenant, so RLS policies see it (SET LOCAL)."""
-    _apply_scope(connection, session.info)
+    """Every transaction starts with the session's tenant, so RLS policies see it (SET LOCAL); a
+    savepoint inside it already has it (and a rollback to one keeps it)."""
+    if not transaction.nested:
+        _apply_scope(connection, session.info)
 
 
 def set_tenant(session: Session, client_id: str | None, *, platform_admin: bool = False) -> None:

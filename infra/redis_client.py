@@ -20,11 +20,12 @@ def check_redis(client: redis.Redis) -> None:
         raise ConfigError(f"cannot reach Redis: {exc}; check REDIS_URL") from None
 
 
-# INCR each key; a key without an expiry (new, or left behind by a crash) gets one. Atomic, one round trip.
+# Add ARGV[i + 1] hits (1 when not given) to each KEYS[i]; a key without an expiry (new, or left
+# behind by a crash) gets one of ARGV[1] seconds. Atomic, one round trip.
 COUNT_HITS_SCRIPT = """
 local counts = {}
 for i, key in ipairs(KEYS) do
-  local hits = redis.call('INCR', key)
+  local hits = redis.call('INCRBY', key, ARGV[i + 1] or 1)
   local ttl = redis.call('TTL', key)
   if ttl < 0 then
     redis.call('EXPIRE', key, ARGV[1])

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from api.routes import (
     accounting,
     admin,
@@ -21,25 +19,31 @@ from api.routes import (
     returns,
     users,
 )
+from api.routing import ApiRouter
 from api.whatsapp import routes as whatsapp
 
-api_router = APIRouter(prefix="/api/v1")
-for feature in (
-    auth,
-    users,
-    business,
-    customers,
-    products,
-    inventory,
-    orders,
-    returns,
-    return_requests,
-    approvals,
-    accounting,
-    reports,
-    audit,
-    admin,
-    chat,
-    whatsapp,
-):
-    api_router.include_router(feature.router)
+API_PREFIX = "/api/v1"
+
+feature_routers: tuple[ApiRouter, ...] = tuple(
+    feature.router
+    for feature in (
+        auth,
+        users,
+        business,
+        customers,
+        products,
+        inventory,
+        orders,
+        returns,
+        return_requests,
+        approvals,
+        accounting,
+        reports,
+        audit,
+        admin,
+        chat,
+        whatsapp,
+    )
+)
+"""Each feature's router, included by the app under API_PREFIX one by one (`ApiRouter.include_in`):
+FastAPI matches a request level by level, so a router of routers matched it twice over."""

@@ -4,14 +4,19 @@ the process (fail safe, not open)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+import redis
 import structlog
 from fastapi.testclient import TestClient
 
+from api.limits import RequestLimiter
 from api.main import create_app
+from domain.errors import RateLimited
 from infra.settings import Settings
 from tests.api.conftest import Shop
 
@@ -81,6 +86,67 @@ def test_without_redis_requests_and_logins_still_work_within_limits_counted_in_p
     assert warnings
     assert all(entry["event"].endswith("Redis unavailable") for entry in warnings)
     assert "rate limit counted in this process: Redis unavailable" in {entry["event"] for entry in warnings}
+
+
+def evalsha_calls(client: redis.Redis) -> int:
+    return int(client.info("commandstats").get("cmdstat_evalsha", {}).get("calls", 0))
+
+
+def test_processes_share_their_counts_through_redis_without_a_round_trip_per_request(
+    redis_client: redis.Redis, server_urls: tuple[str, str]
+) -> None:
+    """Two API processes' limiters on one Redis: each counts locally, and the counts add up there."""
+
+    async def scenario() -> None:
+        first, second = RequestLimiter(5, 1000, sync_s=0.05), RequestLimiter(5, 1000, sync_s=0.05)
+        for limiter in (first, second):
+            limiter.connect(server_urls[1])
+        calls_before = evalsha_calls(redis_client)
+        for _ in range(4):
+            first.check("10.0.0.1", None)  # four requests: under the limit of 5, no Redis call yet
+        assert evalsha_calls(redis_client) == calls_before
+        await asyncio.sleep(0.3)  # the process adds its hits by itself, in one call
+        assert redis_client.get("rl:ip:10.0.0.1") == "4"
+        assert evalsha_calls(redis_client) - calls_before == 1
+        second.check("10.0.0.1", None)  # the other process's 5th: it does not know the 4 yet
+        await second.sync()
+        assert redis_client.get("rl:ip:10.0.0.1") == "5"
+        with pytest.raises(RateLimited) as refused:
+            second.check("10.0.0.1", None)  # the 6th, anywhere, is over
+        assert 1 <= refused.value.retry_after <= 60
+        first.check("10.0.0.1", None)  # the bound: first knows 4 of its own, not the other's 2
+        await first.sync()  # ... until its next sync, ≤ sync_s later
+        with pytest.raises(RateLimited):
+            first.check("10.0.0.1", None)
+        first.check("10.0.0.2", None)  # another address has its own count
+        for limiter in (first, second):
+            await limiter.close()
+        assert redis_client.get("rl:ip:10.0.0.1") == "8"  # the refused ones count too; close adds the last
+        assert redis_client.get("rl:ip:10.0.0.2") == "1"
+
+    asyncio.run(scenario())
+
+
+def test_hits_counted_while_redis_was_down_are_added_when_it_answers(
+    redis_client: redis.Redis, server_urls: tuple[str, str], tmp_path: Path
+) -> None:
+    async def scenario() -> None:
+        limiter = RequestLimiter(3, 1000, pause_s=0)
+        limiter.connect(f"unix://{tmp_path}/no-such-redis.sock")
+        for _ in range(3):
+            limiter.check("10.0.0.3", None)
+        with structlog.testing.capture_logs() as logs:
+            await limiter.sync()
+        assert logs[0]["event"] == "rate limit counted in this process: Redis unavailable"
+        with pytest.raises(RateLimited):
+            limiter.check("10.0.0.3", None)  # still counted here: the 4th is over
+        await limiter.close()
+        limiter.connect(server_urls[1])  # Redis is back
+        await limiter.sync()
+        assert redis_client.get("rl:ip:10.0.0.3") == "4"
+        await limiter.close()
+
+    asyncio.run(scenario())
 
 
 def too_big_product(size: int) -> bytes:
