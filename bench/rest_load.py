@@ -29,6 +29,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -418,6 +420,23 @@ async def sql_calls(conninfo: str, catalog: Catalog, concurrency: int) -> AsyncI
             await connection.close()
 
 
+def connections_per_worker(base: str) -> str:
+    """How the load's keep-alive connections are spread over the API's processes, most first
+    ("15 / 1"), from `ss`: each connection is served by the process that accepted it."""
+    ss = shutil.which("ss")
+    if ss is None:
+        return "unknown (no ss)"
+    port = httpx.URL(base).port
+    try:
+        listing = subprocess.run(
+            [ss, "-tnpH", "state", "established", f"( sport = :{port} )"], capture_output=True, text=True, timeout=5
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return "unknown (ss failed)"
+    counts = Counter(re.findall(r"pid=(\d+)", listing))
+    return " / ".join(str(count) for count in sorted(counts.values(), reverse=True)) or "unknown"
+
+
 async def measure(
     base: str,
     conninfo: str | None,
@@ -426,11 +445,13 @@ async def measure(
     concurrency: int,
     only: list[str] | None,
     client: str,
-) -> tuple[dict[str, Run], dict[str, Run]]:
+) -> tuple[dict[str, Run], dict[str, Run], str]:
     """Each scenario through the API and then (unless `conninfo` is None) straight to SQL, back
-    to back, so both sides of a ratio see the same load from the machine's other jobs."""
+    to back, so both sides of a ratio see the same load from the machine's other jobs; and how
+    the API side's connections were spread over its processes."""
     api: dict[str, Run] = {}
     sql: dict[str, Run] = {}
+    spread = "unknown"
     async with AsyncExitStack() as stack:
         api_side = await stack.enter_async_context(api_calls(base, catalog, concurrency, client))
         sql_side = await stack.enter_async_context(sql_calls(conninfo, catalog, concurrency)) if conninfo else {}
@@ -440,8 +461,10 @@ async def measure(
             for results, side_call in ((api, call), (sql, sql_side.get(name))):
                 if side_call is not None:
                     await drive(WARMUP, concurrency, side_call)
+                    if results is api and spread == "unknown":
+                        spread = connections_per_worker(base)
                     results[name] = await drive(requests, concurrency, side_call)
-    return api, sql
+    return api, sql, spread
 
 
 # --- report -------------------------------------------------------------------------------------
@@ -509,7 +532,7 @@ def main() -> None:
             catalog = seed(app_engine, args.products)
             conninfo = make_url(db.app_url).set(drivername="postgresql").render_as_string(hide_password=False)
             with api_server(db.owner_url, redis_url, Path(tmp)) as base:
-                api, sql = asyncio.run(
+                api, sql, spread = asyncio.run(
                     measure(
                         base,
                         None if args.api_only else conninfo,
@@ -525,6 +548,7 @@ def main() -> None:
                 f"{args.concurrency}, {args.products} SKUs + 1 hot, {os.cpu_count()} CPUs, load average "
                 f"{load_at_start:.1f} at start; API: easy-ecom api on loopback"
                 + ("" if args.api_only else "; SQL: psycopg, app role under RLS")
+                + f"; the API's connections per process: {spread}"
             )
             print(report(api, sql))
             print(check_stock(app_engine, catalog))
