@@ -26,6 +26,7 @@ from api.launcher import (
     child_env,
     ensure_port_free,
     local_base_url,
+    reuse_port_socket,
     stop_on_signals,
 )
 from api.transfer import export_shop, import_shop
@@ -123,16 +124,15 @@ def reembed(settings: Settings, client_id: str) -> None:
         print(f"{refreshed} product texts of {client_id} embedded with {text_embedder.name}", flush=True)
 
 
-WORKER_HEALTHCHECK_S = 60
-"""How long uvicorn waits for a worker process to answer its health check before killing it
-(uvicorn's default: 5 s). A worker answers only once it has re-imported this module and what it
-imports (multiprocessing's spawn); on a busy 2-core machine that took longer than 5 s, so uvicorn
-killed and restarted every worker, over and over, and API_WORKERS=2 never became ready."""
+API_PROCESS = "api-process"
 
 
 def serve_api(settings: Settings) -> None:
-    """Run the API with uvicorn: API_WORKERS processes (each its own pools and graph cache) behind
-    one port; the workers read the resolved URLs from the environment."""
+    """Run the API: API_WORKERS uvicorn processes (each its own pools and graph cache), each on a
+    listening socket of its own on the same port (SO_REUSEPORT), so the kernel spreads connections
+    over them; with one socket shared, the process that woke first accepted every waiting connection
+    (a client's 16 keep-alive connections split 15 / 1: bench/README.md). The supervisor restarts a
+    worker that dies, with a back-off; the workers read the resolved URLs from the environment."""
     ensure_port_free(settings.API_HOST, settings.API_PORT)
     connect_app_engine(settings).dispose()
     database_url, redis_url = settings.service_urls()
@@ -142,19 +142,33 @@ def serve_api(settings: Settings) -> None:
     finally:
         client.close()
     os.environ.update(DATABASE_URL=database_url, REDIS_URL=redis_url, DATA_DIR=str(settings.DATA_DIR.resolve()))
+    if settings.API_WORKERS == 1:
+        serve_api_process(settings)
+        return
+
+    def start(supervisor: Supervisor) -> None:
+        for number in range(1, settings.API_WORKERS + 1):
+            supervisor.start(ChildSpec(f"API worker {number}", [sys.executable, "-m", "api.cli", API_PROCESS]))
+
+    returncode = supervise(ServiceURLs(database_url, redis_url), settings, start)
+    if returncode:
+        sys.exit(returncode)
+
+
+def serve_api_process(settings: Settings) -> None:
+    """One uvicorn process serving the app on API_HOST:API_PORT, on a socket of its own that shares
+    the port with the other workers' (SO_REUSEPORT)."""
+    config = uvicorn.Config(
+        "api.main:serve_app",
+        factory=True,
+        log_config=None,
+        access_log=False,
+        proxy_headers=bool(settings.TRUSTED_PROXIES),
+        forwarded_allow_ips=[str(network) for network in settings.trusted_proxies()] or None,
+    )
+    listening = reuse_port_socket(settings.API_HOST, settings.API_PORT)
     with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the stop signal after its graceful shutdown
-        uvicorn.run(
-            "api.main:serve_app",
-            factory=True,
-            workers=settings.API_WORKERS,
-            timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
-            host=settings.API_HOST,
-            port=settings.API_PORT,
-            log_config=None,
-            access_log=False,
-            proxy_headers=bool(settings.TRUSTED_PROXIES),
-            forwarded_allow_ips=[str(network) for network in settings.trusted_proxies()] or None,
-        )
+        uvicorn.Server(config).run(sockets=[listening])
 
 
 def serve_worker(settings: Settings) -> None:
@@ -283,6 +297,7 @@ def banner(base: str, console_base: str, *, demo_logins: bool) -> str:
 COMMANDS: dict[str, tuple[str, Callable[[Settings], int]]] = {
     "up": ("run everything: embedded servers if needed, migrate, demo seed, API, WhatsApp worker", up),
     "api": ("run the REST API (starts embedded servers when the URLs are unset)", with_services(serve_api)),
+    API_PROCESS: ("one API worker process (what `api` starts API_WORKERS of)", with_services(serve_api_process)),
     "worker": ("run a WhatsApp worker (answers inbound messages, sends outbound ones)", with_services(serve_worker)),
     "console": ("run the owner console (Chainlit; starts embedded servers when the URLs are unset)", console),
     "migrate": ("create the application role and apply database migrations", with_services(migrate)),

@@ -38,20 +38,38 @@ class ChildExited(Exception):
         self.returncode = returncode
 
 
-def ensure_port_free(host: str, port: int, setting: str = "API_PORT") -> None:
-    """Raise ConfigError naming `setting` when host:port cannot be bound (same rules as uvicorn)."""
+def _bound_socket(host: str, port: int, setting: str, *, reuse_port: bool) -> socket.socket:
+    """A TCP socket bound to host:port (SO_REUSEADDR, as uvicorn; SO_REUSEPORT when asked); a
+    ConfigError naming `setting` when the address does not resolve or is taken."""
     try:
         family, _, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
     except socket.gaierror as exc:
         raise ConfigError(f"cannot resolve API_HOST={host!r} ({exc.strerror}); use an address like 127.0.0.1") from None
-    with socket.socket(family, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind(address)
-        except OSError as exc:
-            raise ConfigError(
-                f"cannot listen on {host}:{port} ({exc.strerror}); stop what uses it or set {setting} to a free port"
-            ) from None
+    bound = socket.socket(family, socket.SOCK_STREAM)
+    bound.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if reuse_port:
+        bound.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    try:
+        bound.bind(address)
+    except OSError as exc:
+        bound.close()
+        raise ConfigError(
+            f"cannot listen on {host}:{port} ({exc.strerror}); stop what uses it or set {setting} to a free port"
+        ) from None
+    return bound
+
+
+def ensure_port_free(host: str, port: int, setting: str = "API_PORT") -> None:
+    """Raise ConfigError naming `setting` when host:port cannot be bound (same rules as uvicorn)."""
+    _bound_socket(host, port, setting, reuse_port=False).close()
+
+
+def reuse_port_socket(host: str, port: int) -> socket.socket:
+    """A listening socket on host:port that other processes may listen on too (SO_REUSEPORT): the
+    kernel spreads new connections over all of them."""
+    listening = _bound_socket(host, port, "API_PORT", reuse_port=True)
+    listening.listen(2048)  # uvicorn's default backlog
+    return listening
 
 
 def local_base_url(host: str, port: int) -> str:

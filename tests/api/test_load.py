@@ -20,6 +20,7 @@ from sqlalchemy import Engine, func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from api.main import create_app
+from bench.rest_load import connections_per_worker
 from domain import journal
 from domain.context import Context
 from domain.models import Channel, Order, Role, StockMovement, Variant
@@ -35,8 +36,8 @@ V1 = "/api/v1"
 
 
 @contextmanager
-def live_server(settings: Settings, **overrides: str) -> Iterator[str]:
-    """`easy-ecom api` (one worker) in its own process on a free loopback port; its base URL."""
+def live_server(settings: Settings, workers: int = 1, **overrides: str) -> Iterator[str]:
+    """`easy-ecom api` (`workers` worker processes) on a free loopback port; its base URL."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -51,7 +52,7 @@ def live_server(settings: Settings, **overrides: str) -> Iterator[str]:
         **overrides,
     )
     process = subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "api", "--workers", "1"], env=env, stdout=subprocess.DEVNULL
+        [sys.executable, "-m", "api.cli", "api", "--workers", str(workers)], env=env, stdout=subprocess.DEVNULL
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -67,6 +68,35 @@ def live_server(settings: Settings, **overrides: str) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def test_each_api_worker_listens_on_its_own_socket_so_connections_spread_over_the_workers(
+    settings: Settings,
+) -> None:
+    """With one shared socket, the worker that woke first accepted every waiting connection (a
+    burst of keep-alive connections split 15 / 1); with a socket per worker (SO_REUSEPORT) the
+    kernel spreads them."""
+    with live_server(settings, workers=2) as base:
+        port = httpx.URL(base).port
+        assert port is not None
+
+        async def burst() -> list[int]:
+            """64 keep-alive connections opened at once, as a client's pool does, each asking once."""
+            opened = await asyncio.gather(*(asyncio.open_connection("127.0.0.1", port) for _ in range(64)))
+            try:
+                for _, writer in opened:
+                    writer.write(b"GET /health HTTP/1.1\r\nHost: test\r\n\r\n")
+                for reader, _ in opened:
+                    assert (await reader.readline()).startswith(b"HTTP/1.1 200")
+                return [int(count) for count in connections_per_worker(base).split(" / ")]
+            finally:
+                for _, writer in opened:
+                    writer.close()
+
+        spread = asyncio.run(burst())
+    assert len(spread) == 2
+    assert sum(spread) == 64
+    assert min(spread) >= 16  # binomial(64, ½): below 16 once in ≈ 30,000 starts
 
 
 def loaded(settings: Settings, **overrides: object) -> Settings:
