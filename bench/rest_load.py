@@ -451,7 +451,7 @@ async def measure(
     the API side's connections were spread over its processes."""
     api: dict[str, Run] = {}
     sql: dict[str, Run] = {}
-    spread = "unknown"
+    spread = "no API scenario ran"
     async with AsyncExitStack() as stack:
         api_side = await stack.enter_async_context(api_calls(base, catalog, concurrency, client))
         sql_side = await stack.enter_async_context(sql_calls(conninfo, catalog, concurrency)) if conninfo else {}
@@ -461,7 +461,7 @@ async def measure(
             for results, side_call in ((api, call), (sql, sql_side.get(name))):
                 if side_call is not None:
                     await drive(WARMUP, concurrency, side_call)
-                    if results is api and spread == "unknown":
+                    if results is api and not api:  # the connections are open after the first warm-up
                         spread = connections_per_worker(base)
                     results[name] = await drive(requests, concurrency, side_call)
     return api, sql, spread
