@@ -249,13 +249,18 @@ def with_variants(ctx: Context, *, joined: bool = False) -> Load:
     return load(Product.variants.and_(Variant.is_active.is_(True)))
 
 
+SELLABLE = (Variant.__table__.c.is_active.is_(True), Product.__table__.c.is_active.is_(True))
+"""What makes a variant of a client sellable (with its product joined): it and its product are
+active. Table columns, so a Core statement using them stays a Core statement."""
+
+
 def sellable_variants(ctx: Context) -> Select[tuple[Variant]]:
     """Active variants of active products of this client, each with its product loaded."""
     return (
         select(Variant)
         .join(Variant.product)
         .options(contains_eager(Variant.product))
-        .where(Variant.client_id == ctx.client_id, Variant.is_active.is_(True), Product.is_active.is_(True))
+        .where(Variant.client_id == ctx.client_id, *SELLABLE)
     )
 
 

@@ -12,13 +12,13 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Numeric, Select, cast, func, select, update
+from sqlalchemy import Numeric, Select, bindparam, cast, func, select, update
 from sqlalchemy.orm import Session
 
 from domain import audit, catalog, costing, idempotency, journal
 from domain.clearance import require_clearance
 from domain.context import Context, scoped
-from domain.errors import NotFound, OutOfStock, ValidationFailed
+from domain.errors import DomainError, NotFound, OutOfStock, ValidationFailed
 from domain.journal import credit, debit
 from domain.models import (
     Account,
@@ -319,7 +319,58 @@ def restock(
     return _add_stock(session, ctx, variant, quantity, cost, kind, reference=reference, at=at)
 
 
-def issue_stock(
+@dataclass(frozen=True)
+class Taken:
+    """Units taken out of stock: the variant as it was when taken, and the movement that records
+    it, not yet written (`issue_stock` writes it; an order writes it with its own rows)."""
+
+    sku: str
+    product_name: str
+    price: Decimal
+    movement: StockMovement
+
+
+_variants, _products, _layers = Variant.__table__.c, Product.__table__.c, ReceiptLayer.__table__.c
+_TAKE = (
+    update(Variant.__table__)
+    .where(
+        _variants.id == bindparam("variant"),
+        _variants.client_id == bindparam("client"),
+        _variants.on_hand >= bindparam("quantity"),
+        _products.id == _variants.product_id,
+    )
+    .values(on_hand=_variants.on_hand - bindparam("quantity"))
+    .returning(_variants.on_hand, _variants.avg_cost, _variants.sku, _variants.price, _products.name)
+)
+"""The guarded decrement (concurrent takers cannot oversell), built once: a Core statement on the
+table, so no ORM bulk-update machinery runs per call."""
+_TAKE_SELLABLE = _TAKE.where(*catalog.SELLABLE)
+_OPEN_LAYERS = (
+    select(_layers.id, _layers.quantity_remaining)
+    .where(
+        _layers.client_id == bindparam("client"),
+        _layers.variant_id == bindparam("variant"),
+        _layers.quantity_remaining > 0,
+    )
+    .order_by(_layers.received_at, _layers.id)
+)
+_TAKE_FROM_OLDEST_LAYER = (
+    update(ReceiptLayer.__table__)
+    .where(
+        _layers.id == _OPEN_LAYERS.with_only_columns(_layers.id).limit(1).scalar_subquery(),
+        _layers.quantity_remaining >= bindparam("quantity"),
+    )
+    .values(quantity_remaining=_layers.quantity_remaining - bindparam("quantity"))
+    .returning(_layers.id)
+)
+_TAKE_FROM_LAYER = (
+    update(ReceiptLayer.__table__)
+    .where(_layers.id == bindparam("layer"))
+    .values(quantity_remaining=_layers.quantity_remaining - bindparam("quantity"))
+)
+
+
+def take_stock(
     session: Session,
     ctx: Context,
     variant_id: uuid.UUID,
@@ -329,38 +380,19 @@ def issue_stock(
     reference: Reference | None = None,
     reason: str = "",
     at: datetime | None = None,
-) -> StockMovement:
-    """Take `quantity` units out at the average cost, oldest layers first; never below zero. The
-    movement is dated `at` (default now).
-
-    The decrement is one guarded UPDATE … WHERE on_hand >= :qty RETURNING, so concurrent sales
-    cannot oversell. The movement's `value` is the (negative) change in book value: the COGS.
+    sellable: bool = False,
+) -> Taken:
+    """Take `quantity` units out at the average cost, oldest layers first; never below zero (and,
+    if `sellable`, only of an active variant of an active product). The movement, dated `at`
+    (default now), is the caller's to write; its `value` is the (negative) change in book value.
     """
     validate_quantity(quantity)
-    row = (
-        scoped(session, ctx)
-        .execute(
-            update(Variant)
-            .where(Variant.id == variant_id, Variant.client_id == ctx.client_id, Variant.on_hand >= quantity)
-            .values(on_hand=Variant.on_hand - quantity)
-            .returning(Variant.on_hand, Variant.avg_cost)
-        )
-        .first()
-    )
+    params = {"variant": variant_id, "client": ctx.client_id, "quantity": quantity}
+    row = scoped(session, ctx).execute(_TAKE_SELLABLE if sellable else _TAKE, params).first()
     if row is None:
-        found = session.execute(
-            select(Variant.on_hand, Variant.sku).where(Variant.id == variant_id, Variant.client_id == ctx.client_id)
-        ).first()
-        if found is None:
-            raise NotFound(f"variant {variant_id} not found")
-        raise OutOfStock(
-            f"only {found.on_hand} × {found.sku} in stock; cannot take {quantity}",
-            sku=found.sku,
-            available=found.on_hand,
-            requested=quantity,
-        )
-    on_hand_after, avg = row
-    _consume_layers(session, ctx, variant_id, quantity)
+        raise _refusal(session, ctx, variant_id, quantity, sellable)
+    on_hand_after, avg, sku, price, product_name = row
+    _consume_layers(session, params)
     movement = StockMovement(
         client_id=ctx.client_id,
         variant_id=variant_id,
@@ -376,41 +408,54 @@ def issue_stock(
         actor_user_id=ctx.user_id,
         created_at=at or utcnow(),
     )
+    return Taken(sku, product_name, price, movement)
+
+
+def issue_stock(
+    session: Session,
+    ctx: Context,
+    variant_id: uuid.UUID,
+    quantity: int,
+    kind: MovementKind,
+    *,
+    reference: Reference | None = None,
+    reason: str = "",
+    at: datetime | None = None,
+) -> StockMovement:
+    """`take_stock`, with its movement written."""
+    movement = take_stock(session, ctx, variant_id, quantity, kind, reference=reference, reason=reason, at=at).movement
     session.add(movement)
     session.flush()
     return movement
 
 
-def _consume_layers(session: Session, ctx: Context, variant_id: uuid.UUID, quantity: int) -> None:
-    """FIFO: the oldest open layer first (the variant's row is locked, so its layers hold still).
-    When that layer covers the whole quantity, as it usually does, one UPDATE takes it there."""
-    open_layers = (
-        select(ReceiptLayer.id, ReceiptLayer.quantity_remaining)
-        .where(
-            ReceiptLayer.client_id == ctx.client_id,
-            ReceiptLayer.variant_id == variant_id,
-            ReceiptLayer.quantity_remaining > 0,
-        )
-        .order_by(ReceiptLayer.received_at, ReceiptLayer.id)
+def _refusal(session: Session, ctx: Context, variant_id: uuid.UUID, quantity: int, sellable: bool) -> DomainError:
+    """Why the guarded decrement took nothing: no such variant (for sale) here, or too few units."""
+    query = select(Variant.on_hand, Variant.sku).where(Variant.id == variant_id, Variant.client_id == ctx.client_id)
+    if sellable:
+        query = query.join(Variant.product).where(*catalog.SELLABLE)
+    found = session.execute(query).first()
+    if found is None:
+        return NotFound(f"variant {variant_id} is not for sale here" if sellable else f"variant {variant_id} not found")
+    return OutOfStock(
+        f"only {found.on_hand} × {found.sku} in stock; cannot take {quantity}",
+        sku=found.sku,
+        available=found.on_hand,
+        requested=quantity,
     )
-    oldest = open_layers.with_only_columns(ReceiptLayer.id).limit(1).scalar_subquery()
-    taken_at_once = session.execute(
-        update(ReceiptLayer)
-        .where(ReceiptLayer.id == oldest, ReceiptLayer.quantity_remaining >= quantity)
-        .values(quantity_remaining=ReceiptLayer.quantity_remaining - quantity)
-        .returning(ReceiptLayer.id)
-        .execution_options(synchronize_session=False)
-    ).first()
-    if taken_at_once is not None:
+
+
+def _consume_layers(session: Session, params: dict[str, object]) -> None:
+    """FIFO: the oldest open layer first (the variant's row is locked, so its layers hold still).
+    When that layer covers the whole quantity, as it usually does, one UPDATE takes it there.
+    `params`: the variant, its client and the quantity."""
+    if session.execute(_TAKE_FROM_OLDEST_LAYER, params).first() is not None:
         return
-    layers = session.execute(open_layers).all()
+    layers = session.execute(_OPEN_LAYERS, params).all()
+    quantity = params["quantity"]
+    assert isinstance(quantity, int)
     for layer_id, taken in costing.consume_fifo(((r.id, r.quantity_remaining) for r in layers), quantity):
-        session.execute(
-            update(ReceiptLayer)
-            .where(ReceiptLayer.id == layer_id)
-            .values(quantity_remaining=ReceiptLayer.quantity_remaining - taken)
-            .execution_options(synchronize_session=False)
-        )
+        session.execute(_TAKE_FROM_LAYER, {"layer": layer_id, "quantity": taken})
 
 
 def adjust_stock(

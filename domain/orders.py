@@ -11,12 +11,26 @@ import hashlib
 import json
 import uuid
 from collections.abc import Iterable, Mapping
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, Text, bindparam, cast, func, insert, select, update
+from sqlalchemy import (
+    LABEL_STYLE_NONE,
+    ColumnClause,
+    Select,
+    Text,
+    bindparam,
+    cast,
+    func,
+    insert,
+    literal_column,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -40,13 +54,13 @@ from domain.models import (
     ApprovalKind,
     ApprovalStatus,
     Channel,
-    Client,
     CreditKind,
     JournalEntry,
     JournalLine,
     MovementKind,
     Order,
     OrderLine,
+    OrderNumber,
     OrderStatus,
     PaymentMethod,
     PaymentStatus,
@@ -54,7 +68,7 @@ from domain.models import (
     StockMovement,
     Variant,
 )
-from domain.models.base import Base, attach_inserted, row_values, utcnow
+from domain.models.base import Base, attach_inserted, json_rows, row_values, utcnow
 from domain.money import ZERO, unit_cost
 
 MAX_LINES = 100
@@ -103,11 +117,23 @@ class OrderDraft:
 
 
 def draft_payload(draft: OrderDraft) -> dict[str, object]:
-    """An order request as JSON (kept on an approval until the owner decides)."""
-    body = json.loads(json.dumps(asdict(draft), default=str))
-    body.pop("idempotency_key")
-    body.pop("created_at")
-    return body
+    """An order request as JSON (kept on an approval until the owner decides); every order passes
+    through it, so it is written out rather than derived (`draft_from_payload` reads it back)."""
+    return {
+        "lines": [{"variant_id": str(line.variant_id), "quantity": line.quantity} for line in draft.lines],
+        "payment_method": _text(draft.payment_method),
+        "payment_status": _text(draft.payment_status),
+        "discount_pct": str(draft.discount_pct),
+        "customer_id": _text(draft.customer_id),
+        "store_credit_amount": str(draft.store_credit_amount),
+        "delivery_address": draft.delivery_address,
+        "delivery_address_id": _text(draft.delivery_address_id),
+        "note": draft.note,
+    }
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
 
 
 def draft_from_payload(payload: dict[str, Any], idempotency_key: str | None) -> OrderDraft:
@@ -185,47 +211,83 @@ def _sellable_variants(session: Session, ctx: Context, variant_ids: Iterable[uui
     return found
 
 
-def _insert_numbered(session: Session, order: Order, entry: JournalEntry | None) -> int:
-    """Insert `order`, its lines and its journal entry (memo: its memo and the number) in one
-    statement that also takes the shop's next order number, and return that number.
+def _take_stock(
+    session: Session, ctx: Context, wanted: dict[uuid.UUID, int], reference: Reference, at: datetime | None
+) -> dict[uuid.UUID, inventory.Taken]:
+    """Take every line's units (their movements still to write), in one lock order for every
+    transaction (no deadlocks); a line not for sale here is named with every other such line."""
+    try:
+        return {
+            variant_id: inventory.take_stock(
+                session,
+                ctx,
+                variant_id,
+                wanted[variant_id],
+                MovementKind.SALE,
+                reference=reference,
+                at=at,
+                sellable=True,
+            )
+            for variant_id in sorted(wanted)
+        }
+    except NotFound:
+        _sellable_variants(session, ctx, wanted)
+        raise
+
+
+def _insert_numbered(
+    session: Session, order: Order, entry: JournalEntry | None, movements: Iterable[StockMovement]
+) -> int:
+    """Insert `order`, its lines, its stock movements and its journal entry (memo: its memo and the
+    number) in one statement that also takes the shop's next order number, and return that number.
 
     The number's row lock (which serialises a shop's orders, to keep numbers gapless) is taken by
     this last statement before the commit, so it is held for one statement and the commit only."""
     for line in order.lines:
         line.order_id = order.id
-    rows: list[tuple[type[Base], dict[str, Any]]] = [(Order, row_values(order))]
-    rows += [(OrderLine, row_values(line)) for line in order.lines]
+    rows: list[tuple[type[Base], list[dict[str, Any]]]] = [
+        (Order, [row_values(order)]),
+        (OrderLine, [row_values(line) for line in order.lines]),
+        (StockMovement, [row_values(movement) for movement in movements]),
+    ]
     if entry is not None:
-        rows.append((JournalEntry, row_values(entry)))
+        rows.append((JournalEntry, [row_values(entry)]))  # gives the entry its id
         for journal_line in entry.lines:
             journal_line.entry_id = entry.id
-        rows += [(JournalLine, row_values(line)) for line in entry.lines]
-    shape = tuple((model, tuple(values)) for model, values in rows)
-    params = {f"r{n}_{key}": value for n, (_, values) in enumerate(rows) for key, value in values.items()}
+        rows.append((JournalLine, [row_values(line) for line in entry.lines]))
+    rows = [(model, values) for model, values in rows if values]
+    shape = tuple((model, tuple(values[0])) for model, values in rows)
+    params = {f"rows_{n}": json_rows(values) for n, (_, values) in enumerate(rows)}
     return session.execute(_numbered_insert(shape), params | {"shop": order.client_id}).scalar_one()
 
 
 @functools.cache
 def _numbered_insert(shape: tuple[tuple[type[Base], tuple[str, ...]], ...]) -> Select[tuple[int]]:
     """The statement `_insert_numbered` sends for rows of this shape (models and their columns),
-    built once: a single-row INSERT per row, each a CTE, so SQLAlchemy caches its compiled form."""
+    built once: an INSERT per table, each a CTE reading its rows from one JSON parameter, so the
+    statement is the same for any number of lines and short enough for psycopg to cache its parse."""
+    numbers = OrderNumber.__table__.c
     counter = (
-        update(Client)
-        .where(Client.id == bindparam("shop"))
-        .values(next_order_number=Client.next_order_number + 1)
-        .returning((Client.next_order_number - 1).label("number"))
+        update(OrderNumber.__table__)
+        .where(numbers.client_id == bindparam("shop"))
+        .values(next_number=numbers.next_number + 1)
+        .returning((numbers.next_number - 1).label("number"))
         .cte("order_number")
     )
     number = select(counter.c.number).scalar_subquery()
     inserts = []
     for n, (model, keys) in enumerate(shape):
-        columns = model.__table__.c  # type: ignore[attr-defined]
-        values: dict[str, Any] = {key: bindparam(f"r{n}_{key}", type_=columns[key].type) for key in keys}
+        table = model.__table__
+        rows = func.jsonb_populate_recordset(
+            literal_column(f"NULL::{table.name}"), cast(bindparam(f"rows_{n}", type_=Text), JSONB)
+        ).table_valued(*(ColumnClause(key, table.c[key].type) for key in keys), name="r")
+        values: dict[str, Any] = {key: rows.c[key] for key in keys}
         if model is Order:
             values["number"] = number
         elif model is JournalEntry:
             values["memo"] = values["memo"] + cast(number, Text)
-        inserts.append(insert(model).values(values).cte(f"new_row_{n}"))
+        read = select(*values.values()).set_label_style(LABEL_STYLE_NONE)
+        inserts.append(insert(table).from_select(list(values), read).cte(f"new_{table.name}"))
     return select(counter.c.number).add_cte(counter, *inserts)
 
 
@@ -304,16 +366,18 @@ def _existing_for_key(session: Session, ctx: Context, draft: OrderDraft) -> Orde
     return order
 
 
-def discount_approval(ctx: Context, client: Client, pct: Decimal, clearance: Approval | None) -> ApprovalStatus:
+def discount_approval(
+    ctx: Context, policy: pricing.DiscountPolicy, pct: Decimal, clearance: Approval | None
+) -> ApprovalStatus:
     """The discount rule: refused above the cap; above the auto-approval threshold only the owner
     may grant it (an owner's own order, or `clearance`: the owner's approval of exactly this
     discount); anyone else gets ApprovalRequired."""
-    status = pricing.check_discount(tenancy.discount_policy(client), pct)
+    status = pricing.check_discount(policy, pct)
     if status is not ApprovalStatus.PENDING or ctx.role is Role.OWNER:
         return ApprovalStatus.APPROVED if status is ApprovalStatus.PENDING else status
     why = (
         f"a {pricing.percent_text(pct)}% discount is above the "
-        f"{pricing.percent_text(client.auto_approve_discount_pct)}% this business allows without the owner"
+        f"{pricing.percent_text(policy.auto_approve_pct)}% this business allows without the owner"
     )
     require_clearance(clearance, ApprovalKind.DISCOUNT, why, discount_pct=str(pct))
     return ApprovalStatus.APPROVED
@@ -335,16 +399,16 @@ def quote_order(session: Session, ctx: Context, lines: list[LineRequest], discou
     the cap). Stock is not checked or taken: `create_order` does that atomically."""
     scoped(session, ctx)
     wanted = merge_lines(lines)
-    client = tenancy.get_client(session, ctx.client_id)
-    approval = pricing.check_discount(tenancy.discount_policy(client), Decimal(discount_pct))
+    terms = tenancy.order_terms(session, ctx.client_id)
+    approval = pricing.check_discount(terms.discount, Decimal(discount_pct))
     if approval is ApprovalStatus.PENDING and ctx.role is Role.OWNER:
         approval = ApprovalStatus.APPROVED
     variants = _sellable_variants(session, ctx, wanted)
     ordered = [variants[variant_id] for variant_id in wanted]
     totals = pricing.price_order(
-        [(wanted[v.id], v.price) for v in ordered], Decimal(discount_pct), client.sales_commission_pct
+        [(wanted[v.id], v.price) for v in ordered], Decimal(discount_pct), terms.commission_pct
     )
-    return Quote(ordered, totals, approval, client.max_discount_pct)
+    return Quote(ordered, totals, approval, terms.discount.max_pct)
 
 
 def check_available(quote: Quote) -> None:
@@ -403,27 +467,18 @@ def create_order(
         raise ValidationFailed("a new order is either paid or unpaid")
     _check_payment_method(draft.payment_method)
     wanted = merge_lines(draft.lines)
-    client = tenancy.get_client(session, ctx.client_id)
-    approval = discount_approval(ctx, client, Decimal(draft.discount_pct), clearance)
+    terms = tenancy.order_terms(session, ctx.client_id)
+    approval = discount_approval(ctx, terms.discount, Decimal(draft.discount_pct), clearance)
     customer_id = _customer_for(session, ctx, draft.customer_id)
     delivery_text, delivery_address_id = _delivery_for(session, ctx, customer_id, draft)
     credit_used = _credit_for(customer_id, Decimal(draft.store_credit_amount))
     order_id = uuid.uuid4()
+    # A one-line order without store credit writes nothing before its one guarded take, which takes
+    # all or nothing: it has no partial writes to undo, and spares the savepoint's two round trips.
+    undo = nullcontext() if len(wanted) == 1 and not credit_used else session.begin_nested()
     try:
-        with session.begin_nested():
-            variants = _sellable_variants(session, ctx, wanted)
-            movements = {
-                variant_id: inventory.issue_stock(
-                    session,
-                    ctx,
-                    variant_id,
-                    wanted[variant_id],
-                    MovementKind.SALE,
-                    reference=Reference("order", order_id),
-                    at=draft.created_at,
-                )
-                for variant_id in sorted(wanted)  # one lock order for every transaction: no deadlocks
-            }
+        with undo:
+            taken = _take_stock(session, ctx, wanted, Reference("order", order_id), draft.created_at)
             order = Order(
                 id=order_id,
                 client_id=ctx.client_id,
@@ -437,7 +492,7 @@ def create_order(
                 delivery_address_id=delivery_address_id,
                 note=draft.note,
                 discount_pct=Decimal(draft.discount_pct),
-                commission_pct=client.sales_commission_pct,
+                commission_pct=terms.commission_pct,
                 discount_approval=approval,
                 idempotency_key=draft.idempotency_key,
                 request_fingerprint=draft.fingerprint() if draft.idempotency_key else None,
@@ -448,12 +503,12 @@ def create_order(
                     client_id=ctx.client_id,
                     variant_id=variant_id,
                     position=position,
-                    sku=variants[variant_id].sku,
-                    product_name=variants[variant_id].product.name,
+                    sku=taken[variant_id].sku,
+                    product_name=taken[variant_id].product_name,
                     quantity=wanted[variant_id],
-                    unit_price=(past_prices or {}).get(variant_id, variants[variant_id].price),
-                    unit_cost=movements[variant_id].unit_cost,
-                    cogs_amount=-movements[variant_id].value,
+                    unit_price=(past_prices or {}).get(variant_id, taken[variant_id].price),
+                    unit_cost=taken[variant_id].movement.unit_cost,
+                    cogs_amount=-taken[variant_id].movement.value,
                 )
                 for position, variant_id in enumerate(wanted)
             ]
@@ -468,16 +523,17 @@ def create_order(
                     session, ctx, customer_id, -credit_used, CreditKind.ORDER_PAYMENT, reference=("order", order_id)
                 )
         order.created_at = order.created_at or utcnow()  # the journal entry shares it
+        movements = [sale.movement for sale in taken.values()]
         entry = journal.entry(
             ctx,
             "sale",
-            _revenue_postings(order) + stock_postings(movements.values()),
+            _revenue_postings(order) + stock_postings(movements),
             memo="order #",  # + the number, which the insert takes
             reference=("order", order.id),
             occurred_at=order.created_at,
         )
         # After the savepoint: one statement fails whole, and leaves the transaction to roll back.
-        order.number = _insert_numbered(session, order, entry)
+        order.number = _insert_numbered(session, order, entry, movements)
         attach_inserted(session, *order.lines, order)
     except IntegrityError as exc:
         if "idempotency_key" in str(exc.orig):

@@ -7,13 +7,13 @@ from datetime import datetime, time
 from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from domain import audit, phones
 from domain.context import Context, scoped
 from domain.errors import Conflict, NotFound, ValidationFailed
-from domain.models import Client, Customer, Role
+from domain.models import Channel, Client, Customer, OrderNumber, Role
 from domain.models.base import utcnow
 from domain.pricing import DiscountPolicy
 from infra import crypto
@@ -61,9 +61,29 @@ def get_client(session: Session, client_id: str) -> Client:
     return client
 
 
-def discount_policy(client: Client) -> DiscountPolicy:
-    """The discount rule as the pure pricing functions take it."""
-    return DiscountPolicy(client.max_discount_pct, client.auto_approve_discount_pct)
+@dataclass(frozen=True)
+class OrderTerms:
+    """What an order takes from its shop's settings: the discount rule and the commission rate."""
+
+    discount: DiscountPolicy
+    commission_pct: Decimal
+
+
+_clients = Client.__table__.c
+_ORDER_TERMS = select(
+    _clients.max_discount_pct, _clients.auto_approve_discount_pct, _clients.sales_commission_pct
+).where(_clients.id == bindparam("client"))
+"""Three columns of the client row, built once (every order reads them; the whole row through the
+ORM cost more than the rest of an order's reads)."""
+
+
+def order_terms(session: Session, client_id: str) -> OrderTerms:
+    """The client's discount rule and commission rate, as they are now."""
+    row = session.execute(_ORDER_TERMS, {"client": client_id}).first()
+    if row is None:
+        raise NotFound(f"client {client_id!r} does not exist")
+    max_pct, auto_approve_pct, commission_pct = row
+    return OrderTerms(DiscountPolicy(max_pct, auto_approve_pct), commission_pct)
 
 
 def _validate(fields: dict[str, object]) -> None:
@@ -89,7 +109,8 @@ def _validate(fields: dict[str, object]) -> None:
 
 
 def create_client(session: Session, client_id: str, name: str, **fields: object) -> Client:
-    """Register a business (platform admin or seed). Policy and profile fields are optional."""
+    """Register a business (platform admin or seed) with its order-number counter, and leave the
+    session scoped to it. Policy and profile fields are optional."""
     unknown = set(fields) - POLICY_FIELDS - PROFILE_FIELDS
     if unknown:
         raise ValidationFailed(f"unknown client fields: {', '.join(sorted(unknown))}")
@@ -98,6 +119,8 @@ def create_client(session: Session, client_id: str, name: str, **fields: object)
         raise Conflict(f"client {client_id!r} already exists")
     client = Client(id=client_id, name=name, **fields)
     session.add(client)
+    session.flush()
+    scoped(session, Context(client_id, Role.OWNER, Channel.SYSTEM)).add(OrderNumber(client_id=client_id))
     session.flush()
     return client
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from domain import auth, catalog, inventory, orders, tenancy
 from domain.catalog import ProductSpec, VariantSpec
 from domain.context import Context
-from domain.models import Channel, PaymentStatus, Role
+from domain.models import Channel, OrderNumber, PaymentStatus, Role
 from domain.models.base import clock_at
 from domain.orders import LineRequest, OrderDraft
 from evals.scenario import Fixture, OrderFixture, ScenarioError, ShopFixture, resolve_moment
@@ -45,7 +45,7 @@ def build_fixture(sessions: sessionmaker[Session], fixture: Fixture, clock: date
 def _build_shop(sessions: sessionmaker[Session], shop: ShopFixture, clock: datetime) -> ShopHandles:
     handles = ShopHandles(shop.id, next(u.name for u in shop.users if u.role == "owner"))
     with clock_at(clock), transaction(sessions, shop.id) as session:
-        client = tenancy.create_client(
+        tenancy.create_client(
             session,
             shop.id,
             shop.name,
@@ -59,7 +59,7 @@ def _build_shop(sessions: sessionmaker[Session], shop: ShopFixture, clock: datet
             business_overview=shop.business_overview,
             return_refund_policy=shop.return_refund_policy,
         )
-        client.next_order_number = shop.first_order_number
+        session.get_one(OrderNumber, shop.id).next_number = shop.first_order_number
         roles = {"owner": Role.OWNER, "staff": Role.STAFF}
         for user in shop.users:
             handles.users[user.name] = auth.add_user(session, shop.id, user.name, FIXTURE_PASSWORD, roles[user.role]).id

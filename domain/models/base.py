@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import json
 import time
 import uuid
 from collections.abc import Iterator
@@ -105,6 +106,22 @@ def row_values(obj: Base) -> dict[str, Any]:
                 continue  # the server's default, or the statement gives it
         values[column.key] = obj.__dict__[attribute.key]
     return values
+
+
+def json_rows(rows: list[dict[str, Any]]) -> str:
+    """`row_values` of one table's rows as a JSON array (for `jsonb_populate_recordset`): decimals,
+    UUIDs and times as their exact text, which PostgreSQL reads back into the column types."""
+    if any(row.keys() != rows[0].keys() for row in rows):
+        raise ValueError("rows inserted together give the same columns")
+    return json.dumps(rows, default=_json_text)
+
+
+def _json_text(value: object) -> str:
+    if isinstance(value, Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"no JSON text for {type(value).__name__}")
 
 
 def attach_inserted(session: Session, *objects: Base) -> None:

@@ -76,7 +76,6 @@ class Client(CreatedAt, Base):
     off_hours_reply: Mapped[str] = mapped_column(Text, default="", server_default="")
     receipt_cost_band_pct: Mapped[Percent] = mapped_column(default=Decimal("50"), server_default="50")
     daily_adjustment_approval_units: Mapped[int] = mapped_column(default=20, server_default="20")
-    next_order_number: Mapped[int] = mapped_column(default=1001)
 
 
 class PlatformAdmin(UUIDPrimaryKey, CreatedAt, Base):

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import uuid
+from dataclasses import fields
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import delete, select, text
+from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.orm import Session
 
 from domain import journal, orders
@@ -18,7 +23,17 @@ from domain.errors import (
     PolicyViolation,
     ValidationFailed,
 )
-from domain.models import Account, ApprovalStatus, Channel, Order, OrderStatus, PaymentStatus, Role
+from domain.models import (
+    Account,
+    ApprovalStatus,
+    Channel,
+    Order,
+    OrderNumber,
+    OrderStatus,
+    PaymentMethod,
+    PaymentStatus,
+    Role,
+)
 from domain.orders import LineRequest, OrderChanges, OrderDraft
 
 D = Decimal
@@ -61,6 +76,50 @@ def test_an_order_its_lines_and_its_sale_entry_are_written_with_the_next_number(
     memos = {entry.reference_id: (entry.memo, entry.occurred_at) for entry in entries}
     assert memos[second.id] == (f"order #{second.number}", second.created_at)
     assert_books_balance(db, tenant_a)
+
+
+def test_an_order_counts_on_its_shops_own_counter_row_and_leaves_the_shops_row_alone(
+    db: Session, tenant_a: Context, tenant_b: Context, make_variant
+) -> None:
+    """Every foreign key of a shop's rows checks its `clients` row: the counter updated there gave
+    that row a new version per order, which each check then had to walk past under load."""
+    mug = make_variant(tenant_a, "MUG-CNT", "10.00", stock=5, cost="4")
+    updates = text(
+        "SELECT relname, n_tup_upd FROM pg_stat_xact_user_tables WHERE relname IN ('clients', 'order_numbers')"
+    )
+    before = dict(db.execute(updates).all())
+    first = orders.create_order(db, tenant_a, draft((mug, 1)))
+    after = dict(db.execute(updates).all())
+    assert (after["clients"] - before["clients"], after["order_numbers"] - before["order_numbers"]) == (0, 1)
+    assert (
+        db.scalars(select(OrderNumber.next_number).where(OrderNumber.client_id == "shop_a")).one() == first.number + 1
+    )
+    bread = make_variant(tenant_b, "BREAD", "2.00", stock=5, cost="1")
+    assert orders.create_order(db, tenant_b, draft((bread, 1))).number == 1001  # each shop counts its own
+
+
+def test_the_application_cannot_delete_a_shops_order_counter(db: Session, tenant_a: Context) -> None:
+    with pytest.raises(ProgrammingError, match="permission denied"), db.begin_nested():
+        db.execute(delete(OrderNumber).where(OrderNumber.client_id == "shop_a"))
+
+
+def test_an_order_request_keeps_every_field_through_its_approval_payload() -> None:
+    draft = OrderDraft(
+        lines=[LineRequest(uuid.uuid4(), 2), LineRequest(uuid.uuid4(), 1)],
+        payment_method=PaymentMethod.TRANSFER,
+        payment_status=PaymentStatus.PAID,
+        discount_pct=D("12.50"),
+        customer_id=uuid.uuid4(),
+        store_credit_amount=D("3.00"),
+        delivery_address="1 Main St",
+        delivery_address_id=uuid.uuid4(),
+        note="ring twice",
+        idempotency_key="k-1",
+    )
+    payload = orders.draft_payload(draft)
+    assert set(payload) == {f.name for f in fields(OrderDraft)} - {"idempotency_key", "created_at"}
+    assert json.loads(json.dumps(payload)) == payload  # plain JSON, as an approval stores it
+    assert orders.draft_from_payload(payload, "k-1") == draft
 
 
 def test_an_order_takes_stock_for_all_lines_or_none(db: Session, tenant_a: Context, make_variant) -> None:
