@@ -12,11 +12,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Header
+from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
-from api.deps import RuntimeDep, SettingsDep
 from api.security import Principal, read_token
 from domain import auth as auth_service
 from domain import second_factor
@@ -29,16 +28,14 @@ from infra.db import transaction
 bearer = HTTPBearer(auto_error=False, description="The access token from POST /api/v1/auth/login")
 
 
-async def get_principal(
-    settings: SettingsDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
-) -> Principal:
+BearerToken = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+
+
+def _principal(runtime: Runtime, credentials: HTTPAuthorizationCredentials | None) -> Principal:
     """The caller named by a valid bearer token (401 otherwise)."""
     if credentials is None:
         raise AuthenticationFailed("send `Authorization: Bearer <token>` from POST /api/v1/auth/login")
-    return read_token(settings.secret_key(), credentials.credentials)
-
-
-PrincipalDep = Annotated[Principal, Depends(get_principal)]
+    return read_token(runtime.settings.secret_key(), credentials.credentials)
 
 
 @dataclass(frozen=True)
@@ -68,9 +65,11 @@ class Caller:
             yield session, ctx
 
 
-async def get_caller(principal: PrincipalDep, runtime: RuntimeDep) -> Caller:
-    """A shop user (owner or staff); the platform superadmin has no shop."""
-    return Caller(principal.context(), runtime)
+async def get_caller(request: Request, credentials: BearerToken) -> Caller:
+    """A shop user (owner or staff); the platform superadmin has no shop. One dependency besides
+    the bearer scheme, not a chain of them: FastAPI resolves each on every request."""
+    runtime: Runtime = request.app.state.runtime
+    return Caller(_principal(runtime, credentials).context(), runtime)
 
 
 CurrentCaller = Annotated[Caller, Depends(get_caller)]
@@ -125,8 +124,10 @@ class Admin:
             yield session
 
 
-async def get_superadmin(principal: PrincipalDep, runtime: RuntimeDep) -> Admin:
+async def get_superadmin(request: Request, credentials: BearerToken) -> Admin:
     """The platform superadmin (403 for shop users)."""
+    runtime: Runtime = request.app.state.runtime
+    principal = _principal(runtime, credentials)
     if not principal.is_superadmin:
         raise Forbidden("only the platform superadmin may use the admin routes")
     return Admin(principal, runtime)

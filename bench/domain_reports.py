@@ -323,9 +323,9 @@ LOAD_STEPS: list[tuple[str, str]] = [
         """,
     ),
     (
-        "clients (order numbers)",
+        "order numbers",
         """
-        UPDATE clients SET next_order_number = (SELECT max(number) + 1 FROM b_orders) WHERE id = :client;
+        UPDATE order_numbers SET next_number = (SELECT max(number) + 1 FROM b_orders) WHERE client_id = :client;
         DROP TABLE b_variants, b_orders, b_lines, b_final, b_returns, b_moves, b_postings
         """,
     ),

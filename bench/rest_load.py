@@ -15,9 +15,10 @@ and, right after each, runs the statements the service runs for it with psycopg 
 connections, as the application role under row-level security, one transaction per request:
 
     product: the tenant scope with the account check (app_scope); the product with its variants
-    order:   the scope; the sellable-variant SELECT; the guarded stock UPDATE ... RETURNING; the
-             oldest receipt layer's UPDATE; the movement INSERT; one statement taking the
-             order number and inserting the order, its line, its journal entry and lines; COMMIT
+    order:   the scope; the shop's order terms (discount rule, commission); the guarded stock
+             UPDATE of a sellable variant ... RETURNING; the oldest receipt layer's UPDATE; one
+             statement taking the order number and inserting the order, its line, its stock
+             movement, its journal entry and lines; COMMIT
 
 Run:  .venv/bin/python -m bench.rest_load [--requests 2000] [--concurrency 16] [--products 200]
           [--api-only] [--scenario NAME ...] [--client raw|httpx]
@@ -297,13 +298,12 @@ PRODUCT = (
     "v.client_id, v.created_at FROM products p LEFT OUTER JOIN variants v ON p.id = v.product_id "
     "WHERE p.client_id = %(client)s AND p.id = %(product)s ORDER BY v.sku"
 )
-SELLABLE = (
-    "SELECT v.sku, v.price, p.name FROM variants v JOIN products p ON p.id = v.product_id "
-    "WHERE v.client_id = %(client)s AND v.id = %(variant)s AND v.is_active AND p.is_active"
-)
+TERMS = "SELECT max_discount_pct, auto_approve_discount_pct, sales_commission_pct FROM clients WHERE id = %(client)s"
 TAKE_STOCK = (
-    "UPDATE variants SET on_hand = on_hand - 1 WHERE id = %(variant)s AND client_id = %(client)s AND on_hand >= 1 "
-    "RETURNING on_hand, avg_cost"
+    "UPDATE variants SET on_hand = variants.on_hand - 1 FROM products WHERE variants.id = %(variant)s "
+    "AND variants.client_id = %(client)s AND variants.on_hand >= 1 AND products.id = variants.product_id "
+    "AND variants.is_active AND products.is_active RETURNING variants.on_hand, variants.avg_cost, variants.sku, "
+    "variants.price, products.name"
 )
 TAKE_LAYER = (
     "UPDATE receipt_layers SET quantity_remaining = quantity_remaining - 1 WHERE id = ("
@@ -316,8 +316,8 @@ MOVEMENT = (
     "%(cost)s, %(value)s, %(balance)s, %(cost)s, '', 'order', %(order)s, %(user)s, now(), %(client)s)"
 )
 NUMBER = (
-    "UPDATE clients SET next_order_number = next_order_number + 1 WHERE id = %(client)s "
-    "RETURNING next_order_number - 1 AS number"
+    "UPDATE order_numbers SET next_number = next_number + 1 WHERE client_id = %(client)s "
+    "RETURNING next_number - 1 AS number"
 )
 TAKEN = "(SELECT number FROM order_number)"
 ORDER = (
@@ -347,7 +347,8 @@ JOURNAL_LINES = (
 )
 NUMBERED = (
     f"WITH order_number AS ({NUMBER}), new_orders AS ({ORDER}), new_order_lines AS ({LINE}), "
-    f"new_journal_entries AS ({ENTRY}), new_journal_lines AS ({JOURNAL_LINES}) SELECT number FROM order_number"
+    f"new_stock_movements AS ({MOVEMENT}), new_journal_entries AS ({ENTRY}), "
+    f"new_journal_lines AS ({JOURNAL_LINES}) SELECT number FROM order_number"
 )
 """The order-number UPDATE and the order's INSERTs as the service sends them: one statement, the last before COMMIT."""
 
@@ -364,8 +365,8 @@ async def place_order(connection: psycopg.AsyncConnection, variant_id: uuid.UUID
     """One unit of `variant_id`: what create_order writes, in one transaction."""
     params: dict[str, object] = {"client": SHOP, "variant": variant_id, "user": user_id, "order": uuid.uuid4()}
     await connection.execute(SCOPE, params)
-    sku, price, name = await (await connection.execute(SELLABLE, params)).fetchone()
-    balance, cost = await (await connection.execute(TAKE_STOCK, params)).fetchone()
+    await (await connection.execute(TERMS, params)).fetchone()
+    balance, cost, sku, price, name = await (await connection.execute(TAKE_STOCK, params)).fetchone()
     cogs = cost.quantize(CENT)
     params |= {
         "sku": sku,
@@ -381,7 +382,6 @@ async def place_order(connection: psycopg.AsyncConnection, variant_id: uuid.UUID
         "entry": uuid.uuid4(),
     }
     await connection.execute(TAKE_LAYER, params)
-    await connection.execute(MOVEMENT, params)
     await connection.execute(NUMBERED, params)
     await connection.commit()
 
