@@ -8,7 +8,7 @@ from dataclasses import fields
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, event, select, text
 from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.orm import Session
 
@@ -131,6 +131,27 @@ def test_an_order_takes_stock_for_all_lines_or_none(db: Session, tenant_a: Conte
     db.refresh(cap)
     assert (mug.on_hand, cap.on_hand) == (5, 1)
     assert orders.list_orders(db, tenant_a)[1] == 0
+
+
+def test_a_one_line_order_needs_no_savepoint_and_a_refused_one_writes_nothing(
+    db: Session, tenant_a: Context, make_variant
+) -> None:
+    """One guarded take writes all or nothing; only more lines (or store credit) need a savepoint."""
+    mug = make_variant(tenant_a, "MUG-ONE", stock=1)
+    cap = make_variant(tenant_a, "CAP-ONE", stock=5)
+    savepoints: list[str] = []
+    event.listen(db.connection(), "savepoint", lambda _conn, name: savepoints.append(name))
+    with pytest.raises(OutOfStock, match="MUG-ONE"):
+        orders.create_order(db, tenant_a, draft((mug, 2)))
+    orders.create_order(db, tenant_a, draft((mug, 1)))
+    orders.create_order(db, tenant_a, draft((cap, 1), (cap, 2)))  # one variant twice: one line
+    assert savepoints == []
+    with pytest.raises(OutOfStock, match="MUG-ONE"):
+        orders.create_order(db, tenant_a, draft((cap, 1), (mug, 1)))
+    assert len(savepoints) == 1
+    db.refresh(mug)
+    db.refresh(cap)
+    assert (mug.on_hand, cap.on_hand, orders.list_orders(db, tenant_a)[1]) == (0, 2, 2)
 
 
 def test_a_discount_above_the_cap_is_refused_not_clamped(db: Session, tenant_a: Context, make_variant) -> None:
