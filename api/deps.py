@@ -21,6 +21,7 @@ from infra.embeddings import ImageDescriber, ImageEmbedder
 from infra.object_storage import ObjectStorage
 from infra.settings import Settings
 from infra.text_embeddings import TextEmbedder
+from infra.whatsapp import GraphClient
 
 
 async def get_settings(request: Request) -> Settings:
@@ -63,6 +64,17 @@ async def get_conversations(request: Request) -> ConversationService:
     return request.app.state.runtime.conversations
 
 
+async def get_whatsapp(request: Request) -> GraphClient:
+    """The WhatsApp Cloud (Graph) API client."""
+    return request.app.state.runtime.whatsapp
+
+
+OUTSIDE_SERVICES = frozenset(
+    {get_conversations, get_object_storage, get_image_embedder, get_image_describer, get_text_embedder, get_whatsapp}
+)
+"""The dependencies that give a route something outside the database to wait on: a route using
+any of them runs in the outside pool of threads (`api.routing.OneThreadRoute`)."""
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 RedisDep = Annotated[redis.Redis, Depends(get_redis)]
@@ -71,3 +83,4 @@ ObjectStorageDep = Annotated[ObjectStorage, Depends(get_object_storage)]
 ImageEmbedderDep = Annotated[ImageEmbedder, Depends(get_image_embedder)]
 ImageDescriberDep = Annotated[ImageDescriber | None, Depends(get_image_describer)]
 TextEmbedderDep = Annotated[TextEmbedder | None, Depends(get_text_embedder)]
+WhatsAppDep = Annotated[GraphClient, Depends(get_whatsapp)]

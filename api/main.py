@@ -33,11 +33,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     inbox writer and the async rate limiter; close them on exit."""
     settings: Settings = app.state.settings
     limiter: RequestLimiter = app.state.limiter
-    # Sync routes run in this many threads (the loop's executor: `OneThreadRoute`; anyio's for what
-    # FastAPI runs in a thread itself); more would only fight the event loop for the GIL while they
-    # wait for one of DB_POOL_SIZE connections.
-    anyio.to_thread.current_default_thread_limiter().total_tokens = settings.API_THREADS
-    with route_threads(settings.API_THREADS), open_runtime(settings) as runtime:
+    # Sync routes run in two pools of threads (`OneThreadRoute`): a few for the database routes (more
+    # would only fight the event loop and each other for the GIL), more for the routes waiting on a
+    # model or another outside service, so those cannot take the database routes' threads. What
+    # FastAPI runs in a thread itself (a chat stream's events) uses anyio's, sized like the second.
+    anyio.to_thread.current_default_thread_limiter().total_tokens = settings.API_OUTSIDE_THREADS
+    with route_threads(settings.API_THREADS, settings.API_OUTSIDE_THREADS), open_runtime(settings) as runtime:
         app.state.runtime = runtime
         app.state.inbox_writer = InboxWriter(runtime).start()
         if app.state.freeze_heap:

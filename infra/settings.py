@@ -44,7 +44,11 @@ class Settings(BaseSettings):
     API_PORT: int = Field(default=8000, ge=1, le=65535)
     API_WORKERS: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=64)
     MAX_REQUESTS_IN_FLIGHT: int = Field(default=64, ge=1, le=10_000)
-    API_THREADS: int = Field(default=16, ge=1, le=256)
+    API_THREADS: int = Field(default=4, ge=1, le=256)
+    """Threads per API process for the routes whose work is the database."""
+    API_OUTSIDE_THREADS: int = Field(default=16, ge=1, le=256)
+    """Threads per API process for the routes that wait on something outside the database (a
+    model, object storage, the WhatsApp API): chat turns, approval decisions, picture search."""
     CONSOLE_HOST: str = "127.0.0.1"
     CONSOLE_PORT: int = Field(default=8001, ge=1, le=65535)
     DB_POOL_SIZE: int = Field(default=20, ge=1, le=500)

@@ -12,7 +12,7 @@ from fastapi import Query
 from fastapi.responses import PlainTextResponse
 
 from api.auth import CurrentCaller, OwnerCaller
-from api.deps import RuntimeDep
+from api.deps import RuntimeDep, WhatsAppDep
 from api.routing import ApiRouter
 from api.schemas.common import Page, PageQuery
 from api.schemas.whatsapp import (
@@ -125,15 +125,14 @@ def retry_message(message_id: uuid.UUID, caller: OwnerCaller) -> MessageLogLine:
 
 
 @router.get("/templates")
-def list_templates(caller: CurrentCaller) -> list[TemplateRead]:
+def list_templates(caller: CurrentCaller, whatsapp: WhatsAppDep) -> list[TemplateRead]:
     """The business's message templates, refreshed from the Graph API first when a token and a
     WhatsApp Business Account are configured (the stored ones are shown if Graph fails)."""
-    runtime = caller.runtime
     with caller.transaction() as (session, ctx):
-        account = account_of(runtime, tenancy.get_client(session, ctx.client_id))
+        account = account_of(caller.runtime, tenancy.get_client(session, ctx.client_id))
     if account.token and account.business_account_id:
         try:
-            fresh = runtime.whatsapp.list_templates(account.business_account_id, account.token)
+            fresh = whatsapp.list_templates(account.business_account_id, account.token)
         except GraphError as exc:
             log.warning("could not refresh WhatsApp templates; showing the stored ones", error=str(exc))
         else:

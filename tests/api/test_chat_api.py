@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import respx
@@ -186,3 +188,41 @@ def test_every_turn_is_metered_for_its_client(client: TestClient, shop: Shop, ot
     assert (mine.turns, mine.llm_calls) == (2, 4)  # 3 calls to search and answer, 1 to greet
     assert mine.input_tokens > 0
     assert theirs.turns == 0
+
+
+def test_a_chat_waiting_on_a_slow_model_leaves_the_database_routes_their_threads(
+    settings: Settings, shop: Shop
+) -> None:
+    """One thread for the database routes and one chat turn stuck in the model: an order list
+    still answers, because the chat runs in the pool for routes that wait on outside services."""
+    configured = settings.model_copy(
+        update={
+            "OPENAI_API_KEY": "sk-test",
+            "OPENAI_BASE_URL": "https://llm.test/v1",
+            "LLM_MODEL": "gpt-test",
+            "API_THREADS": 1,
+            "API_OUTSIDE_THREADS": 2,
+        }
+    )
+    in_model, release = threading.Event(), threading.Event()
+
+    def slow_model(_request: httpx.Request) -> httpx.Response:
+        in_model.set()
+        release.wait(30)
+        return streamed_completion(content="We are open 09:00-18:00.")
+
+    with (
+        respx.mock(assert_all_called=True) as mock,
+        TestClient(create_app(configured)) as client,
+        ThreadPoolExecutor(2) as pool,
+    ):
+        mock.post("https://llm.test/v1/chat/completions").mock(side_effect=slow_model)
+        chat = pool.submit(client.post, "/api/v1/chat", json={"message": "when are you open?"}, headers=shop.owner)
+        assert in_model.wait(30)
+        listed = pool.submit(client.get, "/api/v1/orders", headers=shop.owner)
+        try:
+            assert listed.result(timeout=10).status_code == 200
+            assert not chat.done()  # the turn is still waiting on the model
+        finally:
+            release.set()
+        assert chat.result(timeout=30).json()["reply"] == "We are open 09:00-18:00."
