@@ -15,6 +15,7 @@ only retired, because order lines and stock movements refer to their variants.
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -24,7 +25,7 @@ from decimal import Decimal, InvalidOperation
 from functools import partial
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Load, Session, contains_eager, joinedload, selectinload
 
@@ -280,14 +281,16 @@ def visible_variants(ctx: Context) -> Select[tuple[Variant]]:
 # --- reads ------------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=1024)
+def _one_product(ctx: Context) -> Select[tuple[Product]]:
+    """The query `get_product` runs for this caller (the product id a parameter): built once, as
+    every product page reads it."""
+    return _products(ctx).where(Product.id == bindparam("product")).options(with_variants(ctx, joined=True))
+
+
 def get_product(session: Session, ctx: Context, product_id: uuid.UUID) -> Product:
     """One product with its variants; customers only see active products and variants."""
-    product = (
-        scoped(session, ctx)
-        .scalars(_products(ctx).where(Product.id == product_id).options(with_variants(ctx, joined=True)))
-        .unique()
-        .first()
-    )
+    product = scoped(session, ctx).scalars(_one_product(ctx), {"product": product_id}).unique().first()
     if product is None:
         raise NotFound(f"product {product_id} not found")
     return product
