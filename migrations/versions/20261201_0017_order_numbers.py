@@ -43,6 +43,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.add_column("clients", sa.Column("next_order_number", sa.Integer(), server_default="1001", nullable=False))
-    op.execute("UPDATE clients SET next_order_number = n.next_number FROM order_numbers n WHERE n.client_id = clients.id")
+    op.execute(
+        "UPDATE clients SET next_order_number = n.next_number FROM order_numbers n WHERE n.client_id = clients.id"
+    )
     op.alter_column("clients", "next_order_number", server_default=None)
     op.drop_table("order_numbers")
