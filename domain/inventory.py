@@ -392,7 +392,7 @@ def take_stock(
     if row is None:
         raise _refusal(session, ctx, variant_id, quantity, sellable)
     on_hand_after, avg, sku, price, product_name = row
-    _consume_layers(session, params)
+    _consume_layers(session, ctx, variant_id, quantity)
     movement = StockMovement(
         client_id=ctx.client_id,
         variant_id=variant_id,
@@ -445,15 +445,13 @@ def _refusal(session: Session, ctx: Context, variant_id: uuid.UUID, quantity: in
     )
 
 
-def _consume_layers(session: Session, params: dict[str, object]) -> None:
+def _consume_layers(session: Session, ctx: Context, variant_id: uuid.UUID, quantity: int) -> None:
     """FIFO: the oldest open layer first (the variant's row is locked, so its layers hold still).
-    When that layer covers the whole quantity, as it usually does, one UPDATE takes it there.
-    `params`: the variant, its client and the quantity."""
+    When that layer covers the whole quantity, as it usually does, one UPDATE takes it there."""
+    params = {"variant": variant_id, "client": ctx.client_id, "quantity": quantity}
     if session.execute(_TAKE_FROM_OLDEST_LAYER, params).first() is not None:
         return
     layers = session.execute(_OPEN_LAYERS, params).all()
-    quantity = params["quantity"]
-    assert isinstance(quantity, int)
     for layer_id, taken in costing.consume_fifo(((r.id, r.quantity_remaining) for r in layers), quantity):
         session.execute(_TAKE_FROM_LAYER, {"layer": layer_id, "quantity": taken})
 
