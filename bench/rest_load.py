@@ -15,8 +15,8 @@ and, right after each, runs the statements the service runs for it with psycopg 
 connections, as the application role under row-level security, one transaction per request:
 
     product: the tenant scope with the account check (app_scope); the product with its variants
-    order:   the scope; the shop's order terms (discount rule, commission); the guarded stock
-             UPDATE of a sellable variant ... RETURNING; the oldest receipt layer's UPDATE; one
+    order:   the scope; the shop's order terms (discount rule, commission); one statement taking
+             the stock (the guarded UPDATE of a sellable variant and of its oldest receipt layer); one
              statement taking the order number and inserting the order, its line, its stock
              movement, its journal entry and lines; COMMIT
 
@@ -300,16 +300,16 @@ PRODUCT = (
 )
 TERMS = "SELECT max_discount_pct, auto_approve_discount_pct, sales_commission_pct FROM clients WHERE id = %(client)s"
 TAKE_STOCK = (
-    "UPDATE variants SET on_hand = variants.on_hand - 1 FROM products WHERE variants.id = %(variant)s "
+    "WITH taken AS (UPDATE variants SET on_hand = variants.on_hand - 1 FROM products WHERE variants.id = %(variant)s "
     "AND variants.client_id = %(client)s AND variants.on_hand >= 1 AND products.id = variants.product_id "
     "AND variants.is_active AND products.is_active RETURNING variants.on_hand, variants.avg_cost, variants.sku, "
-    "variants.price, products.name"
+    "variants.price, products.name), oldest_layer AS (UPDATE receipt_layers SET quantity_remaining = "
+    "quantity_remaining - 1 WHERE EXISTS (SELECT FROM taken) AND id = (SELECT id FROM receipt_layers "
+    "WHERE client_id = %(client)s AND variant_id = %(variant)s AND quantity_remaining > 0 "
+    "ORDER BY received_at, id LIMIT 1) AND quantity_remaining >= 1 RETURNING id) "
+    "SELECT taken.*, EXISTS (SELECT FROM oldest_layer) AS whole_layer FROM taken"
 )
-TAKE_LAYER = (
-    "UPDATE receipt_layers SET quantity_remaining = quantity_remaining - 1 WHERE id = ("
-    "SELECT id FROM receipt_layers WHERE client_id = %(client)s AND variant_id = %(variant)s "
-    "AND quantity_remaining > 0 ORDER BY received_at, id LIMIT 1) AND quantity_remaining >= 1 RETURNING id"
-)
+"""The guarded stock UPDATE of a sellable variant and of its oldest receipt layer, as the service sends it."""
 MOVEMENT = (
     "INSERT INTO stock_movements (variant_id, kind, quantity, unit_cost, value, balance_after, avg_cost_after, "
     "reason, reference_type, reference_id, actor_user_id, created_at, client_id) VALUES (%(variant)s, 'sale', -1, "
@@ -366,7 +366,7 @@ async def place_order(connection: psycopg.AsyncConnection, variant_id: uuid.UUID
     params: dict[str, object] = {"client": SHOP, "variant": variant_id, "user": user_id, "order": uuid.uuid4()}
     await connection.execute(SCOPE, params)
     await (await connection.execute(TERMS, params)).fetchone()
-    balance, cost, sku, price, name = await (await connection.execute(TAKE_STOCK, params)).fetchone()
+    balance, cost, sku, price, name, _ = await (await connection.execute(TAKE_STOCK, params)).fetchone()
     cogs = cost.quantize(CENT)
     params |= {
         "sku": sku,
@@ -381,7 +381,6 @@ async def place_order(connection: psycopg.AsyncConnection, variant_id: uuid.UUID
         "line": uuid.uuid4(),
         "entry": uuid.uuid4(),
     }
-    await connection.execute(TAKE_LAYER, params)
     await connection.execute(NUMBERED, params)
     await connection.commit()
 

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Numeric, Select, bindparam, cast, func, select, update
+from sqlalchemy import ColumnElement, Numeric, Select, bindparam, cast, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from domain import audit, catalog, costing, idempotency, journal
@@ -331,20 +331,6 @@ class Taken:
 
 
 _variants, _products, _layers = Variant.__table__.c, Product.__table__.c, ReceiptLayer.__table__.c
-_TAKE = (
-    update(Variant.__table__)
-    .where(
-        _variants.id == bindparam("variant"),
-        _variants.client_id == bindparam("client"),
-        _variants.on_hand >= bindparam("quantity"),
-        _products.id == _variants.product_id,
-    )
-    .values(on_hand=_variants.on_hand - bindparam("quantity"))
-    .returning(_variants.on_hand, _variants.avg_cost, _variants.sku, _variants.price, _products.name)
-)
-"""The guarded decrement (concurrent takers cannot oversell), built once: a Core statement on the
-table, so no ORM bulk-update machinery runs per call."""
-_TAKE_SELLABLE = _TAKE.where(*catalog.SELLABLE)
 _OPEN_LAYERS = (
     select(_layers.id, _layers.quantity_remaining)
     .where(
@@ -354,20 +340,51 @@ _OPEN_LAYERS = (
     )
     .order_by(_layers.received_at, _layers.id)
 )
-_TAKE_FROM_OLDEST_LAYER = (
-    update(ReceiptLayer.__table__)
-    .where(
-        _layers.id == _OPEN_LAYERS.with_only_columns(_layers.id).limit(1).scalar_subquery(),
-        _layers.quantity_remaining >= bindparam("quantity"),
-    )
-    .values(quantity_remaining=_layers.quantity_remaining - bindparam("quantity"))
-    .returning(_layers.id)
-)
 _TAKE_FROM_LAYER = (
     update(ReceiptLayer.__table__)
     .where(_layers.id == bindparam("layer"))
     .values(quantity_remaining=_layers.quantity_remaining - bindparam("quantity"))
 )
+
+
+def _take_statement(*only: ColumnElement[bool]) -> Select[tuple[int, Decimal, str, Decimal, str, bool]]:
+    """The guarded decrement of a variant (`only` narrowing which may be taken) and, once it took,
+    the same units from the oldest open receipt layer when that layer holds them all (as it
+    usually does), in one statement: RETURNING the variant as taken, and whether the layer took.
+
+    Concurrent takers cannot oversell: the variant's row lock is taken first (the layer's UPDATE
+    waits for `taken`), and a layer another order emptied meanwhile fails its re-checked
+    `quantity_remaining` and leaves the walk over the layers to `_consume_layers`."""
+    taken = (
+        update(Variant.__table__)
+        .where(
+            _variants.id == bindparam("variant"),
+            _variants.client_id == bindparam("client"),
+            _variants.on_hand >= bindparam("quantity"),
+            _products.id == _variants.product_id,
+            *only,
+        )
+        .values(on_hand=_variants.on_hand - bindparam("quantity"))
+        .returning(_variants.on_hand, _variants.avg_cost, _variants.sku, _variants.price, _products.name)
+        .cte("taken")
+    )
+    layer = (
+        update(ReceiptLayer.__table__)
+        .where(
+            exists(taken.select()),
+            _layers.id == _OPEN_LAYERS.with_only_columns(_layers.id).limit(1).scalar_subquery(),
+            _layers.quantity_remaining >= bindparam("quantity"),
+        )
+        .values(quantity_remaining=_layers.quantity_remaining - bindparam("quantity"))
+        .returning(_layers.id)
+        .cte("oldest_layer")
+    )
+    return select(*taken.c, exists(layer.select()).label("whole_layer"))
+
+
+_TAKE = _take_statement()
+"""Built once each: Core statements on the tables, so no ORM machinery runs per call."""
+_TAKE_SELLABLE = _take_statement(*catalog.SELLABLE)
 
 
 def take_stock(
@@ -391,8 +408,9 @@ def take_stock(
     row = scoped(session, ctx).execute(_TAKE_SELLABLE if sellable else _TAKE, params).first()
     if row is None:
         raise _refusal(session, ctx, variant_id, quantity, sellable)
-    on_hand_after, avg, sku, price, product_name = row
-    _consume_layers(session, ctx, variant_id, quantity)
+    on_hand_after, avg, sku, price, product_name, whole_layer = row
+    if not whole_layer:
+        _consume_layers(session, ctx, variant_id, quantity)
     movement = StockMovement(
         client_id=ctx.client_id,
         variant_id=variant_id,
@@ -446,12 +464,9 @@ def _refusal(session: Session, ctx: Context, variant_id: uuid.UUID, quantity: in
 
 
 def _consume_layers(session: Session, ctx: Context, variant_id: uuid.UUID, quantity: int) -> None:
-    """FIFO: the oldest open layer first (the variant's row is locked, so its layers hold still).
-    When that layer covers the whole quantity, as it usually does, one UPDATE takes it there."""
-    params = {"variant": variant_id, "client": ctx.client_id, "quantity": quantity}
-    if session.execute(_TAKE_FROM_OLDEST_LAYER, params).first() is not None:
-        return
-    layers = session.execute(_OPEN_LAYERS, params).all()
+    """FIFO over the open layers, oldest first (the variant's row is locked, so they hold still):
+    for a take the oldest layer alone could not cover."""
+    layers = session.execute(_OPEN_LAYERS, {"variant": variant_id, "client": ctx.client_id}).all()
     for layer_id, taken in costing.consume_fifo(((r.id, r.quantity_remaining) for r in layers), quantity):
         session.execute(_TAKE_FROM_LAYER, {"layer": layer_id, "quantity": taken})
 

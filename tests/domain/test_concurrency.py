@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from decimal import Decimal
 
 from sqlalchemy import Engine, func, select
 
-from domain import costing, journal, orders
+from domain import costing, inventory, journal, orders
 from domain.context import Context
 from domain.errors import Conflict, OutOfStock
-from domain.models import Account, Channel, Role, StockMovement, Variant
+from domain.models import Account, Channel, ReceiptLayer, Role, StockMovement, Variant
+from domain.models.base import utcnow
 from domain.orders import LineRequest, OrderDraft
 from infra.db import make_session_factory, transaction
 
@@ -64,3 +67,36 @@ def test_a_concurrent_duplicate_idempotent_create_makes_one_order(app_engine: En
     with transaction(factory, ctx.client_id) as session:
         assert orders.list_orders(session, ctx)[1] == 1
         assert session.get(Variant, variant_id).on_hand == 49
+
+
+def test_concurrent_orders_empty_receipt_layers_oldest_first(app_engine: Engine, committed_shop) -> None:
+    """Orders racing for a variant whose stock is in many small layers: each take's oldest layer
+    may be emptied by another order first; the layers still hold exactly what is on hand, and
+    what is left is the newest stock."""
+    ctx, variant_id = committed_shop
+    factory = make_session_factory(app_engine)
+    with transaction(factory, ctx.client_id) as session:
+        start = utcnow() - timedelta(days=30)
+        for day in range(10):  # ten layers of 3 units, a day apart, after the shop's first 50
+            inventory.receive_stock(session, ctx, variant_id, 3, Decimal(60 + day), received_at=start + timedelta(day))
+
+    def buy(n: int) -> int:
+        with transaction(factory, ctx.client_id) as session:
+            orders.create_order(session, ctx, OrderDraft(lines=[LineRequest(variant_id, 1 + n % 2)]))
+        return 1 + n % 2
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        sold = sum(pool.map(buy, range(40)))  # 60 units of the 80
+
+    with transaction(factory, ctx.client_id) as session:
+        layers = session.execute(
+            select(ReceiptLayer.quantity_received, ReceiptLayer.quantity_remaining)
+            .where(ReceiptLayer.variant_id == variant_id)
+            .order_by(ReceiptLayer.received_at, ReceiptLayer.id)
+        ).all()
+        on_hand = session.get_one(Variant, variant_id).on_hand
+    left = [remaining for _, remaining in layers]
+    assert on_hand == sum(left) == 80 - sold == 20
+    emptied = next(i for i, remaining in enumerate(left) if remaining)
+    assert left[:emptied] == [0] * emptied
+    assert left[emptied + 1 :] == [quantity for quantity, _ in layers[emptied + 1 :]]  # untouched, newest
