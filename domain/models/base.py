@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-import json
+import functools
 import time
 import uuid
 from collections.abc import Iterator
@@ -13,8 +13,10 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any
 
+import orjson
 from sqlalchemy import DateTime, Enum, ForeignKey, MetaData, Numeric, String, func, inspect
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, make_transient_to_detached, mapped_column
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.schema import CallableColumnDefault, ScalarElementColumnDefault
 
 NAMING_CONVENTION = {
@@ -87,24 +89,47 @@ class TenantOwned:
     client_id: Mapped[str] = mapped_column(String(40), ForeignKey("clients.id", ondelete="CASCADE"))
 
 
+_SERVER_DEFAULT = object()
+"""A column the INSERT leaves out when the object has no value: the server's default fills it."""
+
+
+@functools.cache
+def _insert_columns(model: type[Base]) -> tuple[tuple[str, str, Any], ...]:
+    """(attribute, column, default) of each column `row_values` writes, worked out once per model:
+    the default is a callable, a constant, None (nullable) or `_SERVER_DEFAULT`."""
+    plan = []
+    for attribute in inspect(model).column_attrs:
+        column = attribute.columns[0]
+        default = column.default
+        if isinstance(default, CallableColumnDefault):
+            fill = functools.partial(default.arg, None)
+        elif isinstance(default, ScalarElementColumnDefault):
+            fill = functools.partial(_constant, default.arg)
+        elif column.nullable:
+            fill = functools.partial(_constant, None)
+        else:
+            fill = _SERVER_DEFAULT
+        plan.append((attribute.key, column.key, fill))
+    return tuple(plan)
+
+
+def _constant(value: object) -> object:
+    return value
+
+
 def row_values(obj: Base) -> dict[str, Any]:
     """What an INSERT of the new object `obj` writes, by column: its own attributes, else each
-    column's Python-side default, set on `obj` too so it holds what the row will (for a Core
-    INSERT where the ORM's unit of work would cost more than the statement)."""
+    column's Python-side default, set on `obj` too (as loaded, with no change history) so it holds
+    what the row will (for a Core INSERT where the ORM's unit of work would cost more than the
+    statement)."""
     values: dict[str, Any] = {}
-    for attribute in inspect(obj).mapper.column_attrs:
-        column = attribute.columns[0]
-        if attribute.key not in obj.__dict__:
-            default = column.default
-            if isinstance(default, ScalarElementColumnDefault):
-                setattr(obj, attribute.key, default.arg)
-            elif isinstance(default, CallableColumnDefault):
-                setattr(obj, attribute.key, default.arg(None))
-            elif column.nullable:
-                setattr(obj, attribute.key, None)
-            else:
+    own = obj.__dict__
+    for key, column_key, fill in _insert_columns(type(obj)):
+        if key not in own:
+            if fill is _SERVER_DEFAULT:
                 continue  # the server's default, or the statement gives it
-        values[column.key] = obj.__dict__[attribute.key]
+            set_committed_value(obj, key, fill())
+        values[column_key] = own[key]
     return values
 
 
@@ -113,14 +138,12 @@ def json_rows(rows: list[dict[str, Any]]) -> str:
     UUIDs and times as their exact text, which PostgreSQL reads back into the column types."""
     if any(row.keys() != rows[0].keys() for row in rows):
         raise ValueError("rows inserted together give the same columns")
-    return json.dumps(rows, default=_json_text)
+    return orjson.dumps(rows, default=_decimal_text).decode()
 
 
-def _json_text(value: object) -> str:
-    if isinstance(value, Decimal | uuid.UUID):
+def _decimal_text(value: object) -> str:
+    if isinstance(value, Decimal):
         return str(value)
-    if isinstance(value, datetime):
-        return value.isoformat()
     raise TypeError(f"no JSON text for {type(value).__name__}")
 
 
