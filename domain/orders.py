@@ -32,6 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from domain import audit, catalog, customers, idempotency, inventory, journal, messaging, pricing, store_credit, tenancy
 from domain.clearance import require_clearance
@@ -236,12 +237,14 @@ def _take_stock(
 
 def _insert_numbered(
     session: Session, order: Order, entry: JournalEntry | None, movements: Iterable[StockMovement]
-) -> int:
+) -> None:
     """Insert `order`, its lines, its stock movements and its journal entry (memo: its memo and the
-    number) in one statement that also takes the shop's next order number, and return that number.
+    number) in one statement that also takes the shop's next order number, and give `order` that
+    number; the order and its lines are in `session` as written.
 
     The number's row lock (which serialises a shop's orders, to keep numbers gapless) is taken by
-    this last statement before the commit, so it is held for one statement and the commit only."""
+    this last statement before the commit, so it is held for one statement and the commit only:
+    everything else, the order's place in the session included, is done before it is taken."""
     for line in order.lines:
         line.order_id = order.id
     rows: list[tuple[type[Base], list[dict[str, Any]]]] = [
@@ -257,7 +260,9 @@ def _insert_numbered(
     rows = [(model, values) for model, values in rows if values]
     shape = tuple((model, tuple(values[0])) for model, values in rows)
     params = {f"rows_{n}": json_rows(values) for n, (_, values) in enumerate(rows)}
-    return session.execute(_numbered_insert(shape), params | {"shop": order.client_id}).scalar_one()
+    attach_inserted(session, *order.lines, order)
+    number = session.execute(_numbered_insert(shape), params | {"shop": order.client_id}).scalar_one()
+    set_committed_value(order, "number", number)  # as the row holds it: nothing left to flush
 
 
 @functools.cache
@@ -533,8 +538,7 @@ def create_order(
             occurred_at=order.created_at,
         )
         # After the savepoint: one statement fails whole, and leaves the transaction to roll back.
-        order.number = _insert_numbered(session, order, entry, movements)
-        attach_inserted(session, *order.lines, order)
+        _insert_numbered(session, order, entry, movements)
     except IntegrityError as exc:
         if "idempotency_key" in str(exc.orig):
             raise Conflict("an order with this Idempotency-Key is being created right now; retry shortly") from None

@@ -98,6 +98,31 @@ def test_an_order_counts_on_its_shops_own_counter_row_and_leaves_the_shops_row_a
     assert orders.create_order(db, tenant_b, draft((bread, 1))).number == 1001  # each shop counts its own
 
 
+def test_the_order_number_is_taken_by_the_last_statement_and_the_order_is_in_the_session_as_written(
+    db: Session, tenant_a: Context, make_variant
+) -> None:
+    """The number's row lock is held from that statement to the commit: nothing else may run in
+    between (no flush of the new order, no UPDATE of its number), and the order stays usable."""
+    mug = make_variant(tenant_a, "MUG-LAST", "10.00", stock=5, cost="4")
+    sent: list[str] = []
+    event.listen(db.connection(), "before_cursor_execute", lambda *args: sent.append(args[2]))
+    order = orders.create_order(db, tenant_a, draft((mug, 2)))
+    db.flush()
+    assert sent[-1].startswith("WITH order_number")
+    assert order in db
+    assert (list(db.new), list(db.dirty)) == ([], [])
+    assert db.get(Order, order.id) is order
+    orders.confirm_order(db, tenant_a, order.id)  # the ORM updates it like any loaded order
+    db.flush()
+    db.expire_all()
+    stored = orders.get_order(db, tenant_a, order.id)
+    assert (stored.number, stored.status, [line.quantity for line in stored.lines]) == (
+        order.number,
+        OrderStatus.CONFIRMED,
+        [2],
+    )
+
+
 def test_the_application_cannot_delete_a_shops_order_counter(db: Session, tenant_a: Context) -> None:
     with pytest.raises(ProgrammingError, match="permission denied"), db.begin_nested():
         db.execute(delete(OrderNumber).where(OrderNumber.client_id == "shop_a"))
