@@ -97,7 +97,7 @@ _SERVER_DEFAULT = object()
 def _insert_columns(model: type[Base]) -> tuple[tuple[str, str, Any], ...]:
     """(attribute, column, default) of each column `row_values` writes, worked out once per model:
     the default is a callable, a constant, None (nullable) or `_SERVER_DEFAULT`."""
-    plan = []
+    plan: list[tuple[str, str, Any]] = []
     for attribute in inspect(model).column_attrs:
         column = attribute.columns[0]
         default = column.default
