@@ -25,9 +25,9 @@ from decimal import Decimal, InvalidOperation
 from functools import partial
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import ColumnElement, Select, bindparam, func, inspect, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Load, Session, contains_eager, joinedload, selectinload
+from sqlalchemy.orm import ColumnProperty, Load, Session, contains_eager, joinedload, selectinload
 
 from domain import audit
 from domain.context import Context, scoped
@@ -234,11 +234,23 @@ def _sku_guard(session: Session, ctx: Context, skus: list[str]) -> Iterator[None
 # --- queries ----------------------------------------------------------------------------------
 
 
-def _products(ctx: Context) -> Select[tuple[Product]]:
-    query = select(Product).where(Product.client_id == ctx.client_id)
+_PRODUCT_COLUMNS, _VARIANT_COLUMNS = Product.__table__.c, Variant.__table__.c
+
+
+def _shown_products(ctx: Context) -> list[ColumnElement[bool]]:
+    """Which products `ctx` sees: the client's own; customers only the active ones."""
+    shown = [_PRODUCT_COLUMNS.client_id == ctx.client_id]
     if not ctx.is_staff_or_owner:
-        query = query.where(Product.is_active.is_(True))
-    return query
+        shown.append(_PRODUCT_COLUMNS.is_active.is_(True))
+    return shown
+
+
+def _products(ctx: Context) -> Select[tuple[Product]]:
+    return select(Product).where(*_shown_products(ctx))
+
+
+VISIBLE_VARIANT = Variant.is_active.is_(True)
+"""Which variants customers see (owners and staff see all)."""
 
 
 def with_variants(ctx: Context, *, joined: bool = False) -> Load:
@@ -247,7 +259,7 @@ def with_variants(ctx: Context, *, joined: bool = False) -> Load:
     load = joinedload if joined else selectinload
     if ctx.is_staff_or_owner:
         return load(Product.variants)
-    return load(Product.variants.and_(Variant.is_active.is_(True)))
+    return load(Product.variants.and_(VISIBLE_VARIANT))
 
 
 SELLABLE = (Variant.__table__.c.is_active.is_(True), Product.__table__.c.is_active.is_(True))
@@ -294,6 +306,48 @@ def get_product(session: Session, ctx: Context, product_id: uuid.UUID) -> Produc
     if product is None:
         raise NotFound(f"product {product_id} not found")
     return product
+
+
+def product_values(session: Session, ctx: Context, product_id: uuid.UUID) -> dict[str, Any]:
+    """`get_product` for a caller that only reads it: the product's loaded columns by attribute,
+    and `variants` (by SKU) likewise, from one Core statement, with no ORM objects built (a
+    product page's GET spent more on them than on the rest of its transaction)."""
+    rows = scoped(session, ctx).execute(_product_values_query(ctx), {"product": product_id}).all()
+    if not rows:
+        raise NotFound(f"product {product_id} not found")
+    product, variant = _VALUE_COLUMNS
+    variants = [row for row in rows if row[variant["id"]] is not None]  # outer join: none is a NULL row
+    return {key: rows[0][at] for key, at in product.items()} | {
+        "variants": [{key: row[at] for key, at in variant.items()} for row in variants]
+    }
+
+
+def _loaded(model: type[Product] | type[Variant]) -> list[ColumnProperty[Any]]:
+    """The columns an ORM load of `model` reads (not the deferred ones)."""
+    return [column for column in inspect(model).column_attrs if not column.deferred]
+
+
+_VALUE_COLUMNS = (
+    {column.key: n for n, column in enumerate(_loaded(Product))},
+    {column.key: n + len(_loaded(Product)) for n, column in enumerate(_loaded(Variant))},
+)
+"""Where `_product_values_query`'s row holds each attribute of the product and of the variant."""
+
+
+@functools.lru_cache(maxsize=1024)
+def _product_values_query(ctx: Context) -> Select[Any]:
+    """`product_values`' statement for this caller, a Core one (table columns): the product's
+    columns and each visible variant's (NULLs when it has none)."""
+    on = _VARIANT_COLUMNS.product_id == _PRODUCT_COLUMNS.id
+    if not ctx.is_staff_or_owner:
+        on &= VISIBLE_VARIANT
+    columns = [column.columns[0] for model in (Product, Variant) for column in _loaded(model)]
+    return (
+        select(*columns)
+        .select_from(Product.__table__.outerjoin(Variant.__table__, on))
+        .where(*_shown_products(ctx), _PRODUCT_COLUMNS.id == bindparam("product"))
+        .order_by(_VARIANT_COLUMNS.sku)
+    )
 
 
 def get_variant(session: Session, ctx: Context, variant_id: uuid.UUID) -> Variant:

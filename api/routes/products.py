@@ -4,7 +4,7 @@ and each product's pictures."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import File, Form, Query, Response, UploadFile
 
@@ -42,7 +42,7 @@ Picture = Annotated[UploadFile, File(description="A JPEG, PNG or WebP picture, a
 ProductView = ProductOwnerRead | ProductRead
 
 
-def present(product: Product, ctx: Context) -> ProductView:
+def present(product: Product | dict[str, Any], ctx: Context) -> ProductView:
     """Owners see average costs; staff do not."""
     schema = ProductOwnerRead if ctx.role is Role.OWNER else ProductRead
     return schema.model_validate(product)
@@ -86,7 +86,7 @@ def list_products(
 def get_product(product_id: uuid.UUID, caller: CurrentCaller) -> ProductView:
     """One product with its variants."""
     with caller.transaction() as (session, ctx):
-        return present(catalog.get_product(session, ctx, product_id), ctx)
+        return present(catalog.product_values(session, ctx, product_id), ctx)
 
 
 @router.patch("/{product_id}")

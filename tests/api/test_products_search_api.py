@@ -39,6 +39,20 @@ def test_search_finds_sku_prefixes_plurals_and_typos(client: TestClient, shop: S
     assert everything["total"] == 2
 
 
+def test_a_product_page_shows_owners_costs_and_staff_none(client: TestClient, shop: Shop, other_shop: Shop) -> None:
+    product = add_product(client, shop, "Linen Summer Shirt", {"LSS01-M": "38.00", "LSS01-L": "38.00"}, stock=3)
+    as_owner = ok(client.get(f"{V1}/products/{product['id']}", headers=shop.owner))
+    as_staff = ok(client.get(f"{V1}/products/{product['id']}", headers=shop.staff))
+    assert [(v["sku"], v["on_hand"], v["avg_cost"]) for v in as_owner["variants"]] == [
+        ("LSS01-L", 3, "11.5000"),
+        ("LSS01-M", 3, "11.5000"),
+    ]
+    for variant in as_owner["variants"]:
+        del variant["avg_cost"]
+    assert as_owner == as_staff
+    assert client.get(f"{V1}/products/{product['id']}", headers=other_shop.staff).status_code == 404
+
+
 def test_pictures_are_uploaded_listed_served_found_and_deleted(client: TestClient, shop: Shop, other_shop: Shop):
     products = [add_product(client, shop, f"Print {n}", {f"PRN-{n}": "9.00"}, stock=1) for n in range(6)]
     for n, product in enumerate(products):

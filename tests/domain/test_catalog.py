@@ -168,6 +168,37 @@ def test_a_variant_is_found_by_id_or_sku_with_its_product(db: Session, tenant_a:
         catalog.get_variant(db, tenant_a, uuid.uuid4())
 
 
+def as_values(product: Product) -> dict[str, object]:
+    """What `product_values` should give for this loaded product: its columns, its variants' columns."""
+
+    def columns(obj: object) -> dict[str, object]:
+        keys = [column.key for column in obj.__table__.columns if column.key != "search_vector"]
+        return {key: getattr(obj, key) for key in keys}
+
+    return columns(product) | {"variants": [columns(v) for v in product.variants]}
+
+
+def test_product_values_reads_what_get_product_loads_in_one_statement(db: Session, tenant_a: Context) -> None:
+    shirt = catalog.create_product(db, tenant_a, oxford_shirt())
+    inventory.receive_stock(db, tenant_a, shirt.variants[1].id, 4, D("12.25"))
+    bare = catalog.create_product(db, tenant_a, simple("Gift Card", "GIFT-10"))
+    catalog.update_variant(db, tenant_a, bare.variants[0].id, {"is_active": False})
+    db.expunge_all()
+    with counting_statements(db) as statements:
+        values = catalog.product_values(db, tenant_a, shirt.id)
+    assert len(statements) == 1
+    assert values == as_values(catalog.get_product(db, tenant_a, shirt.id))
+    assert [(v["sku"], v["on_hand"], v["avg_cost"]) for v in values["variants"]] == [
+        ("OXF-BLU-L", 4, D("12.25")),
+        ("OXF-BLU-M", 0, D(0)),
+    ]
+    customer = customer_of(tenant_a)  # the gift card's one variant is retired: the card shows, with none
+    assert catalog.product_values(db, customer, bare.id) == as_values(catalog.get_product(db, customer, bare.id))
+    assert catalog.product_values(db, customer, bare.id)["variants"] == []
+    with pytest.raises(NotFound, match="not found"):
+        catalog.product_values(db, tenant_a, uuid.uuid4())
+
+
 # --- listing and search -----------------------------------------------------------------------
 
 
@@ -350,6 +381,7 @@ def test_customers_do_not_see_retired_products_or_variants(db: Session, tenant_a
     catalog.update_variant(db, tenant_a, catalog.get_variant_by_sku(db, tenant_a, "OXF-BLU-L").id, {"is_active": False})
     db.expunge_all()
     assert [v.sku for v in catalog.get_product(db, customer, shirt.id).variants] == ["OXF-BLU-M"]
+    assert [v["sku"] for v in catalog.product_values(db, customer, shirt.id)["variants"]] == ["OXF-BLU-M"]
     with pytest.raises(NotFound):
         catalog.get_variant_by_sku(db, customer, "OXF-BLU-L")
     listed = search.search_products(db, customer, "oxford").products
@@ -357,6 +389,8 @@ def test_customers_do_not_see_retired_products_or_variants(db: Session, tenant_a
     catalog.delete_product(db, tenant_a, shirt.id)
     with pytest.raises(NotFound):
         catalog.get_product(db, customer, shirt.id)
+    with pytest.raises(NotFound):
+        catalog.product_values(db, customer, shirt.id)
     with pytest.raises(NotFound):
         catalog.get_variant_by_sku(db, customer, "OXF-BLU-M")
 
@@ -377,6 +411,7 @@ def test_another_shop_cannot_see_or_change_a_product(db: Session, tenant_a: Cont
     variant_id = shirt.variants[0].id
     for attempt in (
         lambda: catalog.get_product(db, tenant_b, shirt.id),
+        lambda: catalog.product_values(db, tenant_b, shirt.id),
         lambda: catalog.get_variant(db, tenant_b, variant_id),
         lambda: catalog.get_variant_by_sku(db, tenant_b, "OXF-BLU-M"),
         lambda: catalog.update_product(db, tenant_b, shirt.id, {"name": "Stolen Shirt"}),
