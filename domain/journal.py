@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, selectinload
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 from domain.context import Context, scoped
 from domain.errors import ValidationFailed
 from domain.models import Account, JournalEntry, JournalLine, Role
-from domain.models.base import utcnow
+from domain.models.base import new_row, utcnow
 from domain.money import ZERO, cents
 
 
@@ -36,6 +37,14 @@ def credit(account: Account, amount: Decimal) -> Posting:
     return Posting(account, credit=amount) if amount >= 0 else Posting(account, debit=-amount)
 
 
+@dataclass(frozen=True)
+class Entry:
+    """A balanced entry not yet written: its row and its lines' rows, by column (ids given)."""
+
+    row: dict[str, Any]
+    lines: list[dict[str, Any]]
+
+
 def entry(
     ctx: Context,
     kind: str,
@@ -44,8 +53,8 @@ def entry(
     memo: str = "",
     reference: tuple[str, uuid.UUID] | None = None,
     occurred_at: datetime | None = None,
-) -> JournalEntry | None:
-    """A balanced entry with its lines (zero lines dropped), not yet in a session; refuse an
+) -> Entry | None:
+    """A balanced entry with its lines (zero lines dropped), as the rows to insert; refuse an
     unbalanced one. None if all zero."""
     lines = [p for p in postings if p.debit or p.credit]
     if not lines:
@@ -55,20 +64,35 @@ def entry(
     if debits != credits:
         raise ValidationFailed(f"a journal entry must balance: debits {debits} ≠ credits {credits}")
     when = occurred_at or utcnow()
-    made = JournalEntry(
-        client_id=ctx.client_id,
-        occurred_at=when,
-        kind=kind,
-        memo=memo,
-        reference_type=reference[0] if reference else None,
-        reference_id=reference[1] if reference else None,
-        created_by_user_id=ctx.user_id,
+    row = new_row(
+        JournalEntry,
+        {
+            "client_id": ctx.client_id,
+            "occurred_at": when,
+            "kind": kind,
+            "memo": memo,
+            "reference_type": reference[0] if reference else None,
+            "reference_id": reference[1] if reference else None,
+            "created_by_user_id": ctx.user_id,
+        },
     )
-    made.lines = [
-        JournalLine(client_id=ctx.client_id, account=p.account, debit=p.debit, credit=p.credit, occurred_at=when)
-        for p in lines
-    ]
-    return made
+    return Entry(
+        row,
+        [
+            new_row(
+                JournalLine,
+                {
+                    "client_id": ctx.client_id,
+                    "entry_id": row["id"],
+                    "account": p.account,
+                    "debit": p.debit,
+                    "credit": p.credit,
+                    "occurred_at": when,
+                },
+            )
+            for p in lines
+        ],
+    )
 
 
 def post(
@@ -85,9 +109,10 @@ def post(
     made = entry(ctx, kind, postings, memo=memo, reference=reference, occurred_at=occurred_at)
     if made is None:
         return None
-    scoped(session, ctx).add(made)
+    written = JournalEntry(**made.row, lines=[JournalLine(**line) for line in made.lines])
+    scoped(session, ctx).add(written)
     session.flush()
-    return made
+    return written
 
 
 def post_manual_entry(

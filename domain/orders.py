@@ -236,7 +236,7 @@ def _take_stock(
 
 
 def _insert_numbered(
-    session: Session, order: Order, entry: JournalEntry | None, movements: Iterable[StockMovement]
+    session: Session, order: Order, entry: journal.Entry | None, movements: Iterable[StockMovement]
 ) -> None:
     """Insert `order`, its lines, its stock movements and its journal entry (memo: its memo and the
     number) in one statement that also takes the shop's next order number, and give `order` that
@@ -253,10 +253,7 @@ def _insert_numbered(
         (StockMovement, [row_values(movement) for movement in movements]),
     ]
     if entry is not None:
-        rows.append((JournalEntry, [row_values(entry)]))  # gives the entry its id
-        for journal_line in entry.lines:
-            journal_line.entry_id = entry.id
-        rows.append((JournalLine, [row_values(line) for line in entry.lines]))
+        rows += [(JournalEntry, [entry.row]), (JournalLine, entry.lines)]
     rows = [(model, values) for model, values in rows if values]
     shape = tuple((model, tuple(values[0])) for model, values in rows)
     params = {f"rows_{n}": json_rows(values) for n, (_, values) in enumerate(rows)}

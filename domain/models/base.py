@@ -133,6 +133,18 @@ def row_values(obj: Base) -> dict[str, Any]:
     return values
 
 
+def new_row(model: type[Base], values: dict[str, Any]) -> dict[str, Any]:
+    """What an INSERT of a new `model` with `values` (by attribute) writes, by column: as
+    `row_values`, each column not given its Python-side default, with no ORM object built."""
+    row: dict[str, Any] = {}
+    for key, column_key, fill in _insert_columns(model):
+        if key in values:
+            row[column_key] = values[key]
+        elif fill is not _SERVER_DEFAULT:
+            row[column_key] = fill()
+    return row
+
+
 def json_rows(rows: list[dict[str, Any]]) -> str:
     """`row_values` of one table's rows as a JSON array (for `jsonb_populate_recordset`): decimals,
     UUIDs and times as their exact text, which PostgreSQL reads back into the column types."""
