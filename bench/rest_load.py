@@ -11,8 +11,9 @@ for httpx.AsyncClient, which costs the shared cores far more):
     POST /api/v1/orders            one unit, round robin over the 200 SKUs
     POST /api/v1/orders            one unit, always the hot SKU
 
-and, right after each, runs the statements the service runs for it with psycopg on as many
-connections, as the application role under row-level security, one transaction per request:
+and, in turn with them (ten stretches a side, so both see the machine at the same speed), the
+statements the service runs for it with psycopg on as many connections, as the application role
+under row-level security, one transaction per request:
 
     product: the tenant scope with the account check (app_scope); the product with its variants
     order:   the scope; the shop's order terms (discount rule, commission); one statement taking
@@ -67,6 +68,8 @@ STOCK = 1_000_000  # units of every SKU, the hot one included (the most one rece
 COMMISSION_PCT = Decimal(5)
 CENT = Decimal("0.01")
 WARMUP = 50
+STRETCHES = 10
+"""A scenario's requests are sent in this many stretches, the API's and the SQL side's in turn."""
 TUNABLE = ("API_WORKERS", "API_THREADS", "DB_POOL_SIZE", "MAX_REQUESTS_IN_FLIGHT")
 """Settings passed on to the API from this process's environment, to compare configurations."""
 
@@ -95,6 +98,12 @@ class Run:
 
     def ms(self, pct: float) -> float:
         return percentile(self.latencies, pct) * 1000
+
+    def extend(self, more: Run) -> None:
+        """Add another stretch of the same scenario."""
+        self.seconds += more.seconds
+        self.latencies += more.latencies
+        self.failures += more.failures
 
 
 def seed(app_engine: Engine, products: int) -> Catalog:
@@ -189,10 +198,10 @@ Call = Callable[[int, int], Awaitable[str | None]]
 """One request of a scenario: (worker slot, request number) → None on success, else what failed."""
 
 
-async def drive(requests: int, concurrency: int, call: Call) -> Run:
-    """Run `call(slot, i)` for i in range(requests) on `concurrency` workers; None from a call is success."""
+async def drive(requests: int, concurrency: int, call: Call, first: int = 0) -> Run:
+    """Run `call(slot, i)` for `requests` i's from `first` on `concurrency` workers; None from a call is success."""
     run = Run()
-    pending = iter(range(requests))
+    pending = iter(range(first, first + requests))
 
     async def worker(slot: int) -> None:
         for i in pending:  # one iterator shared by every worker: each i is sent once
@@ -445,9 +454,10 @@ async def measure(
     only: list[str] | None,
     client: str,
 ) -> tuple[dict[str, Run], dict[str, Run], str]:
-    """Each scenario through the API and then (unless `conninfo` is None) straight to SQL, back
-    to back, so both sides of a ratio see the same load from the machine's other jobs; and how
-    the API side's connections were spread over its processes."""
+    """Each scenario through the API and (unless `conninfo` is None) straight to SQL, alternating
+    in STRETCHES, so both sides of a ratio see the same load from the machine's other jobs (its
+    speed changes from second to second); and how the API side's connections were spread over its
+    processes."""
     api: dict[str, Run] = {}
     sql: dict[str, Run] = {}
     spread = "no API scenario ran"
@@ -457,12 +467,18 @@ async def measure(
         for name, call in api_side.items():
             if only and name not in only:
                 continue
-            for results, side_call in ((api, call), (sql, sql_side.get(name))):
+            sides = [(api, call), (sql, sql_side.get(name))]
+            for results, side_call in sides:
                 if side_call is not None:
                     await drive(WARMUP, concurrency, side_call)
                     if results is api and not api:  # the connections are open after the first warm-up
                         spread = connections_per_worker(base)
-                    results[name] = await drive(requests, concurrency, side_call)
+                    results[name] = Run()
+            for stretch in range(STRETCHES):
+                first, last = requests * stretch // STRETCHES, requests * (stretch + 1) // STRETCHES
+                for results, side_call in sides:
+                    if side_call is not None:
+                        results[name].extend(await drive(last - first, concurrency, side_call, first))
     return api, sql, spread
 
 
