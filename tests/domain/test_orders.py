@@ -8,6 +8,7 @@ from dataclasses import fields
 from decimal import Decimal
 
 import pytest
+from psycopg._queries import MAX_CACHED_STATEMENT_LENGTH
 from sqlalchemy import delete, event, select, text
 from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.orm import Session
@@ -121,6 +122,20 @@ def test_the_order_number_is_taken_by_the_last_statement_and_the_order_is_in_the
         OrderStatus.CONFIRMED,
         [2],
     )
+
+
+def test_the_numbered_statement_is_short_enough_for_psycopg_to_cache_its_conversion(
+    db: Session, tenant_a: Context, make_variant
+) -> None:
+    """psycopg converts a statement's `%(name)s` placeholders once and caches it only up to a
+    length; above it, every order's statement is parsed again in the API's process."""
+    mug = make_variant(tenant_a, "MUG-LEN", "10.00", stock=5, cost="4")
+    cap = make_variant(tenant_a, "CAP-LEN", "8.00", stock=5, cost="3")
+    sent: list[str] = []
+    event.listen(db.connection(), "before_cursor_execute", lambda *args: sent.append(args[2]))
+    orders.create_order(db, tenant_a, draft((mug, 1), (cap, 2)))
+    assert sent[-1].startswith("WITH order_number")
+    assert len(sent[-1].encode()) <= MAX_CACHED_STATEMENT_LENGTH
 
 
 def test_the_application_cannot_delete_a_shops_order_counter(db: Session, tenant_a: Context) -> None:
