@@ -11,7 +11,7 @@ for httpx.AsyncClient, which costs the shared cores far more):
     POST /api/v1/orders            one unit, round robin over the 200 SKUs
     POST /api/v1/orders            one unit, always the hot SKU
 
-and, in turn with them (ten stretches a side, so both see the machine at the same speed), the
+and, in turn with them (200 at a time, so both sides see the machine at the same speed), the
 statements the service runs for it with psycopg on as many connections, as the application role
 under row-level security, one transaction per request:
 
@@ -68,8 +68,10 @@ STOCK = 1_000_000  # units of every SKU, the hot one included (the most one rece
 COMMISSION_PCT = Decimal(5)
 CENT = Decimal("0.01")
 WARMUP = 50
-STRETCHES = 10
-"""A scenario's requests are sent in this many stretches, the API's and the SQL side's in turn."""
+STRETCH = 200
+"""A scenario's requests are sent in stretches of this many, the API's and the SQL side's in turn:
+≈ 3 s at the slowest rate seen here, so the API's idle keep-alive connections (closed by uvicorn
+after 5 s) stay open while the SQL side runs."""
 TUNABLE = ("API_WORKERS", "API_THREADS", "DB_POOL_SIZE", "MAX_REQUESTS_IN_FLIGHT")
 """Settings passed on to the API from this process's environment, to compare configurations."""
 
@@ -455,7 +457,7 @@ async def measure(
     client: str,
 ) -> tuple[dict[str, Run], dict[str, Run], str]:
     """Each scenario through the API and (unless `conninfo` is None) straight to SQL, alternating
-    in STRETCHES, so both sides of a ratio see the same load from the machine's other jobs (its
+    every STRETCH requests, so both sides of a ratio see the same load from the machine's other jobs (its
     speed changes from second to second); and how the API side's connections were spread over its
     processes."""
     api: dict[str, Run] = {}
@@ -474,11 +476,11 @@ async def measure(
                     if results is api and not api:  # the connections are open after the first warm-up
                         spread = connections_per_worker(base)
                     results[name] = Run()
-            for stretch in range(STRETCHES):
-                first, last = requests * stretch // STRETCHES, requests * (stretch + 1) // STRETCHES
+            for first in range(0, requests, STRETCH):
                 for results, side_call in sides:
                     if side_call is not None:
-                        results[name].extend(await drive(last - first, concurrency, side_call, first))
+                        count = min(STRETCH, requests - first)
+                        results[name].extend(await drive(count, concurrency, side_call, first))
     return api, sql, spread
 
 
