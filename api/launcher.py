@@ -97,8 +97,9 @@ class Supervisor:
     """Starts children in their own sessions (a terminal's Ctrl-C reaches only us), restarts a child
     that dies after it was up (with a growing back-off), and stops them in turn."""
 
-    def __init__(self, env: Mapping[str, str]) -> None:
+    def __init__(self, env: Mapping[str, str], *, first_backoff_s: float = 1.0) -> None:
         self.env = dict(env)
+        self.first_backoff_s = first_backoff_s
         self.children: list[tuple[ChildSpec, subprocess.Popen[bytes]]] = []
         self._started: dict[str, float] = {}
         self._crashes: dict[str, int] = {}
@@ -130,7 +131,7 @@ class Supervisor:
 
     def watch(self) -> None:
         """Until interrupted (KeyboardInterrupt): restart any child that exits, after a back-off
-        that grows with each crash in a row (1, 2, 4 … 30 s); a child that keeps crashing right
+        that doubles with each crash in a row from `first_backoff_s` (1, 2, 4 … 30 s); a child that keeps crashing right
         away (MAX_CRASHES in a row, each within STABLE_S of its start) raises ChildExited."""
         while True:
             for index, (spec, process) in enumerate(self.children):
@@ -144,8 +145,8 @@ class Supervisor:
         if crashes > MAX_CRASHES:
             raise ChildExited(spec.name, returncode)
         self._crashes[spec.name] = crashes
-        delay = min(2 ** (crashes - 1), MAX_BACKOFF_S)
-        print(f"easy-ecom: {spec.name} exited with code {returncode}; restarting in {delay} s", flush=True)
+        delay = min(self.first_backoff_s * 2 ** (crashes - 1), MAX_BACKOFF_S)
+        print(f"easy-ecom: {spec.name} exited with code {returncode}; restarting in {delay:g} s", flush=True)
         time.sleep(delay)
         self._started[spec.name] = time.monotonic()
         return subprocess.Popen(list(spec.argv), env=self.env, start_new_session=True)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import sys
 from pathlib import Path
 
 import pytest
 
-from api.launcher import ChildExited, ChildSpec, Supervisor, child_env, ensure_port_free, local_base_url
+from api.launcher import MAX_CRASHES, ChildExited, ChildSpec, Supervisor, child_env, ensure_port_free, local_base_url
 from infra.embedded import data_dir_lock
 from infra.settings import ConfigError
 from tests.api.conftest import RunCli
@@ -100,12 +101,19 @@ def test_wildcard_hosts_are_reached_through_loopback() -> None:
     assert local_base_url("shop.local", 80) == "http://shop.local:80"
 
 
-def test_a_child_that_exits_stops_the_service_with_its_code() -> None:
-    supervisor = Supervisor(child_env("postgresql://x/y", "redis://x", "/tmp"))  # noqa: S108
+def test_a_child_that_keeps_crashing_is_restarted_with_a_growing_back_off_then_stops_the_service(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    starts = tmp_path / "starts"
+    crasher = f"open({str(starts)!r}, 'a').write('started\\n'); raise SystemExit(3)"
+    supervisor = Supervisor(child_env("postgresql://x/y", "redis://x", str(tmp_path)), first_backoff_s=0.01)
     supervisor.start(ChildSpec("sleeper", [sys.executable, "-c", "import time; time.sleep(60)"]))
-    supervisor.start(ChildSpec("crasher", [sys.executable, "-c", "raise SystemExit(3)"]))
+    supervisor.start(ChildSpec("crasher", [sys.executable, "-c", crasher]))
     with pytest.raises(ChildExited, match="crasher exited with code 3") as exited:
         supervisor.watch()
     supervisor.stop()
     assert exited.value.returncode == 3
     assert all(process.poll() is not None for _, process in supervisor.children)
+    assert starts.read_text().count("started") == 1 + MAX_CRASHES
+    delays = re.findall(r"crasher exited with code 3; restarting in ([\d.]+) s", capsys.readouterr().out)
+    assert [float(delay) for delay in delays] == pytest.approx([0.01 * 2**n for n in range(MAX_CRASHES)])

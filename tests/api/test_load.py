@@ -5,6 +5,9 @@ throughout, stock is never oversold, and a retried order with its Idempotency-Ke
 from __future__ import annotations
 
 import asyncio
+import os
+import re
+import signal
 import socket
 import subprocess
 import sys
@@ -12,6 +15,8 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import IO
 
 import httpx
 import pytest
@@ -36,8 +41,11 @@ V1 = "/api/v1"
 
 
 @contextmanager
-def live_server(settings: Settings, workers: int = 1, **overrides: str) -> Iterator[str]:
-    """`easy-ecom api` (`workers` worker processes) on a free loopback port; its base URL."""
+def api_command(
+    settings: Settings, workers: int = 1, stdout: IO[bytes] | int = subprocess.DEVNULL, **overrides: str
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`easy-ecom api` (`workers` worker processes) on a free loopback port, once ready: its base
+    URL and its process."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -52,22 +60,62 @@ def live_server(settings: Settings, workers: int = 1, **overrides: str) -> Itera
         **overrides,
     )
     process = subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "api", "--workers", str(workers)], env=env, stdout=subprocess.DEVNULL
+        [sys.executable, "-m", "api.cli", "api", "--workers", str(workers)], env=env, stdout=stdout
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, "the API exited"
-            assert time.monotonic() < deadline, "the API did not start"
-            with suppress(httpx.TransportError):
-                if httpx.get(f"{base}/ready", timeout=1).status_code == 200:
-                    break
-            time.sleep(0.2)
-        yield base
+        wait_ready(base, process)
+        yield base, process
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+@contextmanager
+def live_server(settings: Settings, workers: int = 1, **overrides: str) -> Iterator[str]:
+    """`easy-ecom api` on a free loopback port; its base URL."""
+    with api_command(settings, workers, **overrides) as (base, _):
+        yield base
+
+
+def wait_ready(base: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        assert process.poll() is None, "the API exited"
+        assert time.monotonic() < deadline, "the API did not start"
+        with suppress(httpx.TransportError):
+            if httpx.get(f"{base}/ready", timeout=1).status_code == 200:
+                return
+        time.sleep(0.2)
+
+
+def children(pid: int) -> set[int]:
+    return {int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()}
+
+
+def test_a_killed_api_worker_is_restarted_while_the_other_answers(settings: Settings, tmp_path: Path) -> None:
+    log = tmp_path / "api.out"
+    with log.open("wb") as out, api_command(settings, workers=2, stdout=out) as (base, api):
+        workers = children(api.pid)
+        assert len(workers) == 2
+        killed = min(workers)
+        os.kill(killed, signal.SIGKILL)
+        # during the 1 s back-off every new connection reaches the other worker's socket
+        during = [httpx.get(f"{base}/health", timeout=2).status_code for _ in range(20)]
+        deadline = time.monotonic() + 30
+        while len(children(api.pid) - {killed}) < 2:
+            assert time.monotonic() < deadline, "the killed worker was not replaced"
+            time.sleep(0.2)
+        replaced = children(api.pid) - workers
+        spread = asyncio.run(burst_spread(base))
+        while len(spread) < 2:  # until the new worker listens: then it takes its share of connections
+            assert time.monotonic() < deadline, "the new worker takes no connections"
+            time.sleep(0.2)
+            spread = asyncio.run(burst_spread(base))
+    assert during == [200] * 20
+    assert len(replaced) == 1
+    assert min(spread) >= 16
+    assert re.search(r"API worker \d exited with code -9; restarting in 1 s", log.read_text())
 
 
 def test_each_api_worker_listens_on_its_own_socket_so_connections_spread_over_the_workers(
@@ -77,26 +125,27 @@ def test_each_api_worker_listens_on_its_own_socket_so_connections_spread_over_th
     burst of keep-alive connections split 15 / 1); with a socket per worker (SO_REUSEPORT) the
     kernel spreads them."""
     with live_server(settings, workers=2) as base:
-        port = httpx.URL(base).port
-        assert port is not None
-
-        async def burst() -> list[int]:
-            """64 keep-alive connections opened at once, as a client's pool does, each asking once."""
-            opened = await asyncio.gather(*(asyncio.open_connection("127.0.0.1", port) for _ in range(64)))
-            try:
-                for _, writer in opened:
-                    writer.write(b"GET /health HTTP/1.1\r\nHost: test\r\n\r\n")
-                for reader, _ in opened:
-                    assert (await reader.readline()).startswith(b"HTTP/1.1 200")
-                return [int(count) for count in connections_per_worker(base).split(" / ")]
-            finally:
-                for _, writer in opened:
-                    writer.close()
-
-        spread = asyncio.run(burst())
+        spread = asyncio.run(burst_spread(base))
     assert len(spread) == 2
     assert sum(spread) == 64
     assert min(spread) >= 16  # binomial(64, ½): below 16 once in ≈ 30,000 starts
+
+
+async def burst_spread(base: str) -> list[int]:
+    """How many of 64 keep-alive connections opened at once (as a client's pool does), each asking
+    once, each worker process holds."""
+    port = httpx.URL(base).port
+    assert port is not None
+    opened = await asyncio.gather(*(asyncio.open_connection("127.0.0.1", port) for _ in range(64)))
+    try:
+        for _, writer in opened:
+            writer.write(b"GET /health HTTP/1.1\r\nHost: test\r\n\r\n")
+        for reader, _ in opened:
+            assert (await reader.readline()).startswith(b"HTTP/1.1 200")
+        return [int(count) for count in connections_per_worker(base).split(" / ")]
+    finally:
+        for _, writer in opened:
+            writer.close()
 
 
 def loaded(settings: Settings, **overrides: object) -> Settings:
