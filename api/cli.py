@@ -46,6 +46,7 @@ from infra.migrate import upgrade
 from infra.object_storage import make_object_storage
 from infra.redis_client import check_redis, make_redis
 from infra.settings import ConfigError, Settings, load_settings
+from infra.supervision import end_with_supervisor
 from infra.text_embeddings import make_text_embedder
 
 CONFIG_ERROR_EXIT = 2
@@ -356,6 +357,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging()
     stop_on_signals()
     try:
+        end_with_supervisor()
         settings = load_settings()
         if getattr(args, "workers", None) is not None:
             if args.workers < 1:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import httpx
 
 from infra.settings import ConfigError
+from infra.supervision import SUPERVISOR_PID
 
 STOP_TIMEOUT_S = 15.0
 READY_TIMEOUT_S = 60.0
@@ -94,11 +95,12 @@ def stop_on_signals() -> None:
 
 
 class Supervisor:
-    """Starts children in their own sessions (a terminal's Ctrl-C reaches only us), restarts a child
-    that dies after it was up (with a growing back-off), and stops them in turn."""
+    """Starts children in their own sessions (a terminal's Ctrl-C reaches only us) that end with it
+    (`end_with_supervisor`), restarts a child that dies after it was up (with a growing back-off),
+    and stops them in turn."""
 
     def __init__(self, env: Mapping[str, str], *, first_backoff_s: float = 1.0) -> None:
-        self.env = dict(env)
+        self.env = dict(env) | {SUPERVISOR_PID: str(os.getpid())}
         self.first_backoff_s = first_backoff_s
         self.children: list[tuple[ChildSpec, subprocess.Popen[bytes]]] = []
         self._started: dict[str, float] = {}

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from infra.logging import configure_logging
 from infra.settings import ConfigError, load_settings
+from infra.supervision import end_with_supervisor
 
 HERE = Path(__file__).resolve().parent
 
@@ -18,6 +19,7 @@ HERE = Path(__file__).resolve().parent
 def main() -> int:
     """Open the console's runtime (failing fast on bad configuration), then serve Chainlit."""
     configure_logging()
+    end_with_supervisor()
     try:
         settings = load_settings()
         secret = settings.secret_key()

@@ -24,6 +24,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.exc import DBAPIError
 
+from api.launcher import ensure_port_free
 from api.main import create_app
 from bench.rest_load import connections_per_worker
 from domain import journal
@@ -146,6 +147,35 @@ async def burst_spread(base: str) -> list[int]:
     finally:
         for _, writer in opened:
             writer.close()
+
+
+def test_the_workers_of_a_killed_api_end_with_it_and_free_the_port(settings: Settings) -> None:
+    """Killed without its `finally` (SIGKILL), the API's supervisor cannot stop its workers; the
+    kernel ends them instead, so no orphan keeps the port and a restarted API can listen again."""
+    with api_command(settings, workers=2) as (base, api):
+        workers = children(api.pid)
+        assert len(workers) == 2
+        os.kill(api.pid, signal.SIGKILL)
+        api.wait(timeout=5)
+        deadline = time.monotonic() + 15
+        try:
+            while any(Path(f"/proc/{pid}").exists() and not zombie(pid) for pid in workers):
+                assert time.monotonic() < deadline, "a worker outlived its supervisor"
+                time.sleep(0.1)
+        finally:
+            for pid in workers:
+                with suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+    port = httpx.URL(base).port
+    assert port is not None
+    ensure_port_free("127.0.0.1", port)  # raises ConfigError while anything listens there
+
+
+def zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
 
 
 def loaded(settings: Settings, **overrides: object) -> Settings:

@@ -1,0 +1,25 @@
+"""A supervised child process ends with its supervisor, however the supervisor ends."""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import sys
+
+SUPERVISOR_PID = "EASY_ECOM_SUPERVISOR_PID"
+"""Set by a supervisor in its children's environment: its process id."""
+_PR_SET_PDEATHSIG = 1
+
+
+def end_with_supervisor() -> None:
+    """In a child whose environment names its supervisor: have the kernel send this process
+    SIGTERM when the supervisor dies, even killed with SIGKILL (Linux's PR_SET_PDEATHSIG), so
+    no orphan keeps serving on the API's port; if the supervisor is already gone, end now.
+    Elsewhere (no such call), a child outlives a supervisor killed without its `finally`."""
+    supervisor = os.environ.pop(SUPERVISOR_PID, None)  # not for this process's own children
+    if supervisor is None or not sys.platform.startswith("linux"):
+        return
+    ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != int(supervisor):  # it died before the call above
+        os.kill(os.getpid(), signal.SIGTERM)
