@@ -86,12 +86,14 @@ def _raise_interrupt(signum: int, frame: object) -> None:
 
 
 def stop_on_signals() -> None:
-    """Turn SIGINT and SIGTERM into KeyboardInterrupt, so `finally` blocks stop what we started.
+    """Turn SIGINT, SIGTERM and SIGHUP (the terminal closed) into KeyboardInterrupt, so `finally`
+    blocks stop what we started.
 
     SIGINT too, because a shell starts background jobs with it ignored.
     """
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _raise_interrupt)
+    signal.signal(signal.SIGHUP, _raise_interrupt)
 
 
 class Supervisor:

@@ -72,6 +72,7 @@ def start_redis(redis_dir: Path, timeout_s: float = 10.0) -> tuple[str, subproce
     redis_dir.mkdir(parents=True, exist_ok=True)
     redis_dir = redis_dir.resolve()  # redis-server changes into --dir before it opens --logfile
     socket_path = redis_dir / "redis.sock"
+    _shut_down_leftover_redis(socket_path)
     socket_path.unlink(missing_ok=True)
     process = subprocess.Popen(
         [
@@ -109,6 +110,14 @@ def start_redis(redis_dir: Path, timeout_s: float = 10.0) -> tuple[str, subproce
             time.sleep(0.05)
     process.terminate()
     raise ConfigError(f"embedded Redis did not answer within {timeout_s:.0f}s; see {redis_dir / 'redis.log'}")
+
+
+def _shut_down_leftover_redis(socket_path: Path) -> None:
+    """Shut down a redis-server still answering on `socket_path`, left by a run that was killed
+    before it could stop it, saving its data for the new one to load (the DATA_DIR lock tells
+    that no running service uses it)."""
+    if socket_path.exists():
+        redis.Redis(unix_socket_path=str(socket_path), socket_timeout=10).shutdown(save=True)  # quiet if none
 
 
 def stop_redis(process: subprocess.Popen[bytes]) -> None:

@@ -171,6 +171,14 @@ def test_the_workers_of_a_killed_api_end_with_it_and_free_the_port(settings: Set
     ensure_port_free("127.0.0.1", port)  # raises ConfigError while anything listens there
 
 
+def test_a_closed_terminal_stops_the_api_and_its_workers_cleanly(settings: Settings) -> None:
+    with api_command(settings, workers=2) as (_, api):
+        workers = children(api.pid)
+        api.send_signal(signal.SIGHUP)  # what a closing terminal sends
+        assert api.wait(timeout=30) == 0  # stopped through its `finally`, as on Ctrl-C (not killed: -1)
+    assert not any(Path(f"/proc/{pid}").exists() and not zombie(pid) for pid in workers)
+
+
 def zombie(pid: int) -> bool:
     try:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
