@@ -206,10 +206,10 @@ def with_services(command: Callable[[Settings], None]) -> Callable[[Settings], i
 
 def up(settings: Settings) -> int:
     """Embedded servers if needed, migrate, seed, then every process of the service until Ctrl-C."""
+    ensure_port_free(settings.API_HOST, settings.API_PORT)  # before any server starts
+    ensure_port_free(settings.CONSOLE_HOST, settings.CONSOLE_PORT, "CONSOLE_PORT")
     with running_services(settings) as urls:
         resolved = with_urls(settings, urls)
-        ensure_port_free(resolved.API_HOST, resolved.API_PORT)
-        ensure_port_free(resolved.CONSOLE_HOST, resolved.CONSOLE_PORT, "CONSOLE_PORT")
         migrate(resolved)
         if resolved.is_production:
             print("production: skipping the demo seed (its passwords are public)", flush=True)
@@ -256,9 +256,9 @@ def start_console(supervisor: Supervisor, settings: Settings) -> str:
 
 def console(settings: Settings) -> int:
     """The console alone (embedded servers if the URLs are unset), until Ctrl-C."""
+    ensure_port_free(settings.CONSOLE_HOST, settings.CONSOLE_PORT, "CONSOLE_PORT")
     with running_services(settings) as urls:
         resolved = with_urls(settings, urls)
-        ensure_port_free(resolved.CONSOLE_HOST, resolved.CONSOLE_PORT, "CONSOLE_PORT")
 
         def start(supervisor: Supervisor) -> None:
             print(f"\nEasy Ecom console: {start_console(supervisor, resolved)}\nPress Ctrl-C to stop.\n", flush=True)

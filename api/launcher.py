@@ -85,6 +85,15 @@ def _raise_interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def _hang_up(signum: int, frame: object) -> None:
+    """The terminal is gone: what we print while stopping goes nowhere instead of failing."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for stream in (1, 2):
+        os.dup2(devnull, stream)
+    os.close(devnull)
+    raise KeyboardInterrupt
+
+
 def stop_on_signals() -> None:
     """Turn SIGINT, SIGTERM and SIGHUP (the terminal closed) into KeyboardInterrupt, so `finally`
     blocks stop what we started.
@@ -93,13 +102,13 @@ def stop_on_signals() -> None:
     """
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _raise_interrupt)
-    signal.signal(signal.SIGHUP, _raise_interrupt)
+    signal.signal(signal.SIGHUP, _hang_up)
 
 
 class Supervisor:
     """Starts children in their own sessions (a terminal's Ctrl-C reaches only us) that end with it
-    (`end_with_supervisor`), restarts a child that dies after it was up (with a growing back-off),
-    and stops them in turn."""
+    on Linux even when it is killed (`end_with_supervisor`), restarts a child that dies (with a
+    growing back-off), and stops them in turn."""
 
     def __init__(self, env: Mapping[str, str], *, first_backoff_s: float = 1.0) -> None:
         self.env = dict(env) | {SUPERVISOR_PID: str(os.getpid())}
@@ -135,8 +144,9 @@ class Supervisor:
 
     def watch(self) -> None:
         """Until interrupted (KeyboardInterrupt): restart any child that exits, after a back-off
-        that doubles with each crash in a row from `first_backoff_s` (1, 2, 4 … 30 s); a child that keeps crashing right
-        away (MAX_CRASHES in a row, each within STABLE_S of its start) raises ChildExited."""
+        that doubles with each crash in a row from `first_backoff_s` (1, 2, 4 … 30 s); a child
+        that dies again within STABLE_S of its start after MAX_CRASHES restarts in a row raises
+        ChildExited."""
         while True:
             for index, (spec, process) in enumerate(self.children):
                 if process.poll() is not None:
@@ -157,7 +167,8 @@ class Supervisor:
 
     def stop(self) -> None:
         """SIGTERM every child in reverse start order, then SIGKILL those still running after a grace period."""
-        previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
+        stopping = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)  # a second one must not cut this short
+        previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in stopping}
         try:
             for _, process in reversed(self.children):
                 if process.poll() is None:

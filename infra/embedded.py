@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from infra.settings import ConfigError, Settings
 
@@ -116,8 +118,15 @@ def _shut_down_leftover_redis(socket_path: Path) -> None:
     """Shut down a redis-server still answering on `socket_path`, left by a run that was killed
     before it could stop it, saving its data for the new one to load (the DATA_DIR lock tells
     that no running service uses it)."""
-    if socket_path.exists():
-        redis.Redis(unix_socket_path=str(socket_path), socket_timeout=10).shutdown(save=True)  # quiet if none
+    if not socket_path.exists():
+        return
+    leftover = redis.Redis(unix_socket_path=str(socket_path), socket_timeout=10, retry=Retry(NoBackoff(), 0))
+    try:
+        leftover.shutdown(save=True)  # returns at once when nobody answers: a stale socket file
+    except redis.RedisError as exc:
+        raise ConfigError(f"a Redis left running on {socket_path} could not be shut down: {exc}") from None
+    finally:
+        leftover.close()
 
 
 def stop_redis(process: subprocess.Popen[bytes]) -> None:

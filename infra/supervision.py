@@ -1,8 +1,9 @@
-"""A supervised child process ends with its supervisor, however the supervisor ends."""
+"""A supervised child process ends with its supervisor, however the supervisor ends (Linux)."""
 
 from __future__ import annotations
 
 import ctypes
+import logging
 import os
 import signal
 import sys
@@ -16,10 +17,13 @@ def end_with_supervisor() -> None:
     """In a child whose environment names its supervisor: have the kernel send this process
     SIGTERM when the supervisor dies, even killed with SIGKILL (Linux's PR_SET_PDEATHSIG), so
     no orphan keeps serving on the API's port; if the supervisor is already gone, end now.
-    Elsewhere (no such call), a child outlives a supervisor killed without its `finally`."""
+    Elsewhere a child outlives a supervisor killed before its `finally` could stop it."""
     supervisor = os.environ.pop(SUPERVISOR_PID, None)  # not for this process's own children
-    if supervisor is None or not sys.platform.startswith("linux"):
+    if supervisor is None or not supervisor.isdigit() or not sys.platform.startswith("linux"):
         return
-    ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM) != 0:
+        why = os.strerror(ctypes.get_errno())
+        logging.getLogger(__name__).warning("this process may outlive its supervisor: prctl failed (%s)", why)
     if os.getppid() != int(supervisor):  # it died before the call above
         os.kill(os.getpid(), signal.SIGTERM)

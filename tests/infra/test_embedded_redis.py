@@ -24,7 +24,7 @@ def test_a_redis_left_by_a_killed_run_is_shut_down_by_the_next_and_its_data_kept
 
 
 def test_a_stale_socket_file_alone_is_no_obstacle(tmp_path: Path) -> None:
-    url, process = start_redis(tmp_path / "redis")
+    _, process = start_redis(tmp_path / "redis")
     process.kill()  # its socket file stays behind
     process.wait()
     url, process = start_redis(tmp_path / "redis")

@@ -25,5 +25,5 @@ def test_a_child_of_its_supervisor_runs_on() -> None:
 
 
 def test_a_child_whose_supervisor_is_already_gone_ends_at_once() -> None:
-    child = run_child("1")  # not its parent: the supervisor died and the child was handed on
+    child = run_child(str(os.getppid()))  # not its parent: the supervisor died, the child was handed on
     assert (child.returncode, child.stdout) == (-signal.SIGTERM, "")
