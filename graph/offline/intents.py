@@ -205,6 +205,8 @@ NUMBER_WORDS = {
 _NUMBER = re.compile(r"\b(?:" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")\b", re.IGNORECASE)
 THE_ONE = re.compile(r"\b((?:the|this|that|which|other)\s+(?:\w+\s+)?)ones?\b", re.IGNORECASE)
 CONTRACTIONS = ((r"\bi'm\b", "i am"), (r"\bi'd\b", "i would"), (r"\bi'll\b", "i will"), (r"\bwhat's\b", "what is"))
+SELL_NOW = re.compile(r"^(\W*(?:please\s+)?)sell\b(?=\s+(?:(?:me|us)\s+)?(?:\d|an?\b))", re.IGNORECASE)
+"""A "sell 2 mugs" (staff at the till) or "sell me a mug": an order, unlike "do you sell mugs?"."""
 VOCABULARY = sorted(
     set(
         [
@@ -284,12 +286,14 @@ VOCABULARY = sorted(
 
 
 def normalize(text: str) -> str:
-    """The request with contractions expanded, number words as digits and one-letter typos of
-    the words the intents and periods look for corrected ("profti" → "profit")."""
+    """The request with contractions expanded, number words as digits, a "sell 2 …" said as the
+    order it is, and one-letter typos of the words the intents and periods look for corrected
+    ("profti" → "profit")."""
     for pattern, expanded in CONTRACTIONS:
         text = re.sub(pattern, expanded, text, flags=re.IGNORECASE)
     text = THE_ONE.sub(r"\1", text)  # "the blue one" is a choice, not a quantity
     text = _NUMBER.sub(lambda m: str(NUMBER_WORDS[m.group(0).lower()]), text)
+    text = SELL_NOW.sub(r"\1order", text)
     tokens = [t for t in re.findall(r"[A-Za-z]{4,}", text) if t.lower() not in VOCABULARY]
     corrections = correct_words([t.lower() for t in tokens], VOCABULARY)
     for token in tokens:

@@ -67,6 +67,11 @@ INTENTS = [
     ("2 mugs please", "order"),
     ("can I get 2 white mugs, a straw hat and a leather belt", "order"),
     ("order 3 medium tshirts for a walk-in customer", "order"),
+    ("sell 1 canvas tote", "order"),
+    ("please sell two mugs for customer Alice", "order"),
+    ("sell me a straw hat", "order"),
+    ("do you sell canvas totes?", "product"),
+    ("what do we sell", "product"),
     ("any update on #1005", "order_status"),
     # unchanged behaviour
     ("hi", "greeting"),
